@@ -1,0 +1,167 @@
+"""Command line: `chemo-fallback serve`, `chemo-fallback snapshot activate|generate`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from chemo_fallback.config import DEMO_SNAPSHOT, PROJECT_ROOT, resolve_data_dir
+from chemo_fallback.errors import ChemoFallbackError
+
+
+def _print_progress(started: float):
+    def show(message: str) -> None:
+        print(f"[{time.monotonic() - started:7.1f} s] {message}", flush=True)
+
+    return show
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        help="dossier des données (défaut : $CHEMO_FALLBACK_DATA_DIR, sinon "
+        "~/.local/share/chemo-fallback)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chemo-fallback",
+        description="Logiciel de secours de l'unité de préparation des chimiothérapies.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="démarrer l'application web")
+    _data_dir_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="mode démonstration : instantané de démonstration recalé à aujourd'hui",
+    )
+
+    snapshot = commands.add_parser("snapshot", help="instantanés de la base de production")
+    snap = snapshot.add_subparsers(dest="snapshot_command", required=True)
+
+    activate = snap.add_parser("activate", help="vérifier et activer un instantané")
+    _data_dir_option(activate)
+    activate.add_argument("path", type=Path, help="dossier de l'instantané ou archive .zip")
+    activate.add_argument("--mapping", type=Path, help="fichier de correspondance (TOML)")
+    activate.add_argument("--max-file-mb", type=int, help="taille maximale d'un fichier (Mo)")
+    activate.add_argument(
+        "--max-reject-percent",
+        type=float,
+        help="part de lignes rejetées au-delà de laquelle une table est refusée (défaut 1 %%)",
+    )
+    activate.add_argument(
+        "--reanchor-today",
+        action="store_true",
+        help="instantané de démonstration : décaler les dates pour que l'export date d'aujourd'hui",
+    )
+
+    generate = snap.add_parser("generate", help="générer un instantané synthétique")
+    generate.add_argument("--out", type=Path, required=True, help="dossier à écrire")
+    generate.add_argument("--patients", type=int, required=True)
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument(
+        "--dialect",
+        choices=("csv", "csv-fr", "parquet", "xlsx"),
+        default="csv",
+        help="csv (UTF-8, ','), csv-fr (Windows-1252, ';', virgule décimale), parquet, xlsx",
+    )
+    generate.add_argument(
+        "--exported-at",
+        type=datetime.fromisoformat,
+        help="date d'export (ISO) ; défaut : date fixe, pour un résultat reproductible",
+    )
+    return parser
+
+
+def cmd_activate(args: argparse.Namespace) -> int:
+    from chemo_fallback.snapshot.activation import activate_snapshot
+    from chemo_fallback.snapshot.source import Limits
+    from chemo_fallback.store import Store
+
+    limits = Limits()
+    if args.max_file_mb:
+        limits = Limits(
+            max_file_bytes=args.max_file_mb * 1024**2, max_reject_ratio=limits.max_reject_ratio
+        )
+    if args.max_reject_percent is not None:
+        limits = Limits(
+            max_file_bytes=limits.max_file_bytes, max_reject_ratio=args.max_reject_percent / 100
+        )
+    store = Store.open(resolve_data_dir(args.data_dir))
+    try:
+        report = activate_snapshot(
+            store,
+            args.path,
+            mapping_path=args.mapping,
+            limits=limits,
+            reanchor_to=date.today() if args.reanchor_today else None,
+            progress=_print_progress(time.monotonic()),
+        )
+    finally:
+        store.close()
+    print(report.to_text())
+    return 0 if report.status == "activated" else 2
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from chemo_fallback.snapshot.generator import generate_snapshot
+
+    started = time.monotonic()
+    manifest = generate_snapshot(
+        args.out,
+        args.patients,
+        args.seed,
+        exported_at=args.exported_at,
+        dialect=args.dialect,
+        progress=_print_progress(started),
+    )
+    rows = sum(t.rows for t in manifest.tables.values())
+    print(f"Instantané écrit dans {args.out} : {len(manifest.tables)} tables, {rows} lignes.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from chemo_fallback.web.server import serve
+
+    data_dir = (
+        resolve_data_dir(args.data_dir)
+        if args.data_dir or not args.demo
+        else PROJECT_ROOT / "data" / "demo"
+    )
+    serve(
+        data_dir,
+        host=args.host,
+        port=args.port,
+        demo=args.demo,
+        demo_snapshot=DEMO_SNAPSHOT,
+        progress=_print_progress(time.monotonic()),
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {"serve": cmd_serve}.get(args.command) or {
+        "activate": cmd_activate,
+        "generate": cmd_generate,
+    }[args.snapshot_command]
+    try:
+        return handler(args)
+    except ChemoFallbackError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

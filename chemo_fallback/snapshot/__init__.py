@@ -1,0 +1,1 @@
+"""Reading, checking and activating production-database snapshots."""

@@ -1,0 +1,80 @@
+"""Matching a file's header to a canonical table, through the site's mapping."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from chemo_fallback.errors import SnapshotRefused
+from chemo_fallback.snapshot.mapping import TableMapping
+from chemo_fallback.snapshot.tables import Table
+
+DELIMITER_CANDIDATES = (";", ",", "\t", "|")
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    file_columns: tuple[str, ...]
+    canonical_by_index: dict[int, str]  # file column index -> our column name
+    extras: tuple[str, ...]  # file columns we do not use
+    absent_optional: tuple[str, ...]
+
+    def file_name_of(self, canonical: str) -> str:
+        for index, name in self.canonical_by_index.items():
+            if name == canonical:
+                return self.file_columns[index]
+        return canonical
+
+
+def _norm(name: str) -> str:
+    return name.strip().strip('"').casefold()
+
+
+def match_columns(
+    table: Table, file_name: str, file_columns: list[str], mapping: TableMapping
+) -> ColumnMatch:
+    normalized = [_norm(c) for c in file_columns]
+    seen: set[str] = set()
+    doubles = sorted({c for c in normalized if c in seen or seen.add(c)})
+    if doubles:
+        raise SnapshotRefused(
+            f"{file_name} : l'en-tête contient plusieurs fois la colonne {', '.join(doubles)}. "
+            "Corrigez l'export : chaque colonne doit être unique."
+        )
+    by_index: dict[int, str] = {}
+    missing_required: list[str] = []
+    absent_optional: list[str] = []
+    for column in table.columns:
+        wanted = _norm(mapping.columns.get(column.name, column.name))
+        if wanted in normalized:
+            by_index[normalized.index(wanted)] = column.name
+        elif column.required:
+            missing_required.append(mapping.columns.get(column.name, column.name))
+        else:
+            absent_optional.append(column.name)
+    if missing_required:
+        raise SnapshotRefused(
+            f"{file_name} : colonne(s) obligatoire(s) absente(s) : {', '.join(missing_required)} "
+            f"(colonnes trouvées : {', '.join(file_columns) or 'aucune'}). Vérifiez l'export ou "
+            "le fichier de correspondance (mapping.toml)."
+        )
+    extras = tuple(c for i, c in enumerate(file_columns) if i not in by_index)
+    return ColumnMatch(tuple(file_columns), by_index, extras, tuple(absent_optional))
+
+
+def read_csv_header(path: Path, display_name: str, delimiter: str | None) -> tuple[list[str], str]:
+    """The header's column names and the delimiter (sniffed from the header when not given)."""
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise SnapshotRefused(
+            f"{display_name} est vide ou sa première ligne est vide : la ligne d'en-tête (noms "
+            "des colonnes) est obligatoire. Exportez à nouveau cette table."
+        )
+    if delimiter is None:
+        counts = {d: first.count(d) for d in DELIMITER_CANDIDATES}
+        best = max(counts, key=lambda d: counts[d])
+        delimiter = best if counts[best] else ","
+    names = next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter))
+    return names, delimiter

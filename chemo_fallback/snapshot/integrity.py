@@ -1,0 +1,160 @@
+"""Integrity checks on a freshly read table: every bad row is found, reported, then removed.
+
+All checks come from the declarations of tables.py: required values, codes, formats,
+plausible ranges and dates, duplicate identifiers, and references to rows of tables checked
+before it (a rejected parent makes its children orphans, which are rejected in turn). A row
+may fail several checks: each problem is reported, the row counted once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import duckdb
+
+from chemo_fallback.snapshot.readers import TableFile, sql_string
+from chemo_fallback.snapshot.tables import FALSE_WORDS, TRUE_WORDS, Column
+
+
+def _number(value: float) -> str:
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def _words(words: tuple[str, ...]) -> str:
+    return "(" + ", ".join(sql_string(w) for w in words) + ")"
+
+
+def _column_checks(col: Column, export_day: date) -> Iterator[tuple[str, str]]:
+    """(SQL predicate true for a bad value, French reason) for one column."""
+    c = col.name
+    unit = f" {col.unit}" if col.unit else ""
+    if col.required:
+        yield f"{c} IS NULL", f"{col.label} manquant(e) : valeur obligatoire"
+    if col.choices:
+        yield (
+            f"{c} IS NOT NULL AND {c} NOT IN {_words(col.choices)}",
+            f"{col.label} : code non reconnu (attendus : {', '.join(col.choices)} ; un code propre "
+            "au site se déclare dans mapping.toml)",
+        )
+    if col.pattern:
+        yield (
+            f"{c} IS NOT NULL AND NOT regexp_full_match({c}, {sql_string(col.pattern)})",
+            f"{col.label} : format invalide",
+        )
+    if col.type == "BOOLEAN":
+        yield (
+            f"{c} IS NOT NULL AND lower(trim({c})) NOT IN {_words(TRUE_WORDS + FALSE_WORDS)}",
+            f"{col.label} : oui/non attendu (O/N, 1/0, oui/non)",
+        )
+    if col.minimum is not None and col.maximum is not None:
+        yield (
+            f"{c} < {col.minimum} OR {c} > {col.maximum}",
+            f"{col.label} invraisemblable (attendu entre {_number(col.minimum)} et "
+            f"{_number(col.maximum)}{unit})",
+        )
+    elif col.minimum is not None:
+        yield (
+            f"{c} < {col.minimum}",
+            f"{col.label} invraisemblable (inférieur à {_number(col.minimum)}{unit})",
+        )
+    if col.type in ("DATE", "TIMESTAMP"):
+        day = f"CAST({c} AS DATE)"
+        if col.earliest:
+            earliest = date.fromisoformat(col.earliest)
+            yield (
+                f"{day} < DATE '{earliest.isoformat()}'",
+                f"{col.label} invraisemblable (antérieure au {earliest:%d/%m/%Y})",
+            )
+        if col.days_after_export is not None:
+            latest = export_day + timedelta(days=col.days_after_export)
+            yield (
+                f"{day} > DATE '{latest.isoformat()}'",
+                f"{col.label} invraisemblable (postérieure au {latest:%d/%m/%Y}, l'export datant "
+                f"du {export_day:%d/%m/%Y})",
+            )
+
+
+def _bad_row_queries(tf: TableFile, export_day: date) -> Iterator[str]:
+    table = tf.table
+    name = tf.match.file_name_of
+
+    def select(column: str, predicate: str, reason: str, value: str) -> str:
+        return (
+            f"SELECT rowid, {sql_string(name(column))}, {sql_string(reason)}, "
+            f"left(CAST({value} AS VARCHAR), 120) FROM {table.name} WHERE {predicate}"
+        )
+
+    for col in table.columns:
+        for predicate, reason in _column_checks(col, export_day):
+            yield select(col.name, predicate, reason, col.name)
+    for rule in table.rules:
+        yield select(rule.column, rule.bad_when, rule.reason, rule.column)
+    for key in (table.key, *table.unique):
+        keys = ", ".join(key)
+        labels = " + ".join(table.column(k).label for k in key)
+        yield (
+            f"SELECT t.rowid, {sql_string(name(key[0]))}, "
+            f"{sql_string(labels + ' en double dans le fichier : ces lignes sont toutes rejetées')}, "
+            f"concat_ws(' / ', {', '.join('t.' + k for k in key)}) FROM {table.name} t "
+            f"JOIN (SELECT {keys} FROM {table.name} GROUP BY ALL HAVING count(*) > 1) d "
+            f"USING ({keys})"
+        )
+    for ref in table.references:
+        joined = " AND ".join(
+            f"p.{pc} = c.{cc}" for cc, pc in zip(ref.columns, ref.parent_columns, strict=True)
+        )
+        present = " AND ".join(f"c.{cc} IS NOT NULL" for cc in ref.columns)
+        col = table.column(ref.columns[0])
+        reason = f"{col.label} inconnu(e) dans la table {ref.parent} (absent(e) ou rejeté(e))"
+        yield (
+            f"SELECT c.rowid, {sql_string(name(col.name))}, {sql_string(reason)}, "
+            f"CAST(c.{col.name} AS VARCHAR) FROM {table.name} c WHERE {present} "
+            f"AND NOT EXISTS (SELECT 1 FROM {ref.parent} p WHERE {joined})"
+        )
+
+
+def check_table(con: duckdb.DuckDBPyConnection, tf: TableFile, export_day: date) -> None:
+    """Record every bad row of the table in `_rejects` (with its line), then delete them."""
+    table = tf.table.name
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _bad (rid BIGINT, col VARCHAR, reason VARCHAR, val VARCHAR)"
+    )
+    for query in _bad_row_queries(tf, export_day):
+        con.execute(f"INSERT INTO _bad {query}")
+    if not con.execute("SELECT count(*) FROM _bad").fetchone()[0]:
+        _convert_booleans(con, tf)
+        return
+    # A stored row's line: rows are stored in file order, skipping lines rejected on reading.
+    # d = how many stored rows precede each rejected line; row k sits after every rejected line
+    # with d <= k.
+    header = tf.header_lines
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _gaps AS
+        SELECT line - 1 - {header} - (row_number() OVER (ORDER BY line) - 1) AS d
+        FROM (SELECT DISTINCT line FROM _rejects WHERE table_name = ?)
+        """,
+        [table],
+    )
+    con.execute(
+        f"""
+        INSERT INTO _rejects
+        SELECT ?, b.rid + {header} + 1 + (SELECT count(*) FROM _gaps g WHERE g.d <= b.rid),
+               b.col, b.reason, b.val
+        FROM _bad b
+        """,
+        [table],
+    )
+    con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _bad)")
+    _convert_booleans(con, tf)
+
+
+def _convert_booleans(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
+    for col in tf.table.columns:
+        if col.type == "BOOLEAN":
+            con.execute(
+                f"ALTER TABLE {tf.table.name} ALTER {col.name} TYPE BOOLEAN "
+                f"USING (lower(trim({col.name})) IN {_words(TRUE_WORDS)})"
+            )

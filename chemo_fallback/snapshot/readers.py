@@ -1,0 +1,223 @@
+"""Reading one table file into the new reference database, with every reject captured.
+
+Typing is strict (the canonical types of tables.py); a value that does not convert rejects its
+row, recorded in the `_rejects` table with its line and column, never dropped silently. Rows are
+stored in file order, so a stored row's line number can be recovered from its rowid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from chemo_fallback.errors import SnapshotRefused
+from chemo_fallback.snapshot.columns import ColumnMatch
+from chemo_fallback.snapshot.manifest import ReadOptions
+from chemo_fallback.snapshot.mapping import TableMapping
+from chemo_fallback.snapshot.tables import Table
+
+REJECTS_DDL = """
+CREATE TABLE IF NOT EXISTS _rejects (
+    table_name VARCHAR, line BIGINT, column_name VARCHAR, reason VARCHAR, value VARCHAR
+)
+"""
+
+FORMAT_WORDS = {
+    "%Y": "AAAA",
+    "%m": "MM",
+    "%d": "JJ",
+    "%H": "HH",
+    "%M": "MM",
+    "%S": "SS",
+    "%y": "AA",
+}
+PARSE_ERRORS = {
+    "MISSING COLUMNS": "ligne incomplète : il manque des colonnes (fichier tronqué ?)",
+    "TOO MANY COLUMNS": "trop de colonnes (séparateur non protégé par des guillemets ?)",
+    "UNQUOTED VALUE": "guillemet non fermé ou mal placé (fichier tronqué ?)",
+    "LINE SIZE OVER MAXIMUM": "ligne trop longue",
+    "INVALID ENCODING": "caractères invalides pour l'encodage annoncé",
+    "INVALID UNICODE": "caractères invalides pour l'encodage annoncé",
+}
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """A table file ready to be read: UTF-8 CSV or Parquet, its columns matched."""
+
+    table: Table
+    display_name: str  # the file's name in the manifest, used in every message
+    path: Path
+    format: str  # "csv" or "parquet" (XLSX arrives here converted to CSV)
+    options: ReadOptions
+    match: ColumnMatch
+    mapping: TableMapping
+
+    @property
+    def header_lines(self) -> int:
+        return 0 if self.format == "parquet" else 1
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def human_format(fmt: str) -> str:
+    for code, word in FORMAT_WORDS.items():
+        fmt = fmt.replace(code, word)
+    return fmt
+
+
+def expected_text(table_file: TableFile, column: str) -> str:
+    col = table_file.table.column(column)
+    opts = table_file.options
+    decimal = "virgule" if opts.decimal == "," else "point"
+    return {
+        "DOUBLE": f"nombre attendu (séparateur décimal : {decimal})",
+        "BIGINT": "nombre entier attendu",
+        "DATE": f"date attendue au format {human_format(opts.date_format or '')}",
+        "TIMESTAMP": "date et heure attendues au format "
+        + human_format(opts.timestamp_format or ""),
+    }.get(col.type, "valeur illisible")
+
+
+def _read_type(table: Table, column: str) -> str:
+    # Booleans and site codes are read as text and converted after the checks, so a value the
+    # site wrote differently is reported, not turned into NULL.
+    sql_type = table.column(column).type
+    return "VARCHAR" if sql_type == "BOOLEAN" else sql_type
+
+
+def _select_list(table_file: TableFile, source_expr: dict[str, str]) -> str:
+    parts = []
+    for col in table_file.table.columns:
+        if col.name not in source_expr:
+            parts.append(f"CAST(NULL AS {_read_type(table_file.table, col.name)}) AS {col.name}")
+            continue
+        expr = source_expr[col.name]
+        codes = table_file.mapping.values.get(col.name)
+        if codes:
+            cases = " ".join(
+                f"WHEN {sql_string(src)} THEN {sql_string(dst)}" for src, dst in codes.items()
+            )
+            expr = f"CASE CAST({expr} AS VARCHAR) {cases} ELSE {expr} END"
+        parts.append(f"{expr} AS {col.name}")
+    return ", ".join(parts)
+
+
+def load_table(con: duckdb.DuckDBPyConnection, table_file: TableFile) -> int:
+    """Create the table from the file; return the number of rows stored (rejects excluded)."""
+    con.execute(REJECTS_DDL)
+    try:
+        if table_file.format == "parquet":
+            _load_parquet(con, table_file)
+        else:
+            _load_csv(con, table_file)
+    except duckdb.Error as exc:
+        raise SnapshotRefused(
+            f"{table_file.display_name} n'a pas pu être lu ({first_line(exc)}). Vérifiez le "
+            "format, le séparateur et l'encodage annoncés dans le manifeste."
+        ) from exc
+    return con.execute(f"SELECT count(*) FROM {table_file.table.name}").fetchone()[0]
+
+
+def first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:300]
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
+    table, opts = tf.table, tf.options
+    columns = {}
+    for index, _name in enumerate(tf.match.file_columns):
+        canonical = tf.match.canonical_by_index.get(index)
+        columns[canonical or f"__extra_{index}"] = (
+            _read_type(table, canonical) if canonical else "VARCHAR"
+        )
+    struct = "{" + ", ".join(f"{sql_string(k)}: {sql_string(v)}" for k, v in columns.items()) + "}"
+    select = _select_list(tf, {c: c for c in tf.match.canonical_by_index.values()})
+    con.execute(
+        f"""
+        CREATE TABLE {table.name} AS SELECT {select} FROM read_csv(
+            {sql_string(str(tf.path))}, header = true, auto_detect = false, strict_mode = true,
+            delim = {sql_string(opts.delimiter or ",")}, quote = '"', escape = '"',
+            columns = {struct}, decimal_separator = {sql_string(opts.decimal or ".")},
+            dateformat = {sql_string(opts.date_format or "%Y-%m-%d")},
+            timestampformat = {sql_string(opts.timestamp_format or "%Y-%m-%d %H:%M:%S")},
+            store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans',
+            max_line_size = 1048576
+        )
+        """
+    )
+    info = [
+        (
+            name,
+            tf.match.file_name_of(name),
+            f"{table.column(name).label} : {expected_text(tf, name)}",
+        )
+        for name in tf.match.canonical_by_index.values()
+    ]
+    parse_cases = " ".join(
+        f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in PARSE_ERRORS.items()
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _colinfo "
+        "(name VARCHAR, file_name VARCHAR, cast_reason VARCHAR)"
+    )
+    con.executemany("INSERT INTO _colinfo VALUES (?, ?, ?)", info)
+    con.execute(
+        f"""
+        INSERT INTO _rejects
+        SELECT ?, r.line, coalesce(i.file_name, r.column_name),
+               CASE CAST(r.error_type AS VARCHAR) WHEN 'CAST' THEN i.cast_reason
+                    {parse_cases} ELSE 'ligne illisible' END,
+               CASE WHEN r.error_type = 'CAST'
+                    THEN regexp_extract(r.error_message, 'Could not convert string "(.*)" to', 1)
+                    ELSE left(r.csv_line, 120) END
+        FROM _csv_rejects r LEFT JOIN _colinfo i ON i.name = r.column_name
+        """,
+        [table.name],
+    )
+    con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
+    table, opts = tf.table, tf.options
+    con.execute(
+        f"CREATE TEMP TABLE _raw AS SELECT * FROM read_parquet({sql_string(str(tf.path))}, "
+        "file_row_number = true)"
+    )
+    source_types = dict(
+        con.execute("SELECT column_name, column_type FROM (DESCRIBE _raw)").fetchall()
+    )
+    converted: dict[str, str] = {}
+    for index, canonical in tf.match.canonical_by_index.items():
+        raw = '"' + tf.match.file_columns[index].replace('"', '""') + '"'
+        target = _read_type(table, canonical)
+        is_text = source_types.get(tf.match.file_columns[index]) == "VARCHAR"
+        if is_text and target in ("DATE", "TIMESTAMP"):
+            fmt = opts.date_format if target == "DATE" else opts.timestamp_format
+            expr = f"CAST(try_strptime({raw}, {sql_string(fmt or '')}) AS {target})"
+        elif is_text and target == "DOUBLE" and opts.decimal == ",":
+            expr = f"TRY_CAST(replace({raw}, ',', '.') AS DOUBLE)"
+        else:
+            expr = f"TRY_CAST({raw} AS {target})"
+        converted[canonical] = expr
+        con.execute(
+            f"""INSERT INTO _rejects SELECT ?, file_row_number + 1, ?, ?, CAST({raw} AS VARCHAR)
+                FROM _raw WHERE {raw} IS NOT NULL AND {expr} IS NULL""",
+            [
+                table.name,
+                tf.match.file_columns[index],
+                f"{table.column(canonical).label} : {expected_text(tf, canonical)}",
+            ],
+        )
+    select = _select_list(tf, converted)
+    con.execute(
+        f"""CREATE TABLE {table.name} AS SELECT {select} FROM _raw
+            WHERE file_row_number + 1 NOT IN
+                (SELECT line FROM _rejects WHERE table_name = {sql_string(table.name)})
+            ORDER BY file_row_number"""
+    )
+    con.execute("DROP TABLE _raw")

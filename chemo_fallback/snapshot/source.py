@@ -1,0 +1,206 @@
+"""Opening a snapshot safely: a folder or a zip, files checked before anything is read.
+
+Each file is read once here, in chunks: its SHA-256 is computed and its text encoding checked in
+the same pass. Windows-1252 files (and XLSX workbooks) are rewritten once as UTF-8 CSV in a
+work folder, so DuckDB's reader only ever sees UTF-8.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from chemo_fallback.errors import SnapshotRefused
+
+CHUNK_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that protect the server from a wrong or hostile export."""
+
+    max_file_bytes: int = 8 * 1024**3
+    max_total_bytes: int = 32 * 1024**3
+    max_reject_ratio: float = 0.01  # above this share of rejected rows, a table is refused
+    max_listed_rejects: int = 500  # per table, in the report (the count is always exact)
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("o", "Ko", "Mo", "Go"):
+        if size < 1024 or unit == "Go":
+            return f"{size:.0f} {unit}" if unit == "o" else f"{size:.1f} {unit}".replace(".", ",")
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def unpack_zip(archive: Path, into: Path, limits: Limits) -> Path:
+    """Extract a zip into `into`, refusing any member that would land outside it, links, and
+    archives over the size caps (declared sizes are checked first, real sizes while writing)."""
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SnapshotRefused(
+            f"L'archive {archive.name} est illisible ou n'est pas un zip ({exc}). "
+            "Vérifiez le fichier ou exportez à nouveau l'instantané."
+        ) from exc
+    with zf:
+        members = zf.infolist()
+        total = 0
+        for info in members:
+            name = PurePosixPath(info.filename.replace("\\", "/"))
+            if name.is_absolute() or ".." in name.parts or ":" in info.filename:
+                raise SnapshotRefused(
+                    f"L'archive {archive.name} contient un chemin qui sort de son dossier "
+                    f"(« {info.filename} ») : elle est refusée. N'utilisez que l'export officiel."
+                )
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                raise SnapshotRefused(
+                    f"L'archive {archive.name} contient un lien symbolique (« {info.filename} ») : "
+                    "elle est refusée. N'utilisez que l'export officiel."
+                )
+            if info.file_size > limits.max_file_bytes:
+                raise too_big(info.filename, info.file_size, limits.max_file_bytes)
+            total += info.file_size
+        if total > limits.max_total_bytes:
+            raise too_big(archive.name, total, limits.max_total_bytes)
+        into.mkdir(parents=True, exist_ok=True)
+        for info in members:
+            if info.is_dir():
+                continue
+            target = into / PurePosixPath(info.filename.replace("\\", "/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written = 0
+            with zf.open(info) as src, target.open("wb") as dst:
+                while chunk := src.read(CHUNK_BYTES):
+                    written += len(chunk)
+                    if written > limits.max_file_bytes:
+                        raise too_big(info.filename, written, limits.max_file_bytes)
+                    dst.write(chunk)
+    return _snapshot_root(into)
+
+
+def _snapshot_root(folder: Path) -> Path:
+    """A zip often wraps its files in one folder: the snapshot is where manifest.json is."""
+    if (folder / "manifest.json").is_file():
+        return folder
+    children = [p for p in folder.iterdir() if p.is_dir()]
+    if len(children) == 1 and (children[0] / "manifest.json").is_file():
+        return children[0]
+    return folder
+
+
+def too_big(name: str, size: int, cap: int) -> SnapshotRefused:
+    return SnapshotRefused(
+        f"Le fichier {name} fait {human_size(size)}, au-delà de la limite de {human_size(cap)}. "
+        "Vérifiez l'export, ou relevez la limite (option --max-file-mb) si le fichier est légitime."
+    )
+
+
+def resolve_member(folder: Path, relative: str) -> Path:
+    """The path of a manifest's file, refused if it points outside the snapshot folder."""
+    candidate = (folder / relative).resolve()
+    root = folder.resolve()
+    if root not in candidate.parents:
+        raise SnapshotRefused(
+            f"Le manifeste désigne le fichier « {relative} » hors du dossier de l'instantané : "
+            "refusé. Les fichiers doivent être dans le dossier de l'instantané."
+        )
+    return candidate
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    sha256: str
+    size: int
+    encoding: str  # the encoding actually used: "utf-8" or "windows-1252" ("binary": not text)
+    utf8_path: Path  # a UTF-8 file with the same content (the original when already UTF-8)
+
+
+def check_text_file(path: Path, declared: str, work_dir: Path, limits: Limits) -> CheckedFile:
+    """Hash the file and check its encoding in one pass; transcode Windows-1252 to UTF-8."""
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise too_big(path.name, size, limits.max_file_bytes)
+    if declared in ("auto", "utf-8"):
+        digest, bad_offset = _hash_and_validate_utf8(path)
+        if bad_offset is None:
+            return CheckedFile(digest, size, "utf-8", path)
+        if declared == "utf-8":
+            raise SnapshotRefused(
+                f"Le fichier {path.name} n'est pas en UTF-8 comme annoncé (octet invalide à la "
+                f"position {bad_offset}, {_line_hint(path, bad_offset)}). Indiquez l'encodage "
+                "réel (par exemple windows-1252) dans le manifeste ou le fichier de "
+                "correspondance."
+            )
+    else:
+        digest = hash_file(path)
+    return CheckedFile(digest, size, "windows-1252", _transcode(path, work_dir))
+
+
+def hash_file(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _hash_and_validate_utf8(path: Path) -> tuple[str, int | None]:
+    sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    bad: int | None = None
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            sha.update(chunk)
+            if bad is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad = offset + exc.start
+            offset += len(chunk)
+    if bad is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            bad = offset - len(exc.object) + exc.start
+    return sha.hexdigest(), bad
+
+
+def _line_hint(path: Path, offset: int) -> str:
+    with path.open("rb") as fh:
+        line = 1
+        remaining = offset
+        while remaining > 0 and (chunk := fh.read(min(CHUNK_BYTES, remaining))):
+            line += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return f"ligne {line}"
+
+
+def _transcode(path: Path, work_dir: Path) -> Path:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    target = work_dir / f"{path.stem}.utf8{path.suffix}"
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    offset = 0
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK_BYTES):
+            try:
+                dst.write(decoder.decode(chunk))
+            except UnicodeDecodeError as exc:
+                position = offset + exc.start
+                raise SnapshotRefused(
+                    f"Le fichier {path.name} n'est lisible ni en UTF-8 ni en Windows-1252 "
+                    f"(octet invalide à la position {position}, {_line_hint(path, position)}). "
+                    "Vérifiez l'export : le fichier est peut-être corrompu ou d'un autre encodage."
+                ) from exc
+            offset += len(chunk)
+    return target
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

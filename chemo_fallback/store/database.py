@@ -1,0 +1,215 @@
+"""The store: the fallback's own DuckDB file, and the active snapshot attached beside it.
+
+Layout of a data directory:
+    chemo-fallback.duckdb       the fallback's own records (never replaced by an activation)
+    reference/<id>.duckdb       one reference database per activated snapshot (read-only)
+    work/                       scratch space of an activation in progress
+
+The active snapshot is attached read-only as the catalog `ref` (query `ref.patients`). An
+activation builds a new reference file beside the live one and the switch is one transaction
+on `snapshot_activations`, so a failed or killed activation leaves the previous one in use.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from chemo_fallback.errors import StoreError
+from chemo_fallback.store import migrate
+
+STORE_FILE = "chemo-fallback.duckdb"
+REFERENCE_DIR = "reference"
+WORK_DIR = "work"
+REFERENCE_CATALOG = "ref"
+KEEP_REFERENCES = 2  # the active one and the one before, to compare or go back
+
+
+@dataclass(frozen=True)
+class ActiveSnapshot:
+    activation_id: int
+    snapshot_id: str
+    source_path: str
+    source_system: str | None
+    site: str | None
+    exported_at: datetime
+    demo: bool
+    shift_days: int
+    finished_at: datetime
+    report_json: str
+
+
+class Store:
+    def __init__(self, data_dir: Path, con: duckdb.DuckDBPyConnection) -> None:
+        self.data_dir = data_dir
+        self.con = con
+        self.lock = threading.RLock()  # one writer at a time; held while `ref` is swapped
+
+    @classmethod
+    def open(cls, data_dir: Path) -> Store:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / REFERENCE_DIR).mkdir(exist_ok=True)
+        path = data_dir / STORE_FILE
+        try:
+            con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"La base {path} est déjà ouverte par un autre processus (l'application "
+                    "est-elle lancée ?). Arrêtez-le, ou faites l'opération depuis l'application."
+                ) from exc
+            raise StoreError(f"La base {path} ne peut pas être ouverte : {exc}") from exc
+        store = cls(data_dir, con)
+        migrate.apply_pending(con)
+        store._clean_leftovers()
+        store._attach_active()
+        return store
+
+    def close(self) -> None:
+        with self.lock:
+            self.con.close()
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.data_dir / REFERENCE_DIR
+
+    @property
+    def work_dir(self) -> Path:
+        return self.data_dir / WORK_DIR
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one thread's reads (DuckDB connections are not shared across threads)."""
+        return self.con.cursor()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.lock:
+            cur = self.con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+
+    def active_snapshot(self) -> ActiveSnapshot | None:
+        row = (
+            self.cursor()
+            .execute(
+                """SELECT activation_id, snapshot_id, source_path, source_system, site, exported_at,
+                      demo, shift_days, finished_at, report_json
+               FROM snapshot_activations WHERE status = 'active'"""
+            )
+            .fetchone()
+        )
+        return ActiveSnapshot(*row) if row else None
+
+    def has_reference(self) -> bool:
+        names = {
+            r[0]
+            for r in self.cursor()
+            .execute("SELECT database_name FROM duckdb_databases()")
+            .fetchall()
+        }
+        return REFERENCE_CATALOG in names
+
+    def activations(self, limit: int = 20) -> list[tuple]:
+        return (
+            self.cursor()
+            .execute(
+                """SELECT activation_id, status, source_path, exported_at, finished_at, report_json
+               FROM snapshot_activations ORDER BY activation_id DESC LIMIT ?""",
+                [limit],
+            )
+            .fetchall()
+        )
+
+    def record_refused(self, values: dict) -> None:
+        with self.transaction() as cur:
+            _insert_activation(cur, {**values, "status": "refused", "reference_file": None})
+
+    def switch_to(self, values: dict, reference_file: str) -> None:
+        """Make a complete reference file the active snapshot (one transaction), then attach it."""
+        with self.lock:
+            with self.transaction() as cur:
+                cur.execute(
+                    "UPDATE snapshot_activations SET status = 'superseded' WHERE status = 'active'"
+                )
+                _insert_activation(
+                    cur, {**values, "status": "active", "reference_file": reference_file}
+                )
+            self._attach_active()
+            self._remove_old_references()
+
+    def _attach_active(self) -> None:
+        with self.lock:
+            if self.has_reference():
+                self.con.execute(f"DETACH {REFERENCE_CATALOG}")
+            row = self.con.execute(
+                "SELECT reference_file FROM snapshot_activations WHERE status = 'active'"
+            ).fetchone()
+            if row is None:
+                return
+            path = self.reference_dir / row[0]
+            if not path.is_file():
+                raise StoreError(
+                    f"Le fichier de l'instantané actif ({path}) a disparu. Réactivez un "
+                    "instantané (chemo-fallback snapshot activate)."
+                )
+            quoted = str(path).replace("'", "''")
+            self.con.execute(f"ATTACH '{quoted}' AS {REFERENCE_CATALOG} (READ_ONLY)")
+
+    def _kept_reference_files(self) -> set[str]:
+        rows = self.con.execute(
+            """SELECT reference_file FROM snapshot_activations
+               WHERE status IN ('active', 'superseded') AND reference_file IS NOT NULL
+               ORDER BY activation_id DESC LIMIT ?""",
+            [KEEP_REFERENCES],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _remove_old_references(self) -> None:
+        kept = self._kept_reference_files()
+        for path in self.reference_dir.glob("*.duckdb"):
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
+                path.with_name(path.name + ".wal").unlink(missing_ok=True)
+
+    def _clean_leftovers(self) -> None:
+        """What an interrupted activation left behind: its partial file and its work folder."""
+        for path in self.reference_dir.glob("*.partial*"):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def _insert_activation(cur: duckdb.DuckDBPyConnection, v: dict) -> None:
+    cur.execute(
+        """INSERT INTO snapshot_activations (snapshot_id, status, source_path, source_system,
+               site, exported_at, reference_file, demo, shift_days, started_at, finished_at,
+               report_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            v.get("snapshot_id"),
+            v["status"],
+            v["source_path"],
+            v.get("source_system"),
+            v.get("site"),
+            v.get("exported_at"),
+            v.get("reference_file"),
+            v.get("demo", False),
+            v.get("shift_days", 0),
+            v["started_at"],
+            v["finished_at"],
+            v["report_json"],
+        ],
+    )

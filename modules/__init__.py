@@ -1,0 +1,1 @@
+"""The crisis modules, installed as `chemo_fallback.modules` (see pyproject.toml)."""

@@ -1,0 +1,1 @@
+"""Fabrication: sheets, labels, preparation register, vial scanning."""

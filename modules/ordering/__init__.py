@@ -1,0 +1,1 @@
+"""Raw-material ordering: stock, forecast, supplier orders and follow-up."""

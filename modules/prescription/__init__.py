@@ -1,0 +1,1 @@
+"""Prescription: patients, protocols, cycles and dose calculation (issue 4)."""

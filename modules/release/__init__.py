@@ -1,0 +1,1 @@
+"""Release and dispensing: controls, signed release, delivery to wards."""

@@ -1,0 +1,1 @@
+"""Pharmaceutical validation: every check at once, signed decision (issue 5)."""
