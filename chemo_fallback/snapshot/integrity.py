@@ -94,9 +94,10 @@ def _bad_row_queries(tf: TableFile, export_day: date) -> Iterator[str]:
     for key in (table.key, *table.unique):
         keys = ", ".join(key)
         labels = " + ".join(table.column(k).label for k in key)
+        reason = f"{labels} en double dans le fichier : ces lignes sont toutes rejetées"
         yield (
             f"SELECT t.rowid, {sql_string(name(key[0]))}, "
-            f"{sql_string(labels + ' en double dans le fichier : ces lignes sont toutes rejetées')}, "
+            f"{sql_string(reason)}, "
             f"concat_ws(' / ', {', '.join('t.' + k for k in key)}) FROM {table.name} t "
             f"JOIN (SELECT {keys} FROM {table.name} GROUP BY ALL HAVING count(*) > 1) d "
             f"USING ({keys})"

@@ -169,7 +169,8 @@ def _load_csv(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
     con.execute(
         f"""
         INSERT INTO _rejects
-        SELECT ?, r.line, coalesce(i.file_name, r.column_name),
+        SELECT DISTINCT ?, r.line,
+               CASE WHEN r.error_type = 'CAST' THEN coalesce(i.file_name, r.column_name) END,
                CASE CAST(r.error_type AS VARCHAR) WHEN 'CAST' THEN i.cast_reason
                     {parse_cases} ELSE 'ligne illisible' END,
                CASE WHEN r.error_type = 'CAST'

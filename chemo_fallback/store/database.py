@@ -190,6 +190,7 @@ class Store:
         for path in self.reference_dir.glob("*.partial*"):
             path.unlink(missing_ok=True)
         shutil.rmtree(self.work_dir, ignore_errors=True)
+        self._remove_old_references()  # a file renamed but never switched to
 
 
 def _insert_activation(cur: duckdb.DuckDBPyConnection, v: dict) -> None:

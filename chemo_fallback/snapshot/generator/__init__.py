@@ -1,0 +1,1 @@
+"""Synthetic, deterministic snapshots for the demo, the tests and the benchmarks."""

@@ -1,0 +1,25 @@
+"""Shared fixtures: a temporary store and a small valid snapshot (see factory.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from chemo_fallback.store import Store  # noqa: E402
+from factory import write_snapshot  # noqa: E402
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    opened = Store.open(tmp_path / "data")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def snapshot_dir(tmp_path: Path) -> Path:
+    return write_snapshot(tmp_path / "snapshot")
