@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from factory import write_snapshot
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from chemo_fallback.store import Store  # noqa: E402
-from factory import write_snapshot  # noqa: E402
+from chemo_fallback.store import Store
 
 
 @pytest.fixture

@@ -338,8 +338,8 @@ def _enforce_policy(ctx: _Context, files: list[readers.TableFile]) -> None:
         elif tr.rows_declared and tr.rows_rejected / tr.rows_declared > limit:
             problems.append(
                 f"{tr.file} : {tr.rows_rejected} ligne(s) rejetée(s) sur {tr.rows_declared} "
-                f"(plus de {limit * 100:g} %) : l'export ou sa correspondance semble faux. Consultez "
-                "les rejets, corrigez puis relancez."
+                f"(plus de {limit * 100:g} %) : l'export ou sa correspondance semble faux. "
+                "Consultez les rejets, corrigez puis relancez."
             )
         if tf.table.must_not_be_empty and tr.rows_loaded == 0:
             problems.append(
