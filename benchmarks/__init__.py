@@ -1,0 +1,1 @@
+"""Performance benchmarks, outside the test suite: `python -m benchmarks [NAME ...]`."""

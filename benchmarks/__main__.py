@@ -1,0 +1,28 @@
+"""Runs the named benchmarks (all by default) and prints one JSON object of their figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from benchmarks import import_bench
+
+BENCHMARKS = {"import": import_bench.run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], metavar="NAME",
+                        help=f"among: {', '.join(BENCHMARKS)} (default: all)")
+    args = parser.parse_args(argv)
+    figures: dict = {}
+    for name in args.names or BENCHMARKS:
+        print(f"benchmark {name}…", file=sys.stderr, flush=True)
+        figures.update(BENCHMARKS[name]())
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""`import`: full activation of a large snapshot, against DuckDB's plain read_csv of the same
+files. Each side runs in its own child process, so its peak memory is its own.
+
+The snapshot (200 000 patients, about 2 000 000 prescription lines, lab results and
+preparations of similar size) is generated once and cached in .benchmarks-cache/ (not timed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PATIENTS = int(os.environ.get("BENCH_IMPORT_PATIENTS", "200000"))
+SEED = 1
+CACHE = Path(__file__).resolve().parent.parent / ".benchmarks-cache"
+
+ACTIVATE = """
+import json, sys, time
+from pathlib import Path
+from chemo_fallback.snapshot.activation import activate_snapshot
+from chemo_fallback.store import Store
+store = Store.open(Path(sys.argv[2]))
+started = time.perf_counter()
+report = activate_snapshot(store, Path(sys.argv[1]))
+elapsed = time.perf_counter() - started
+store.close()
+assert report.status == "activated", report.errors
+import resource
+print(json.dumps({"seconds": elapsed, "rows": sum(t.rows_loaded for t in report.tables),
+                  "rejected": report.rows_rejected,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+RAW_READ = """
+import json, sys, time
+import duckdb
+from pathlib import Path
+manifest = json.loads((Path(sys.argv[1]) / "manifest.json").read_text())
+con = duckdb.connect(sys.argv[2] + "/raw.duckdb")
+started = time.perf_counter()
+rows = 0
+for name, entry in manifest["tables"].items():
+    path = str(Path(sys.argv[1]) / entry["file"])
+    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv(?)", [path])
+    rows += con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+con.execute("CHECKPOINT")
+con.close()
+import resource
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def snapshot_folder() -> Path:
+    folder = CACHE / f"import-{PATIENTS}-seed{SEED}"
+    if not (folder / "manifest.json").is_file():
+        from chemo_fallback.snapshot.generator import generate_snapshot
+
+        print(f"generating {folder} (cached for later runs)…", file=sys.stderr, flush=True)
+        generate_snapshot(folder, PATIENTS, SEED, dialect="csv")
+    return folder
+
+
+def _child(script: str, folder: Path) -> dict:
+    """Run a script in a child process; it reports its own time and peak resident memory."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as work:
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(folder), work],
+            check=True, capture_output=True, text=True,
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run() -> dict:
+    folder = snapshot_folder()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    size = sum((folder / t["file"]).stat().st_size for t in manifest["tables"].values())
+    for entry in manifest["tables"].values():  # same warm page cache for both sides
+        (folder / entry["file"]).read_bytes()
+    raw = _child(RAW_READ, folder)
+    imported = _child(ACTIVATE, folder)
+    return {
+        "import_patients": PATIENTS,
+        "import_rows": imported["rows"],
+        "import_rows_per_table": {k: v["rows"] for k, v in manifest["tables"].items()},
+        "import_bytes": size,
+        "import_seconds": round(imported["seconds"], 2),
+        "raw_read_seconds": round(raw["seconds"], 2),
+        "import_ratio": round(imported["seconds"] / raw["seconds"], 2),
+        "import_peak_rss_mib": round(imported["peak_kib"] / 1024),
+        "raw_read_peak_rss_mib": round(raw["peak_kib"] / 1024),
+    }

@@ -1,0 +1,12 @@
+"""Registers every page group of the web app. Called once by the server and by UI tests."""
+
+from __future__ import annotations
+
+from chemo_fallback.web import snapshot_pages
+
+PAGE_GROUPS = (snapshot_pages,)
+
+
+def register_pages() -> None:
+    for group in PAGE_GROUPS:
+        group.register()

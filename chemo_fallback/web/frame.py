@@ -1,0 +1,50 @@
+"""The shared frame of every page: header with the snapshot's freshness, menu, content."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from nicegui import ui
+
+from chemo_fallback.snapshot.freshness import age_text, freshness
+from chemo_fallback.web import state
+
+FRESHNESS_COLORS = {"fresh": "bg-green-700", "stale": "bg-orange-600", "old": "bg-red-700"}
+
+# (path, label, icon); later modules add their page groups here.
+MENU: list[tuple[str, str, str]] = [("/", "Instantané", "storage")]
+
+
+def snapshot_badge() -> None:
+    active = state.current().store.active_snapshot()
+    if active is None:
+        ui.label("Aucun instantané actif").classes("px-3 py-1 rounded bg-red-700 text-white") \
+            .mark("snapshot-badge")
+        return
+    now = datetime.now()
+    color = FRESHNESS_COLORS[freshness(active.exported_at, now)]
+    ui.label(
+        f"Données du {active.exported_at:%d/%m/%Y %H:%M} ({age_text(active.exported_at, now)})"
+    ).classes(f"px-3 py-1 rounded text-white {color}").mark("snapshot-badge")
+
+
+@contextmanager
+def frame(title: str) -> Iterator[None]:
+    ui.page_title(f"{title} — chemo-fallback")
+    if state.current().demo:
+        with ui.element("div").classes("w-full bg-yellow-300 text-black text-center font-bold"):
+            ui.label("DÉMO — données fictives, ne pas utiliser pour un patient").mark("demo-banner")
+    with ui.header().classes("items-center justify-between bg-slate-800"):
+        with ui.row().classes("items-center gap-4"):
+            ui.label("chemo-fallback").classes("text-lg font-bold")
+            ui.label("Secours de l'unité de préparation des chimiothérapies").classes("text-sm")
+        snapshot_badge()
+    with ui.left_drawer(value=True).classes("bg-slate-100").props("width=200"):
+        for path, label, icon in MENU:
+            ui.button(label, icon=icon, on_click=lambda p=path: ui.navigate.to(p)) \
+                .props("flat align=left").classes("w-full")
+    with ui.column().classes("w-full max-w-6xl mx-auto p-4 gap-4"):
+        ui.label(title).classes("text-2xl font-bold")
+        yield

@@ -1,0 +1,62 @@
+"""Starting the web server: open the store once, activate the demo snapshot if asked, serve."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.snapshot.activation import activate_snapshot
+from chemo_fallback.store import Store
+from chemo_fallback.web import state
+
+SECRET_FILE = "storage-secret"
+
+
+def ensure_demo_snapshot(store: Store, demo_snapshot: Path, progress: Callable[[str], None]) -> None:
+    """Demo mode: the shipped demo snapshot, re-anchored so its export date is today, so
+    today's worklists are never empty. A real snapshot is never replaced by the demo."""
+    active = store.active_snapshot()
+    if active is not None and not active.demo:
+        raise ChemoFallbackError(
+            f"Le dossier de données {store.data_dir} contient un instantané réel : le mode "
+            "démonstration ne s'y lance pas. Choisissez un autre dossier (--data-dir)."
+        )
+    if active is not None and active.exported_at.date() == date.today():
+        return
+    progress(f"Mode démonstration : activation de {demo_snapshot} recalé à aujourd'hui…")
+    report = activate_snapshot(store, demo_snapshot, reanchor_to=date.today(), progress=progress)
+    if report.status != "activated":
+        raise ChemoFallbackError("L'instantané de démonstration est refusé :\n" + report.to_text())
+
+
+def storage_secret(data_dir: Path) -> str:
+    """One random secret per installation, kept in the data directory."""
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def serve(
+    data_dir: Path, *, host: str, port: int, demo: bool, demo_snapshot: Path,
+    progress: Callable[[str], None],
+) -> None:
+    from nicegui import app, ui
+
+    from chemo_fallback.web.app import register_pages
+
+    store = Store.open(data_dir)
+    if demo:
+        ensure_demo_snapshot(store, demo_snapshot, progress)
+    state.install(state.AppState(store=store, demo=demo))
+    app.on_shutdown(store.close)
+    register_pages()
+    progress(f"Application disponible sur http://{host}:{port}/")
+    ui.run(
+        host=host, port=port, title="chemo-fallback", language="fr", reload=False,
+        show=False, storage_secret=storage_secret(data_dir), favicon="💊",
+    )

@@ -1,0 +1,27 @@
+"""What the running web app shares between pages: the store opened once at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chemo_fallback.store import Store
+
+
+@dataclass
+class AppState:
+    store: Store
+    demo: bool = False
+
+
+_current: AppState | None = None
+
+
+def install(state: AppState) -> None:
+    global _current
+    _current = state
+
+
+def current() -> AppState:
+    if _current is None:
+        raise RuntimeError("the web app was started without a store (call state.install first)")
+    return _current
