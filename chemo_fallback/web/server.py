@@ -15,7 +15,9 @@ from chemo_fallback.web import state
 SECRET_FILE = "storage-secret"
 
 
-def ensure_demo_snapshot(store: Store, demo_snapshot: Path, progress: Callable[[str], None]) -> None:
+def ensure_demo_snapshot(
+    store: Store, demo_snapshot: Path, progress: Callable[[str], None]
+) -> None:
     """Demo mode: the shipped demo snapshot, re-anchored so its export date is today, so
     today's worklists are never empty. A real snapshot is never replaced by the demo."""
     active = store.active_snapshot()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
 import numpy as np
 import pandas as pd
 
@@ -30,21 +28,21 @@ class Regimen:
 
 
 REGIMENS = (
-    Regimen("MFOLFOX6", 12, 0.45, 66, 10, ("HDJ-ONCO", "HGE", "ONCO-HC"), 11),
-    Regimen("FOLFIRI", 8, 0.45, 67, 10, ("HDJ-ONCO", "HGE"), 11),
-    Regimen("RCHOP21", 7, 0.45, 64, 12, ("HEMATO", "HDJ-HEMATO"), 5),
-    Regimen("AC60", 6, 0.99, 52, 11, ("HDJ-ONCO", "GYNECO"), 3),
+    Regimen("MFOLFOX6", 11, 0.45, 66, 10, ("HDJ-ONCO", "HGE", "ONCO-HC"), 5),
+    Regimen("FOLFIRI", 7, 0.45, 67, 10, ("HDJ-ONCO", "HGE"), 5),
+    Regimen("RCHOP21", 5, 0.45, 64, 12, ("HEMATO", "HDJ-HEMATO"), 4),
+    Regimen("AC60", 5, 0.99, 52, 11, ("HDJ-ONCO", "GYNECO"), 3),
     Regimen("PACLI_HEBDO", 10, 0.97, 56, 12, ("HDJ-ONCO", "GYNECO"), 11),
-    Regimen("CARBO_PACLI", 8, 0.65, 63, 10, ("GYNECO", "ONCO-THORAX", "HDJ-ONCO"), 5),
+    Regimen("CARBO_PACLI", 7, 0.65, 63, 10, ("GYNECO", "ONCO-THORAX", "HDJ-ONCO"), 5),
     Regimen("DOCETAXEL", 5, 0.3, 68, 9, ("HDJ-ONCO", "ONCO-HC"), 5),
-    Regimen("GEMCITABINE", 5, 0.45, 70, 9, ("HGE", "HDJ-ONCO", "USP"), 5),
+    Regimen("GEMCITABINE", 5, 0.45, 70, 9, ("HGE", "HDJ-ONCO", "USP"), 4),
     Regimen("CISPLATINE_ETOPOSIDE", 4, 0.35, 64, 9, ("ONCO-THORAX", "PNEUMO"), 3),
-    Regimen("ABVD", 3, 0.5, 34, 9, ("HEMATO", "HDJ-HEMATO"), 5),
-    Regimen("TRASTUZUMAB", 7, 0.99, 55, 11, ("HDJ-ONCO", "GYNECO"), 14,
+    Regimen("ABVD", 2, 0.5, 34, 9, ("HEMATO", "HDJ-HEMATO"), 4),
+    Regimen("TRASTUZUMAB", 8, 0.99, 55, 11, ("HDJ-ONCO", "GYNECO"), 12,
             first_cycle_protocol="TRASTUZUMAB_CHARGE"),
-    Regimen("PEMBROLIZUMAB", 12, 0.35, 66, 10, ("ONCO-THORAX", "PNEUMO", "HDJ-ONCO"), 14),
-    Regimen("BORTEZOMIB_SC", 5, 0.45, 70, 9, ("HDJ-HEMATO", "HEMATO"), 7),
-    Regimen("AZACITIDINE_SC", 6, 0.45, 76, 7, ("HDJ-HEMATO", "HEMATO"), 11),
+    Regimen("PEMBROLIZUMAB", 15, 0.35, 66, 10, ("ONCO-THORAX", "PNEUMO", "HDJ-ONCO"), 12),
+    Regimen("BORTEZOMIB_SC", 4, 0.45, 70, 9, ("HDJ-HEMATO", "HEMATO"), 5),
+    Regimen("AZACITIDINE_SC", 3, 0.45, 76, 7, ("HDJ-HEMATO", "HEMATO"), 4),
 )
 
 
@@ -56,10 +54,6 @@ def _first_names(rng: np.random.Generator, female: np.ndarray) -> np.ndarray:
     out = _pick(rng, MALE_FIRST_NAMES, len(female))
     out[female] = _pick(rng, FEMALE_FIRST_NAMES, int(female.sum()))
     return out
-
-
-def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
-    return np.asarray([f"{prefix}{n:0{width}d}" for n in numbers], dtype=object)
 
 
 @dataclass
@@ -146,13 +140,16 @@ class Cohort:
 def make_cohort(rng: np.random.Generator, n: int, staff: Staff) -> Cohort:
     weights = np.array([r.weight for r in REGIMENS], float)
     regimen = rng.choice(len(REGIMENS), size=n, p=weights / weights.sum())
-    prof = lambda attr: np.array([getattr(r, attr) for r in REGIMENS], float)[regimen]  # noqa: E731
+
+    def prof(attr: str) -> np.ndarray:
+        return np.array([getattr(r, attr) for r in REGIMENS], float)[regimen]
+
     female = rng.random(n) < prof("female")
     age = np.clip(rng.normal(prof("age_mean"), prof("age_sd")), 25, 90)
     birth_day = -np.floor(age * 365.25).astype(np.int64)
     height = np.where(female, rng.normal(162, 6.5, n), rng.normal(174.5, 7, n))
     height = np.round(np.clip(height, 145, 200))
-    bmi = np.clip(np.exp(rng.normal(np.log(25.3), 0.17, n)), 16, 45)
+    bmi = np.clip(np.exp(rng.normal(np.log(24.8), 0.17, n)), 16, 45)
     weight = np.round(bmi * (height / 100) ** 2, 1)
     creat = np.where(female, rng.normal(68, 12, n), rng.normal(85, 15, n)).clip(45, None)
     creat *= np.where(rng.random(n) < 0.04, rng.uniform(1.4, 2.4, n), 1.0)
@@ -193,15 +190,14 @@ def regimen_protocol(regimen: np.ndarray, cycle_no: np.ndarray) -> np.ndarray:
     return main
 
 
-def patients_frame(c: Cohort, export_day: date, measured_day: np.ndarray) -> pd.DataFrame:
-    day0 = np.datetime64(export_day, "D")
+def patients_frame(c: Cohort, day0: np.datetime64, measured_day: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({
         "patient_id": c.patient_id,
         "last_name": c.last_name,
         "first_name": c.first_name,
         "birth_name": c.birth_name,
         "sex": np.where(c.female, "F", "M"),
-        "birth_date": day0 + c.birth_day - np.zeros(len(c), np.int64),
+        "birth_date": day0 + c.birth_day,
         "height_cm": c.height_cm,
         "weight_kg": c.weight_kg,
         "measured_on": day0 + measured_day,
