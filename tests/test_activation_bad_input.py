@@ -310,3 +310,12 @@ def test_not_a_snapshot_at_all(store, previous, tmp_path: Path) -> None:
     report = activate_snapshot(store, tmp_path / "notes.txt")
     _assert_previous_kept(store, previous, report)
     assert "ni un dossier d'instantané ni une archive .zip" in report.errors[0]
+
+
+@pytest.mark.parametrize("content", [b"\rI", b"ward_id,name\rHDJ,Onco\r", b'"ward_id\n'])
+def test_odd_line_breaks_or_quotes_in_the_header(store, previous, snapshot_dir, content) -> None:
+    # Found by the property test: a lone carriage return in the header raised a traceback.
+    rewrite_table(snapshot_dir, "wards", content)
+    report = activate_snapshot(store, snapshot_dir)
+    _assert_previous_kept(store, previous, report)
+    assert report.errors[0].startswith(("wards.csv", "La ligne d'en-tête de wards.csv"))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,15 +19,8 @@ from pathlib import Path
 import duckdb
 
 from chemo_fallback.errors import SnapshotRefused
-from chemo_fallback.snapshot import integrity, readers, source, xlsx
-from chemo_fallback.snapshot.columns import match_columns, read_csv_header
-from chemo_fallback.snapshot.manifest import (
-    FORMAT_BY_SUFFIX,
-    Manifest,
-    TableEntry,
-    load_manifest,
-    resolve,
-)
+from chemo_fallback.snapshot import files, integrity, readers, source
+from chemo_fallback.snapshot.manifest import Manifest, TableEntry, load_manifest
 from chemo_fallback.snapshot.mapping import Mapping, find_mapping, load_mapping
 from chemo_fallback.snapshot.report import ActivationReport, Reject, TableReport
 from chemo_fallback.snapshot.source import Limits
@@ -79,10 +73,10 @@ def activate_snapshot(
                 )
             report.shift_days = (reanchor_to - manifest.exported_at.date()).days
         mapping = load_mapping(find_mapping(folder, mapping_path))
-        files = _prepare_files(ctx, folder, manifest, mapping)
+        inspected = _inspect_all(ctx, folder, manifest, mapping)
         report.snapshot_id = f"{manifest.exported_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
         partial = store.reference_dir / f"{report.snapshot_id}.duckdb.partial"
-        _build_reference(ctx, partial, files, manifest)
+        _build_reference(ctx, partial, inspected, manifest)
         final = partial.with_suffix("")  # drops ".partial"
         os.replace(partial, final)
         _fsync_dir(final.parent)
@@ -165,133 +159,83 @@ def _manifest_entry(table: Table, manifest: Manifest, mapping: Mapping) -> tuple
     return name, entry
 
 
-def _prepare_files(
+def _inspect_all(
     ctx: _Context, folder: Path, manifest: Manifest, mapping: Mapping
-) -> list[readers.TableFile]:
-    """Check every file (presence, size, checksum, encoding, header) and report all problems
-    at once before anything is read."""
+) -> list[files.InspectedFile]:
+    """Inspect every file before anything is read, and report all problems at once."""
     problems: list[str] = []
-    files: list[readers.TableFile] = []
-    total = 0
+    inspected: list[files.InspectedFile] = []
     for table in TABLES:
         try:
             _, entry = _manifest_entry(table, manifest, mapping)
-            prepared = _prepare_file(ctx, folder, table, entry, mapping)
-            total += prepared[1]
-            files.append(prepared[0])
+            inspected.append(files.inspect(folder, table, entry, mapping, ctx.limits))
         except SnapshotRefused as exc:
             problems.append(str(exc))
+    total = sum(f.size for f in inspected)
     if total > ctx.limits.max_total_bytes:
         problems.append(
             f"L'instantané fait {source.human_size(total)}, au-delà de la limite de "
             f"{source.human_size(ctx.limits.max_total_bytes)}."
         )
+    ctx.report.tables = [f.report for f in inspected]
+    if problems:  # the refusal lists the other files' problems too, checksums included
+        for f in inspected:
+            try:
+                files.verify(f, ctx.work, ctx.limits)
+            except SnapshotRefused as exc:
+                problems.append(str(exc))
+    _refuse_if(ctx, problems)
+    return inspected
+
+
+def _refuse_if(ctx: _Context, problems: list[str]) -> None:
     if problems:
         ctx.report.errors.extend(problems)
         raise SnapshotRefused(problems[0])
-    return files
 
 
-def _prepare_file(
-    ctx: _Context, folder: Path, table: Table, entry: TableEntry, mapping: Mapping
-) -> tuple[readers.TableFile, int]:
-    table_mapping = mapping.for_table(table.name)
-    options = resolve(entry, table_mapping, mapping.defaults)
-    path = source.resolve_member(folder, entry.file)
-    if not path.is_file():
-        raise SnapshotRefused(
-            f"Le fichier {entry.file} (table « {table.label} ») est absent de l'instantané."
-        )
-    fmt = options.format or FORMAT_BY_SUFFIX.get(path.suffix.lower())
-    if fmt is None:
-        raise SnapshotRefused(
-            f'{entry.file} : format inconnu. Indiquez "format" (csv, parquet ou xlsx) dans '
-            "le manifeste."
-        )
-    ctx.progress(f"Vérification de {entry.file} ({source.human_size(path.stat().st_size)})…")
-    tr = TableReport(
-        table=table.name, label=table.label, file=entry.file, format=fmt, rows_declared=entry.rows
-    )
-    ctx.report.tables.append(tr)
-    if fmt == "csv":
-        checked = source.check_text_file(path, options.encoding or "auto", ctx.work, ctx.limits)
-        read_path = checked.utf8_path
-        tr.encoding = checked.encoding
-        if options.encoding == "auto" and checked.encoding != "utf-8":
-            tr.warnings.append(f"encodage détecté : {checked.encoding}")
-        header, delimiter = read_csv_header(read_path, entry.file, options.delimiter)
-        options = options.model_copy(update={"delimiter": delimiter})
-    else:
-        size = path.stat().st_size
-        if size > ctx.limits.max_file_bytes:
-            raise source.too_big(entry.file, size, ctx.limits.max_file_bytes)
-        checked = source.CheckedFile(source.hash_file(path), size, "binary", path)
-        read_path = path
-    if checked.sha256.lower() != entry.sha256.lower():
-        raise SnapshotRefused(
-            f"{entry.file} : l'empreinte SHA-256 ne correspond pas au manifeste (fichier modifié, "
-            "tronqué ou mal copié). Copiez à nouveau l'export depuis sa source."
-        )
-    if fmt == "xlsx":
-        rows = xlsx.read_sheet(path, entry.file, options.sheet)
-        if not rows:
-            raise SnapshotRefused(f"{entry.file} est vide : la ligne d'en-tête est obligatoire.")
-        header = [str(c) for c in rows[0]]
-        ctx.work.mkdir(parents=True, exist_ok=True)
-        read_path = ctx.work / f"{table.name}.xlsx.csv"
-        xlsx.write_csv(rows, read_path, options)
-        options = options.model_copy(update={"delimiter": ","})
-        fmt = "csv"
-    elif fmt == "parquet":
-        header = _parquet_columns(path, entry.file)
-    match = match_columns(table, entry.file, header, table_mapping)
-    if match.extras:
-        tr.warnings.append(f"colonnes ignorées : {', '.join(match.extras)}")
-    if match.absent_optional:
-        tr.warnings.append(f"colonnes facultatives absentes : {', '.join(match.absent_optional)}")
-    tf = readers.TableFile(table, entry.file, read_path, fmt, options, match, table_mapping)
-    return tf, checked.size
+def _verify_ahead(ctx: _Context, inspected: list[files.InspectedFile]) -> Iterator:
+    """Yield each file verified, while the next ones are verified in a background thread.
+    A file that fails stops the reading; every file's verification problem is then reported."""
+    def verify(f: files.InspectedFile) -> readers.TableFile:
+        ctx.progress(f"Vérification de {f.entry.file} ({source.human_size(f.size)})…")
+        return files.verify(f, ctx.work, ctx.limits)
 
-
-def _parquet_columns(path: Path, display_name: str) -> list[str]:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify")
     try:
-        with duckdb.connect() as con:
-            quoted = str(path).replace("'", "''")
-            return [
-                r[0]
-                for r in con.execute(
-                    f"SELECT name FROM parquet_schema('{quoted}') WHERE num_children IS NULL "
-                    "OR num_children = 0"
-                ).fetchall()
-            ]
-    except duckdb.Error as exc:
-        raise SnapshotRefused(
-            f"{display_name} n'est pas un fichier Parquet lisible ({readers.first_line(exc)}). "
-            "Exportez à nouveau cette table."
-        ) from exc
+        futures = [pool.submit(verify, f) for f in inspected]
+        for future in futures:
+            try:
+                yield future.result()
+            except SnapshotRefused:
+                _refuse_if(ctx, [str(e) for e in (f.exception() for f in futures) if e])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _build_reference(
-    ctx: _Context, partial: Path, files: list[readers.TableFile], manifest: Manifest
+    ctx: _Context, partial: Path, inspected: list[files.InspectedFile], manifest: Manifest
 ) -> None:
     report = ctx.report
-    by_table = {t.table: t for t in report.tables}
     export_day = manifest.exported_at.date()
+    count = len(inspected)
     con = duckdb.connect(str(partial))
     try:
-        for step, tf in enumerate(files, 1):
-            ctx.progress(f"[{step}/{len(files)}] Lecture de {tf.display_name}…")
+        loaded: list[readers.TableFile] = []
+        for step, tf in enumerate(_verify_ahead(ctx, inspected), 1):
+            f = inspected[step - 1]
+            ctx.progress(f"[{step}/{count}] Lecture de {tf.display_name}…")
             readers.load_table(con, tf)
             integrity.check_table(con, tf, export_day)
-            _count(con, tf, by_table[tf.table.name], ctx.limits)
-            tr = by_table[tf.table.name]
+            _count(con, tf, f.report, ctx.limits)
             ctx.progress(
-                f"[{step}/{len(files)}] {tf.table.name} : {tr.rows_loaded} ligne(s) chargée(s), "
-                f"{tr.rows_rejected} rejetée(s)"
+                f"[{step}/{count}] {tf.table.name} : {f.report.rows_loaded} ligne(s) chargée(s), "
+                f"{f.report.rows_rejected} rejetée(s)"
             )
-        _enforce_policy(ctx, files)
+            loaded.append(tf)
+        _enforce_policy(ctx, loaded)
         if report.shift_days:
-            _shift_dates(con, files, report.shift_days)
+            _shift_dates(con, loaded, report.shift_days)
             report.exported_at = manifest.exported_at + timedelta(days=report.shift_days)
         con.execute(
             "CREATE TABLE _snapshot AS SELECT ? AS snapshot_id, ? AS manifest_json, "
@@ -323,11 +267,11 @@ def _count(
     ]
 
 
-def _enforce_policy(ctx: _Context, files: list[readers.TableFile]) -> None:
+def _enforce_policy(ctx: _Context, loaded: list[readers.TableFile]) -> None:
     """Reconcile every table and refuse what cannot be trusted; all problems listed at once."""
     problems = []
     limit = ctx.limits.max_reject_ratio
-    for tf in files:
+    for tf in loaded:
         tr = next(t for t in ctx.report.tables if t.table == tf.table.name)
         if tr.rows_read != tr.rows_declared:
             problems.append(
@@ -351,8 +295,10 @@ def _enforce_policy(ctx: _Context, files: list[readers.TableFile]) -> None:
         raise SnapshotRefused(problems[0])
 
 
-def _shift_dates(con: duckdb.DuckDBPyConnection, files: list[readers.TableFile], days: int) -> None:
-    for tf in files:
+def _shift_dates(
+    con: duckdb.DuckDBPyConnection, loaded: list[readers.TableFile], days: int
+) -> None:
+    for tf in loaded:
         cols = [c.name for c in tf.table.columns if c.type in ("DATE", "TIMESTAMP")]
         if cols:
             sets = ", ".join(f"{c} = {c} + INTERVAL ({days}) DAY" for c in cols)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from pathlib import Path
 
 from chemo_fallback.errors import SnapshotRefused
 from chemo_fallback.snapshot.mapping import TableMapping
@@ -63,10 +62,9 @@ def match_columns(
     return ColumnMatch(tuple(file_columns), by_index, extras, tuple(absent_optional))
 
 
-def read_csv_header(path: Path, display_name: str, delimiter: str | None) -> tuple[list[str], str]:
+def split_header(first: str, display_name: str, delimiter: str | None) -> tuple[list[str], str]:
     """The header's column names and the delimiter (sniffed from the header when not given)."""
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline()
+    first = (first.splitlines() or [""])[0]  # "\r" alone ends a line too, as for DuckDB
     if not first.strip():
         raise SnapshotRefused(
             f"{display_name} est vide ou sa première ligne est vide : la ligne d'en-tête (noms "
@@ -76,5 +74,11 @@ def read_csv_header(path: Path, display_name: str, delimiter: str | None) -> tup
         counts = {d: first.count(d) for d in DELIMITER_CANDIDATES}
         best = max(counts, key=lambda d: counts[d])
         delimiter = best if counts[best] else ","
-    names = next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter))
+    try:
+        names = next(csv.reader([first], delimiter=delimiter))
+    except csv.Error as exc:
+        raise SnapshotRefused(
+            f"La ligne d'en-tête de {display_name} est illisible ({exc}). Exportez à nouveau "
+            "cette table."
+        ) from exc
     return names, delimiter

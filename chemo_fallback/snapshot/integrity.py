@@ -80,17 +80,25 @@ def _bad_row_queries(tf: TableFile, export_day: date) -> Iterator[str]:
     table = tf.table
     name = tf.match.file_name_of
 
-    def select(column: str, predicate: str, reason: str, value: str) -> str:
-        return (
-            f"SELECT rowid, {sql_string(name(column))}, {sql_string(reason)}, "
-            f"left(CAST({value} AS VARCHAR), 120) FROM {table.name} WHERE {predicate}"
+    # Every per-row check of the table in one scan: the rows failing any check carry the list
+    # of their problems, unnested into one reject per problem.
+    row_checks = [
+        (col.name, predicate, reason)
+        for col in table.columns
+        for predicate, reason in _column_checks(col, export_day)
+    ] + [(rule.column, rule.bad_when, rule.reason) for rule in table.rules]
+    if row_checks:
+        problems = ", ".join(
+            f"CASE WHEN coalesce(({predicate}), false) THEN {{'col': {sql_string(name(column))}, "
+            f"'reason': {sql_string(reason)}, 'val': left(CAST({column} AS VARCHAR), 120)}} END"
+            for column, predicate, reason in row_checks
         )
-
-    for col in table.columns:
-        for predicate, reason in _column_checks(col, export_day):
-            yield select(col.name, predicate, reason, col.name)
-    for rule in table.rules:
-        yield select(rule.column, rule.bad_when, rule.reason, rule.column)
+        any_bad = " OR ".join(f"coalesce(({p}), false)" for _, p, _ in row_checks)
+        yield (
+            "SELECT rid, f.col, f.reason, f.val FROM ("
+            f"SELECT rowid AS rid, unnest([{problems}]) AS f FROM {table.name} WHERE {any_bad}"
+            ") WHERE f IS NOT NULL"
+        )
     for key in (table.key, *table.unique):
         keys = ", ".join(key)
         labels = " + ".join(table.column(k).label for k in key)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 # Seed of the reference codes (GTIN, UCD): fixed so the catalogue never moves between seeds.
-_CODES_SEED = 20_261_123
+CODES_SEED = 20_261_123
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ def _check_digit(digits: str) -> str:
 
 def product_codes() -> tuple[list[str], list[str], list[str]]:
     """(cip13, ucd13, gtin) per product: French prefixes, valid check digits, all distinct."""
-    rng = np.random.default_rng(_CODES_SEED)
+    rng = np.random.default_rng(CODES_SEED)
     cip_body = rng.choice(10**8, size=len(PRODUCTS), replace=False)
     ucd_body = rng.choice(10**7, size=len(PRODUCTS), replace=False)
     cips = [f"3400{b:08d}" for b in cip_body]

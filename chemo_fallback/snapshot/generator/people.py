@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +24,7 @@ class Regimen:
     age_mean: float
     age_sd: float
     wards: tuple[str, ...]
-    max_current_cycle: int  # keeps histories to about a year, as a recent export would
+    max_current_cycle: int  # bounds the history: about 12 lines per patient on average
     first_cycle_protocol: str | None = None
 
 
@@ -149,7 +150,7 @@ def make_cohort(rng: np.random.Generator, n: int, staff: Staff) -> Cohort:
     birth_day = -np.floor(age * 365.25).astype(np.int64)
     height = np.where(female, rng.normal(162, 6.5, n), rng.normal(174.5, 7, n))
     height = np.round(np.clip(height, 145, 200))
-    bmi = np.clip(np.exp(rng.normal(np.log(24.8), 0.17, n)), 16, 45)
+    bmi = np.clip(np.exp(rng.normal(np.log(24.8), 0.17, n)), 16, 40)
     weight = np.round(bmi * (height / 100) ** 2, 1)
     creat = np.where(female, rng.normal(68, 12, n), rng.normal(85, 15, n)).clip(45, None)
     creat *= np.where(rng.random(n) < 0.04, rng.uniform(1.4, 2.4, n), 1.0)
