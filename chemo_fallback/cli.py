@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -87,14 +88,10 @@ def cmd_activate(args: argparse.Namespace) -> int:
     from chemo_fallback.store import Store
 
     limits = Limits()
-    if args.max_file_mb:
-        limits = Limits(
-            max_file_bytes=args.max_file_mb * 1024**2, max_reject_ratio=limits.max_reject_ratio
-        )
+    if args.max_file_mb is not None:
+        limits = replace(limits, max_file_bytes=args.max_file_mb * 1024**2)
     if args.max_reject_percent is not None:
-        limits = Limits(
-            max_file_bytes=limits.max_file_bytes, max_reject_ratio=args.max_reject_percent / 100
-        )
+        limits = replace(limits, max_reject_ratio=args.max_reject_percent / 100)
     store = Store.open(resolve_data_dir(args.data_dir))
     try:
         report = activate_snapshot(

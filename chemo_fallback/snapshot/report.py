@@ -90,6 +90,9 @@ class ActivationReport(BaseModel):
         out += [f"ERREUR : {e}" for e in self.errors]
         out += [f"Attention : {w}" for w in self.warnings]
         for t in self.tables:
+            if self.status == "refused" and not t.rows_read:
+                out.append(f"- {t.label} ({t.file}) : {t.rows_declared} annoncée(s), non lue")
+                continue
             out.append(
                 f"- {t.label} ({t.file}) : {t.rows_declared} annoncée(s), {t.rows_read} lue(s), "
                 f"{t.rows_loaded} chargée(s), {t.rows_rejected} rejetée(s)"

@@ -40,6 +40,8 @@ def frame(title: str) -> Iterator[None]:
         with ui.row().classes("items-center gap-4"):
             ui.label("chemo-fallback").classes("text-lg font-bold")
             ui.label("Secours de l'unité de préparation des chimiothérapies").classes("text-sm")
+            if state.current().demo:
+                ui.label("DÉMO").classes("px-2 rounded bg-yellow-300 text-black font-bold")
         snapshot_badge()
     with ui.left_drawer(value=True).classes("bg-slate-100").props("width=200"):
         for path, label, icon in MENU:

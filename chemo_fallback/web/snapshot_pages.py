@@ -28,7 +28,7 @@ REJECT_COLUMNS = [
 ]
 
 
-def report_view(report: ActivationReport) -> None:
+def report_view(report: ActivationReport, *, open_rejects: bool = False) -> None:
     """The whole report: headline, errors, warnings, per-table counts and every listed reject."""
     color = "text-red-700" if report.status == "refused" else (
         "text-orange-700" if report.rows_rejected else "text-green-800")
@@ -49,8 +49,9 @@ def report_view(report: ActivationReport) -> None:
     for t in report.tables:
         if not (t.rejects or t.warnings):
             continue
-        with ui.expansion(f"{t.label} ({t.file}) : {t.rows_rejected} rejet(s)", icon="warning") \
-                .classes("w-full").mark(f"rejects-{t.table}"):
+        title = f"{t.label} ({t.file}) : {t.rows_rejected} rejet(s)"
+        with ui.expansion(title, icon="warning", value=open_rejects).classes("w-full") \
+                .mark(f"rejects-{t.table}"):
             for warning in t.warnings:
                 ui.label(f"Attention : {warning}").classes("text-orange-700")
             if t.rejects:
@@ -86,7 +87,7 @@ def active_snapshot_card() -> None:
             ui.label(f"Démonstration : dates décalées de {active.shift_days} jour(s) pour que "
                      "l'export date d'aujourd'hui.").classes("text-sm italic")
         ui.label(f"Source : {active.source_path}").classes("text-sm text-gray-600")
-        report_view(report)
+        report_view(report, open_rejects=True)
 
 
 def history() -> None:
