@@ -147,3 +147,15 @@ def test_a_real_snapshot_is_never_reanchored(tmp_path: Path, store) -> None:
     report = activate_snapshot(store, write_snapshot(tmp_path / "s"), reanchor_to=date.today())
     assert report.status == "refused"
     assert "réservé aux instantanés de démonstration" in report.errors[0]
+
+
+@pytest.mark.parametrize("dialect", ["csv", "csv-fr", "parquet", "xlsx"])
+def test_generated_snapshots_activate_without_reject(tmp_path: Path, store, dialect: str) -> None:
+    from chemo_fallback.snapshot.generator import generate_snapshot
+
+    manifest = generate_snapshot(tmp_path / dialect, 80, 7, dialect=dialect)
+    report = activate_snapshot(store, tmp_path / dialect)
+    assert report.status == "activated", report.errors
+    assert report.rows_rejected == 0
+    for entry in report.tables:
+        assert entry.rows_loaded == manifest.tables[entry.table].rows, entry.table
