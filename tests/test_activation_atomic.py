@@ -55,7 +55,9 @@ def test_activation_killed_midway_keeps_the_previous_snapshot(tmp_path: Path, wh
 
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, where, str(second), str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         for line in child.stdout:
@@ -123,17 +125,31 @@ def test_store_reopens_on_the_active_snapshot(tmp_path: Path) -> None:
 def test_store_locked_by_a_running_process_gives_a_french_message(tmp_path: Path) -> None:
     data = tmp_path / "data"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from chemo_fallback.store import Store; "
-         f"s = Store.open(Path({str(data)!r})); print('OPEN', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from chemo_fallback.store import Store; "
+            f"s = Store.open(Path({str(data)!r})); print('OPEN', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "OPEN"
         result = subprocess.run(
-            [sys.executable, "-m", "chemo_fallback.cli", "snapshot", "activate",
-             str(write_snapshot(tmp_path / "s")), "--data-dir", str(data)],
-            capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "chemo_fallback.cli",
+                "snapshot",
+                "activate",
+                str(write_snapshot(tmp_path / "s")),
+                "--data-dir",
+                str(data),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 1
         assert "est déjà ouverte par un autre processus" in result.stderr
@@ -141,3 +157,20 @@ def test_store_locked_by_a_running_process_gives_a_french_message(tmp_path: Path
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_technical_failure_midway_is_a_recorded_refusal(
+    tmp_path: Path, store, monkeypatch
+) -> None:
+    first = activate_snapshot(store, write_snapshot(tmp_path / "first"))
+    from chemo_fallback.snapshot import integrity
+
+    def disk_full(con, tf, day):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(integrity, "check_table", disk_full)
+    report = activate_snapshot(store, write_snapshot(tmp_path / "second"))
+    assert report.status == "refused"
+    assert report.errors[0].startswith("Erreur technique pendant l'activation (OSError")
+    assert store.active_snapshot().snapshot_id == first.snapshot_id
+    assert [p.name for p in store.reference_dir.iterdir()] == [f"{first.snapshot_id}.duckdb"]

@@ -132,6 +132,10 @@ def test_mapping_file_given_on_the_command_line_and_unknown_names_refused(
 def test_demo_snapshot_is_reanchored_to_the_given_day(tmp_path: Path, store) -> None:
     folder = write_snapshot(tmp_path / "demo")
     edit_manifest(folder, lambda m: m.update(demo=True))
+    report = activate_snapshot(store, folder, reanchor_to=date.today())
+    assert report.shift_days == (date.today() - date(2026, 11, 20)).days
+    assert report.exported_at.date() == date.today()
+    assert not any("L'instantané date du" in w for w in report.warnings)
     report = activate_snapshot(store, folder, reanchor_to=date(2027, 1, 10))
     assert report.status == "activated"
     assert report.shift_days == 51

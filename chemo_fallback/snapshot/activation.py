@@ -64,7 +64,6 @@ def activate_snapshot(
     try:
         folder = _open_source(ctx, Path(path))
         manifest = load_manifest(folder)
-        _describe_source(report, manifest)
         if reanchor_to is not None:
             if not manifest.demo:
                 raise SnapshotRefused(
@@ -72,6 +71,7 @@ def activate_snapshot(
                     "instantané réel n'est jamais modifié."
                 )
             report.shift_days = (reanchor_to - manifest.exported_at.date()).days
+        _describe_source(report, manifest)
         mapping = load_mapping(find_mapping(folder, mapping_path))
         inspected = _inspect_all(ctx, folder, manifest, mapping)
         report.snapshot_id = f"{manifest.exported_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
@@ -85,10 +85,15 @@ def activate_snapshot(
         ctx.progress("Bascule sur le nouvel instantané…")
         store.switch_to(_activation_values(report), final.name)
         ctx.progress(report.headline())
-    except SnapshotRefused as exc:
+    except (SnapshotRefused, duckdb.Error, OSError) as exc:
         report.status = "refused"
-        if str(exc) not in report.errors:
-            report.errors.append(str(exc))
+        message = str(exc) if isinstance(exc, SnapshotRefused) else (
+            f"Erreur technique pendant l'activation ({type(exc).__name__} : "
+            f"{readers.first_line(exc)}). Vérifiez l'espace disque et les droits du dossier "
+            "de données, puis relancez."
+        )
+        if message not in report.errors:
+            report.errors.append(message)
         report.finished_at = datetime.now()
         store.record_refused(_activation_values(report))
         ctx.progress(report.headline())
@@ -131,18 +136,18 @@ def _describe_source(report: ActivationReport, manifest: Manifest) -> None:
     report.source_system = manifest.source.system
     report.source_version = manifest.source.version
     report.site = manifest.site.name
-    report.exported_at = manifest.exported_at
+    report.exported_at = manifest.exported_at + timedelta(days=report.shift_days)
     report.demo = manifest.demo
-    age_hours = (datetime.now() - manifest.exported_at).total_seconds() / 3600
+    age_hours = (datetime.now() - report.exported_at).total_seconds() / 3600
     if age_hours < -1:
         report.warnings.append(
-            f"La date d'export ({manifest.exported_at:%d/%m/%Y %H:%M}) est dans le futur : "
+            f"La date d'export ({report.exported_at:%d/%m/%Y %H:%M}) est dans le futur : "
             "vérifiez l'horloge du poste d'export et de ce serveur."
         )
     elif age_hours > AGE_WARNING_HOURS:
         days = f"{age_hours / 24:.1f}".replace(".", ",")
         report.warnings.append(
-            f"L'instantané date du {manifest.exported_at:%d/%m/%Y à %H:%M} "
+            f"L'instantané date du {report.exported_at:%d/%m/%Y à %H:%M} "
             f"({days} jours) : les prescriptions, préparations et résultats de "
             "biologie postérieurs n'y figurent pas."
         )
@@ -236,7 +241,6 @@ def _build_reference(
         _enforce_policy(ctx, loaded)
         if report.shift_days:
             _shift_dates(con, loaded, report.shift_days)
-            report.exported_at = manifest.exported_at + timedelta(days=report.shift_days)
         con.execute(
             "CREATE TABLE _snapshot AS SELECT ? AS snapshot_id, ? AS manifest_json, "
             "? AS shift_days",
