@@ -79,7 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
         type=datetime.fromisoformat,
         help="date d'export (ISO) ; défaut : date fixe, pour un résultat reproductible",
     )
+    audit_parser = commands.add_parser("audit", help="piste d'audit")
+    audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="vérifier le chaînage de la piste d'audit")
+    _data_dir_option(verify)
     return parser
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from chemo_fallback.store import Store
+
+    store = Store.open(resolve_data_dir(args.data_dir))
+    try:
+        check = store.audit_check
+    finally:
+        store.close()
+    print(check.message())
+    return 0 if check.ok else 3
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
@@ -146,10 +162,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"serve": cmd_serve}.get(args.command) or {
-        "activate": cmd_activate,
-        "generate": cmd_generate,
-    }[args.snapshot_command]
+    handler = {
+        "serve": lambda: cmd_serve,
+        "snapshot": lambda: {"activate": cmd_activate, "generate": cmd_generate}[
+            args.snapshot_command
+        ],
+        "audit": lambda: {"verify": cmd_audit_verify}[args.audit_command],
+    }[args.command]()
     try:
         return handler(args)
     except ChemoFallbackError as exc:

@@ -34,7 +34,7 @@ CHILD = textwrap.dedent(
                 time.sleep(120)
         integrity.check_table = slow_check
     else:  # after the new file is complete and renamed, before the switch
-        def slow_switch(self, values, reference_file):
+        def slow_switch(self, values, reference_file, actor):
             print("PAUSED", flush=True)
             time.sleep(120)
         database.Store.switch_to = slow_switch

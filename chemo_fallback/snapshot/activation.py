@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from chemo_fallback.audit import Actor, command_line_actor
 from chemo_fallback.errors import SnapshotRefused
 from chemo_fallback.snapshot import files, integrity, readers, source
 from chemo_fallback.snapshot.manifest import Manifest, TableEntry, load_manifest
@@ -48,10 +49,13 @@ def activate_snapshot(
     reanchor_to: date | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    actor: Actor | None = None,
 ) -> ActivationReport:
     """Activate the snapshot at `path` (folder or .zip). Never raises for a bad snapshot: the
     returned report says `refused` and why. `reanchor_to` shifts every date so the export
-    looks made on that day (demo snapshots only)."""
+    looks made on that day (demo snapshots only). `actor` is who asked for it (the audit
+    trail's), by default the command line's system account."""
+    actor = actor or command_line_actor()
     report = ActivationReport(source_path=str(path), started_at=datetime.now())
     ctx = _Context(
         store,
@@ -83,7 +87,7 @@ def activate_snapshot(
         report.status = "activated"
         report.finished_at = datetime.now()
         ctx.progress("Bascule sur le nouvel instantané…")
-        store.switch_to(_activation_values(report), final.name)
+        store.switch_to(_activation_values(report), final.name, actor)
         ctx.progress(report.headline())
     except (SnapshotRefused, duckdb.Error, OSError) as exc:
         report.status = "refused"
@@ -95,7 +99,7 @@ def activate_snapshot(
         if message not in report.errors:
             report.errors.append(message)
         report.finished_at = datetime.now()
-        store.record_refused(_activation_values(report))
+        store.record_refused(_activation_values(report), actor, report.errors[0])
         ctx.progress(report.headline())
     finally:
         if partial is not None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from chemo_fallback import audit
 from chemo_fallback.errors import StoreError
 from chemo_fallback.store import migrate
 
@@ -51,6 +52,7 @@ class Store:
         self.data_dir = data_dir
         self.con = con
         self.lock = threading.RLock()  # one writer at a time; held while `ref` is swapped
+        self.audit_check: audit.ChainCheck | None = None
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
@@ -68,6 +70,7 @@ class Store:
             raise StoreError(f"La base {path} ne peut pas être ouverte : {exc}") from exc
         store = cls(data_dir, con)
         migrate.apply_pending(con)
+        store.audit_check = audit.verify(con)  # shown loudly by the app when broken
         store._clean_leftovers()
         store._attach_active()
         return store
@@ -134,19 +137,48 @@ class Store:
             .fetchall()
         )
 
-    def record_refused(self, values: dict) -> None:
+    def record_refused(self, values: dict, actor: audit.Actor, reason: str) -> None:
         with self.transaction() as cur:
-            _insert_activation(cur, {**values, "status": "refused", "reference_file": None})
+            activation_id = _insert_activation(
+                cur, {**values, "status": "refused", "reference_file": None}
+            )
+            audit.record(
+                cur,
+                actor,
+                "snapshot.refused",
+                "snapshot_activation",
+                activation_id,
+                after=_summary(values),
+                reason=reason,
+            )
 
-    def switch_to(self, values: dict, reference_file: str) -> None:
-        """Make a complete reference file the active snapshot (one transaction), then attach it."""
+    def switch_to(self, values: dict, reference_file: str, actor: audit.Actor) -> None:
+        """Make a complete reference file the active snapshot (one transaction, audited), then
+        attach it."""
         with self.lock:
             with self.transaction() as cur:
+                previous = cur.execute(
+                    "SELECT snapshot_id, exported_at, source_path FROM snapshot_activations "
+                    "WHERE status = 'active'"
+                ).fetchone()
                 cur.execute(
                     "UPDATE snapshot_activations SET status = 'superseded' WHERE status = 'active'"
                 )
-                _insert_activation(
+                activation_id = _insert_activation(
                     cur, {**values, "status": "active", "reference_file": reference_file}
+                )
+                audit.record(
+                    cur,
+                    actor,
+                    "snapshot.activated",
+                    "snapshot_activation",
+                    activation_id,
+                    before=dict(
+                        zip(("snapshot_id", "exported_at", "source_path"), previous, strict=True)
+                    )
+                    if previous
+                    else None,
+                    after=_summary(values),
                 )
             self._attach_active()
             self._remove_old_references()
@@ -193,12 +225,17 @@ class Store:
         self._remove_old_references()  # a file renamed but never switched to
 
 
-def _insert_activation(cur: duckdb.DuckDBPyConnection, v: dict) -> None:
-    cur.execute(
+def _summary(values: dict) -> dict:
+    keys = ("snapshot_id", "exported_at", "source_path", "source_system", "site", "shift_days")
+    return {k: values.get(k) for k in keys}
+
+
+def _insert_activation(cur: duckdb.DuckDBPyConnection, v: dict) -> int:
+    return cur.execute(
         """INSERT INTO snapshot_activations (snapshot_id, status, source_path, source_system,
                site, exported_at, reference_file, demo, shift_days, started_at, finished_at,
                report_json)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING activation_id""",
         [
             v.get("snapshot_id"),
             v["status"],
@@ -213,4 +250,4 @@ def _insert_activation(cur: duckdb.DuckDBPyConnection, v: dict) -> None:
             v["finished_at"],
             v["report_json"],
         ],
-    )
+    ).fetchone()[0]

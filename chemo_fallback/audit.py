@@ -1,0 +1,157 @@
+"""The audit trail: who did what, when, to which record, before and after, and why.
+
+`record` is called inside the transaction that makes the change, so a change without its audit
+record cannot be committed. Records are hash-chained (21 CFR Part 11, EU GMP Annex 11: an
+audit trail that never obscures earlier records); `verify` names the first broken record.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+GENESIS = "0" * 64
+COLUMNS = (
+    "audit_id",
+    "occurred_at",
+    "actor",
+    "role",
+    "action",
+    "record_type",
+    "record_id",
+    "before_json",
+    "after_json",
+    "reason",
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: str
+    display_name: str = ""
+
+
+def command_line_actor() -> Actor:
+    """Who acts from the command line: the system account, as an administrator."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "inconnu"
+    return Actor(f"cli:{name}", "admin", f"ligne de commande ({name})")
+
+
+def _dump(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _digest(prev_hash: str, fields: tuple) -> str:
+    canonical = json.dumps(
+        [f.isoformat() if isinstance(f, datetime) else f for f in fields],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def record(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Actor,
+    action: str,
+    record_type: str,
+    record_id: str | None = None,
+    *,
+    before: Any = None,
+    after: Any = None,
+    reason: str | None = None,
+) -> int:
+    """Append one audit record in the caller's open transaction; returns its id."""
+    head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+    last_id, prev_hash = head if head else (0, GENESIS)
+    fields = (
+        last_id + 1,
+        datetime.now(),
+        actor.username,
+        actor.role,
+        action,
+        record_type,
+        None if record_id is None else str(record_id),
+        _dump(before),
+        _dump(after),
+        reason,
+    )
+    digest = _digest(prev_hash, fields)
+    placeholders = ", ".join("?" for _ in range(len(COLUMNS) + 2))
+    cur.execute(
+        f"INSERT INTO audit_log ({', '.join(COLUMNS)}, prev_hash, hash) VALUES ({placeholders})",
+        [*fields, prev_hash, digest],
+    )
+    cur.execute(
+        "INSERT OR REPLACE INTO audit_head (singleton, last_id, last_hash) VALUES (true, ?, ?)",
+        [last_id + 1, digest],
+    )
+    return last_id + 1
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    ok: bool
+    records: int
+    first_broken_id: int | None = None
+    problem: str = ""  # French
+
+    def message(self) -> str:
+        if self.ok:
+            return f"Piste d'audit intègre : {self.records} enregistrement(s) vérifié(s)."
+        return (
+            f"PISTE D'AUDIT ROMPUE à l'enregistrement n° {self.first_broken_id} : {self.problem}. "
+            "Ne supprimez rien ; prévenez l'administrateur et le pharmacien responsable."
+        )
+
+
+def verify(cur: duckdb.DuckDBPyConnection) -> ChainCheck:
+    rows = cur.execute(
+        f"SELECT {', '.join(COLUMNS)}, prev_hash, hash FROM audit_log ORDER BY audit_id"
+    ).fetchall()
+    prev_hash, expected_id = GENESIS, 1
+    for row in rows:
+        fields, stored_prev, stored_hash = row[:-2], row[-2], row[-1]
+        audit_id = fields[0]
+        if audit_id != expected_id:
+            return ChainCheck(
+                False,
+                len(rows),
+                expected_id,
+                f"enregistrement manquant (n° {audit_id} suit n° {expected_id - 1})",
+            )
+        if stored_prev != prev_hash:
+            return ChainCheck(
+                False,
+                len(rows),
+                audit_id,
+                "le lien vers l'enregistrement précédent ne correspond pas",
+            )
+        if _digest(prev_hash, fields) != stored_hash:
+            return ChainCheck(
+                False, len(rows), audit_id, "son contenu a été modifié après son écriture"
+            )
+        prev_hash, expected_id = stored_hash, expected_id + 1
+    head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+    last_id, last_hash = head if head else (0, GENESIS)
+    present = expected_id - 1
+    if (last_id, last_hash) != (present, prev_hash):
+        return ChainCheck(
+            False, len(rows), min(last_id, present) + 1,
+            f"la fin de la chaîne ne correspond pas (dernier enregistrement écrit : n° "
+            f"{last_id} ; dernier présent : n° {present}) : des enregistrements ont disparu "
+            "ou ont été ajoutés hors de l'application",
+        )
+    return ChainCheck(True, len(rows))
