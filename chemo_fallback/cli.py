@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 import time
 from dataclasses import replace
@@ -79,6 +80,23 @@ def build_parser() -> argparse.ArgumentParser:
         type=datetime.fromisoformat,
         help="date d'export (ISO) ; défaut : date fixe, pour un résultat reproductible",
     )
+    admin = commands.add_parser("admin", help="administration des comptes")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    create = admin_commands.add_parser("create-user", help="créer un compte (le premier admin)")
+    _data_dir_option(create)
+    create.add_argument("--username", required=True, help="identifiant de connexion")
+    create.add_argument("--name", required=True, help="prénom et nom affichés")
+    create.add_argument(
+        "--role",
+        default="admin",
+        choices=("admin", "prescriber", "pharmacist", "preparer", "nurse", "buyer"),
+    )
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="lire le mot de passe sur l'entrée standard (sinon demandé deux fois)",
+    )
+
     audit_parser = commands.add_parser("audit", help="piste d'audit")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser("verify", help="vérifier le chaînage de la piste d'audit")
@@ -96,6 +114,29 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         store.close()
     print(check.message())
     return 0 if check.ok else 3
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from chemo_fallback.audit import command_line_actor
+    from chemo_fallback.auth.accounts import create_user
+    from chemo_fallback.store import Store
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Confirmez le mot de passe : ") != password:
+            print("Erreur : les deux saisies diffèrent.", file=sys.stderr)
+            return 1
+    store = Store.open(resolve_data_dir(args.data_dir))
+    try:
+        user = create_user(
+            store, command_line_actor(), args.username, args.name, args.role, password
+        )
+    finally:
+        store.close()
+    print(f"Compte « {user.username} » créé ({user.role_label}).")
+    return 0
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
@@ -168,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             args.snapshot_command
         ],
         "audit": lambda: {"verify": cmd_audit_verify}[args.audit_command],
+        "admin": lambda: {"create-user": cmd_create_user}[args.admin_command],
     }[args.command]()
     try:
         return handler(args)

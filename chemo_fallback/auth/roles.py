@@ -1,0 +1,73 @@
+"""Roles and what each may do. Pure: the single table every service checks (deny by default)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from chemo_fallback.errors import ChemoFallbackError
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    PRESCRIBER = "prescriber"
+    PHARMACIST = "pharmacist"
+    PREPARER = "preparer"
+    NURSE = "nurse"
+    BUYER = "buyer"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "administrateur",
+    Role.PRESCRIBER: "médecin prescripteur",
+    Role.PHARMACIST: "pharmacien",
+    Role.PREPARER: "préparateur en pharmacie",
+    Role.NURSE: "infirmier(e)",
+    Role.BUYER: "acheteur",
+}
+
+
+class Permission(StrEnum):
+    SNAPSHOT_VIEW = "snapshot.view"
+    SNAPSHOT_ACTIVATE = "snapshot.activate"
+    USERS_MANAGE = "users.manage"
+    AUDIT_VIEW = "audit.view"
+    PATIENT_READ = "patient.read"
+
+
+EVERYONE = frozenset({Permission.SNAPSHOT_VIEW, Permission.PATIENT_READ})
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: EVERYONE
+    | {Permission.SNAPSHOT_ACTIVATE, Permission.USERS_MANAGE, Permission.AUDIT_VIEW},
+    Role.PRESCRIBER: EVERYONE,
+    Role.PHARMACIST: EVERYONE,
+    Role.PREPARER: EVERYONE,
+    Role.NURSE: EVERYONE,
+    Role.BUYER: frozenset({Permission.SNAPSHOT_VIEW}),
+}
+
+
+class PermissionDenied(ChemoFallbackError):
+    pass
+
+
+def _role(role: str) -> Role | None:
+    try:
+        return Role(role)
+    except ValueError:
+        return None
+
+
+def allowed(role: str, permission: Permission) -> bool:
+    known = _role(role)
+    return known is not None and permission in PERMISSIONS[known]  # unknown role: nothing
+
+
+def require(role: str, permission: Permission) -> None:
+    """Refuse, in the service layer, what the role may not do."""
+    if not allowed(role, permission):
+        known = _role(role)
+        label = ROLE_LABELS[known] if known else role
+        raise PermissionDenied(
+            f"Action non autorisée pour le rôle {label} ({permission}). Connectez-vous avec un "
+            "compte habilité ou demandez à un administrateur."
+        )
