@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from factory import edit_manifest, rewrite_table, write_snapshot
 from nicegui.testing import User
+from web_helpers import sign_in
 
 from chemo_fallback.snapshot.activation import activate_snapshot
 from chemo_fallback.snapshot.freshness import age_text, freshness
@@ -22,6 +23,7 @@ def app_state(store):
 
 
 async def test_no_snapshot_tells_what_to_do(user: User, app_state) -> None:
+    await sign_in(user, app_state.store)
     await user.open("/")
     await user.should_see("Aucun instantané actif.")
     await user.should_see("chemo-fallback snapshot activate")
@@ -35,6 +37,7 @@ async def test_active_snapshot_and_its_report(user: User, app_state, tmp_path: P
 
     activate_snapshot(app_state.store, folder, limits=Limits(max_reject_ratio=1.0))
 
+    await sign_in(user, app_state.store)
     await user.open("/")
     await user.should_see("Chimio 5.9 — CH de test")
     await user.should_see("Export du 20/11/2026 à 02:00")
@@ -58,6 +61,7 @@ async def test_refused_attempt_is_listed_with_its_reasons(
     edit_manifest(bad, lambda m: m["tables"].pop("drugs"))
     activate_snapshot(app_state.store, bad)
 
+    await sign_in(user, app_state.store)
     await user.open("/")
     await user.should_see("refusé")
     await user.should_see("Table « médicaments (DCI) » (drugs) absente du manifeste")
@@ -65,6 +69,7 @@ async def test_refused_attempt_is_listed_with_its_reasons(
 
 async def test_demo_banner_in_demo_mode(user: User, app_state, tmp_path: Path) -> None:
     app_state.demo = True
+    await sign_in(user, app_state.store)
     await user.open("/")
     await user.should_see("DÉMO — données fictives, ne pas utiliser pour un patient")
 

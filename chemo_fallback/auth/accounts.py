@@ -48,6 +48,10 @@ def _user(cur, username: str) -> User | None:
     return User(*row) if row else None
 
 
+def find_user(store: Store, username: str) -> User | None:
+    return _user(store.cursor(), username)
+
+
 def _public(user: User) -> dict:
     return {
         "username": user.username,

@@ -1,4 +1,5 @@
-"""The shared frame of every page: header with the snapshot's freshness, menu, content."""
+"""The shared frame of every page: header with the snapshot's freshness and the signed-in user,
+the menu of what the user's role may open, and the content column."""
 
 from __future__ import annotations
 
@@ -8,20 +9,25 @@ from datetime import datetime
 
 from nicegui import ui
 
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.snapshot.freshness import age_text, freshness
-from chemo_fallback.web import state
+from chemo_fallback.web import session, state
 
 FRESHNESS_COLORS = {"fresh": "bg-green-700", "stale": "bg-orange-600", "old": "bg-red-700"}
 
-# (path, label, icon); later modules add their page groups here.
-MENU: list[tuple[str, str, str]] = [("/", "Instantané", "storage")]
+# (path, label, icon, permission needed); later modules add their page groups here.
+MENU: list[tuple[str, str, str, Permission]] = [
+    ("/", "Instantané", "storage", Permission.SNAPSHOT_VIEW),
+]
 
 
 def snapshot_badge() -> None:
     active = state.current().store.active_snapshot()
     if active is None:
-        ui.label("Aucun instantané actif").classes("px-3 py-1 rounded bg-red-700 text-white") \
-            .mark("snapshot-badge")
+        ui.label("Aucun instantané actif").classes("px-3 py-1 rounded bg-red-700 text-white").mark(
+            "snapshot-badge"
+        )
         return
     now = datetime.now()
     color = FRESHNESS_COLORS[freshness(active.exported_at, now)]
@@ -30,23 +36,48 @@ def snapshot_badge() -> None:
     ).classes(f"px-3 py-1 rounded text-white {color}").mark("snapshot-badge")
 
 
-@contextmanager
-def frame(title: str) -> Iterator[None]:
-    ui.page_title(f"{title} — chemo-fallback")
+def demo_banner() -> None:
     if state.current().demo:
         with ui.element("div").classes("w-full bg-yellow-300 text-black text-center font-bold"):
             ui.label("DÉMO — données fictives, ne pas utiliser pour un patient").mark("demo-banner")
+
+
+def audit_alarm() -> None:
+    check = state.current().store.audit_check
+    if check is not None and not check.ok:
+        ui.label(check.message()).classes(
+            "w-full p-2 bg-red-700 text-white font-bold text-center"
+        ).mark("audit-alarm")
+
+
+def _sign_out() -> None:
+    session.sign_out()
+    ui.navigate.to("/login")
+
+
+@contextmanager
+def frame(title: str, user: User) -> Iterator[None]:
+    ui.page_title(f"{title} — chemo-fallback")
+    demo_banner()
+    audit_alarm()
     with ui.header().classes("items-center justify-between bg-slate-800"):
         with ui.row().classes("items-center gap-4"):
             ui.label("chemo-fallback").classes("text-lg font-bold")
             ui.label("Secours de l'unité de préparation des chimiothérapies").classes("text-sm")
             if state.current().demo:
                 ui.label("DÉMO").classes("px-2 rounded bg-yellow-300 text-black font-bold")
-        snapshot_badge()
+        with ui.row().classes("items-center gap-4"):
+            snapshot_badge()
+            ui.label(f"{user.display_name} — {user.role_label}").mark("current-user")
+            ui.button("Se déconnecter", icon="logout", on_click=_sign_out).props(
+                "flat color=white"
+            ).mark("sign-out")
     with ui.left_drawer(value=True).classes("bg-slate-100").props("width=200"):
-        for path, label, icon in MENU:
-            ui.button(label, icon=icon, on_click=lambda p=path: ui.navigate.to(p)) \
-                .props("flat align=left").classes("w-full")
+        for path, label, icon, permission in MENU:
+            if allowed(user.role, permission):
+                ui.button(label, icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props(
+                    "flat align=left"
+                ).classes("w-full").mark(f"menu-{label}")
     with ui.column().classes("w-full max-w-6xl mx-auto p-4 gap-4"):
         ui.label(title).classes("text-2xl font-bold")
         yield

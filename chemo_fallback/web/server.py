@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from chemo_fallback.auth.demo import ensure_demo_accounts
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.snapshot.activation import activate_snapshot
 from chemo_fallback.store import Store
@@ -44,7 +45,12 @@ def storage_secret(data_dir: Path) -> str:
 
 
 def serve(
-    data_dir: Path, *, host: str, port: int, demo: bool, demo_snapshot: Path,
+    data_dir: Path,
+    *,
+    host: str,
+    port: int,
+    demo: bool,
+    demo_snapshot: Path,
     progress: Callable[[str], None],
 ) -> None:
     from nicegui import app, ui
@@ -54,11 +60,20 @@ def serve(
     store = Store.open(data_dir)
     if demo:
         ensure_demo_snapshot(store, demo_snapshot, progress)
+        ensure_demo_accounts(store)
+    if not store.audit_check.ok:
+        progress(store.audit_check.message())
     state.install(state.AppState(store=store, demo=demo))
     app.on_shutdown(store.close)
     register_pages()
     progress(f"Application disponible sur http://{host}:{port}/")
     ui.run(
-        host=host, port=port, title="chemo-fallback", language="fr", reload=False,
-        show=False, storage_secret=storage_secret(data_dir), favicon="💊",
+        host=host,
+        port=port,
+        title="chemo-fallback",
+        language="fr",
+        reload=False,
+        show=False,
+        storage_secret=storage_secret(data_dir),
+        favicon="💊",
     )

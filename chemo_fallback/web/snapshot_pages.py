@@ -6,10 +6,12 @@ from datetime import datetime
 
 from nicegui import ui
 
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission
 from chemo_fallback.snapshot.freshness import age_text
 from chemo_fallback.snapshot.report import ActivationReport
 from chemo_fallback.web import state
-from chemo_fallback.web.frame import frame
+from chemo_fallback.web.access import protected_page
 
 STATUS_LABELS = {"active": "actif", "superseded": "remplacé", "refused": "refusé"}
 
@@ -30,8 +32,11 @@ REJECT_COLUMNS = [
 
 def report_view(report: ActivationReport, *, open_rejects: bool = False) -> None:
     """The whole report: headline, errors, warnings, per-table counts and every listed reject."""
-    color = "text-red-700" if report.status == "refused" else (
-        "text-orange-700" if report.rows_rejected else "text-green-800")
+    color = (
+        "text-red-700"
+        if report.status == "refused"
+        else ("text-orange-700" if report.rows_rejected else "text-green-800")
+    )
     ui.label(report.headline()).classes(f"text-lg font-bold {color}").mark("report-headline")
     for error in report.errors:
         ui.label(error).classes("text-red-700").mark("report-error")
@@ -40,18 +45,27 @@ def report_view(report: ActivationReport, *, open_rejects: bool = False) -> None
     if not report.tables:
         return
     rows = [
-        {"label": t.label, "file": t.file, "declared": t.rows_declared,
-         "loaded": t.rows_loaded, "rejected": t.rows_rejected}
+        {
+            "label": t.label,
+            "file": t.file,
+            "declared": t.rows_declared,
+            "loaded": t.rows_loaded,
+            "rejected": t.rows_rejected,
+        }
         for t in report.tables
     ]
-    ui.table(columns=TABLE_COLUMNS, rows=rows, row_key="file").props("dense flat") \
-        .classes("w-full").mark("report-tables")
+    ui.table(columns=TABLE_COLUMNS, rows=rows, row_key="file").props("dense flat").classes(
+        "w-full"
+    ).mark("report-tables")
     for t in report.tables:
         if not (t.rejects or t.warnings):
             continue
         title = f"{t.label} ({t.file}) : {t.rows_rejected} rejet(s)"
-        with ui.expansion(title, icon="warning", value=open_rejects).classes("w-full") \
-                .mark(f"rejects-{t.table}"):
+        with (
+            ui.expansion(title, icon="warning", value=open_rejects)
+            .classes("w-full")
+            .mark(f"rejects-{t.table}")
+        ):
             for warning in t.warnings:
                 ui.label(f"Attention : {warning}").classes("text-orange-700")
             if t.rejects:
@@ -76,16 +90,20 @@ def active_snapshot_card() -> None:
             )
             return
         report = ActivationReport.model_validate_json(active.report_json)
-        ui.label(f"{active.source_system or 'Source inconnue'} {report.source_version or ''} — "
-                 f"{active.site or ''}").classes("text-lg font-bold")
+        ui.label(
+            f"{active.source_system or 'Source inconnue'} {report.source_version or ''} — "
+            f"{active.site or ''}"
+        ).classes("text-lg font-bold")
         ui.label(
             f"Export du {active.exported_at:%d/%m/%Y à %H:%M} "
             f"({age_text(active.exported_at, datetime.now())}), activé le "
             f"{active.finished_at:%d/%m/%Y à %H:%M}"
         ).mark("snapshot-dates")
         if active.shift_days:
-            ui.label(f"Démonstration : dates décalées de {active.shift_days} jour(s) pour que "
-                     "l'export date d'aujourd'hui.").classes("text-sm italic")
+            ui.label(
+                f"Démonstration : dates décalées de {active.shift_days} jour(s) pour que "
+                "l'export date d'aujourd'hui."
+            ).classes("text-sm italic")
         ui.label(f"Source : {active.source_path}").classes("text-sm text-gray-600")
         report_view(report, open_rejects=True)
 
@@ -99,15 +117,16 @@ def history() -> None:
     for activation_id, status, source_path, exported_at, finished_at, report_json in rows:
         report = ActivationReport.model_validate_json(report_json)
         exported = f"export du {exported_at:%d/%m/%Y %H:%M}" if exported_at else "export inconnu"
-        title = (f"n° {activation_id} — {finished_at:%d/%m/%Y %H:%M} — "
-                 f"{STATUS_LABELS[status]} — {exported} — {source_path}")
+        title = (
+            f"n° {activation_id} — {finished_at:%d/%m/%Y %H:%M} — "
+            f"{STATUS_LABELS[status]} — {exported} — {source_path}"
+        )
         with ui.expansion(title).classes("w-full").mark(f"activation-{activation_id}"):
             report_view(report)
 
 
 def register() -> None:
-    @ui.page("/")
-    def snapshot_page() -> None:
-        with frame("Instantané de la base de production"):
-            active_snapshot_card()
-            history()
+    @protected_page("/", Permission.SNAPSHOT_VIEW, "Instantané de la base de production")
+    def snapshot_page(user: User) -> None:
+        active_snapshot_card()
+        history()

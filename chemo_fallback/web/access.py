@@ -1,0 +1,43 @@
+"""Pages open only to signed-in users whose role has the page's permission (deny by default).
+
+The check runs on the server for every page load; services check permissions again for every
+action, so a hidden button is never the only barrier.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from urllib.parse import quote
+
+from nicegui import ui
+
+from chemo_fallback.auth.roles import Permission, allowed
+from chemo_fallback.web import session
+from chemo_fallback.web.frame import frame
+
+
+def protected_page(path: str, permission: Permission, title: str) -> Callable:
+    """Register `body(user, **path_parameters)` as the page at `path`, inside the frame."""
+
+    def decorator(body: Callable) -> Callable:
+        def page(**kwargs):
+            user = session.current_user()
+            if user is None:
+                ui.navigate.to(f"/login?suivant={quote(path)}")
+                return
+            with frame(title, user):
+                if not allowed(user.role, permission):
+                    ui.label("Accès refusé : cette page n'est pas ouverte à votre rôle.").classes(
+                        "text-lg text-red-700"
+                    ).mark("access-denied")
+                    return
+                body(user, **kwargs)
+
+        parameters = list(inspect.signature(body).parameters.values())[1:]
+        page.__signature__ = inspect.Signature(parameters)
+        page.__name__ = body.__name__
+        ui.page(path)(page)
+        return body
+
+    return decorator

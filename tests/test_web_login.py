@@ -1,0 +1,99 @@
+"""Signing in and out, as a user does it (NiceGUI's `user` fixture)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from nicegui import app
+from nicegui.testing import User
+from web_helpers import PASSWORD, SLOW, create_account, sign_in
+
+from chemo_fallback.auth import accounts
+from chemo_fallback.auth.accounts import AuthError
+from chemo_fallback.auth.demo import ensure_demo_accounts
+from chemo_fallback.web import state
+
+
+@pytest.fixture
+def app_state(store):
+    installed = state.AppState(store=store)
+    state.install(installed)
+    return installed
+
+
+async def _type_credentials(user: User, username: str, password: str) -> None:
+    user.find(marker="username").type(username)
+    user.find(marker="password").type(password)
+    user.find(marker="sign-in").click()
+
+
+async def test_pages_need_a_signed_in_user(user: User, app_state) -> None:
+    await user.open("/")
+    await user.should_see(marker="sign-in")
+    await user.should_not_see(marker="current-user")
+
+
+async def test_sign_in_shows_the_user_and_role_then_sign_out(user: User, app_state) -> None:
+    await sign_in(user, app_state.store, "pharmacist")
+    await user.should_see("Test pharmacist — pharmacien")
+    await user.should_see(marker="menu-Instantané")
+    user.find(marker="sign-out").click()
+    await user.should_see(marker="sign-in")
+    await user.open("/")
+    await user.should_see(marker="sign-in")
+
+
+async def test_wrong_password_then_lock_out(user: User, app_state) -> None:
+    create_account(app_state.store, "nurse")
+    await user.open("/login")
+    await _type_credentials(user, "nurse", "pas le bon")
+    await user.should_see("Identifiant ou mot de passe incorrect.", retries=SLOW)
+    for _ in range(3):
+        with pytest.raises(AuthError):
+            accounts.authenticate(app_state.store, "nurse", "pas le bon")
+    user.find(marker="password").type("pas le bon")
+    user.find(marker="sign-in").click()
+    await user.should_see("compte verrouillé pour 15 minutes", retries=SLOW)
+    user.find(marker="password").type(PASSWORD)
+    user.find(marker="sign-in").click()
+    await user.should_see("Compte verrouillé jusqu'à", retries=SLOW)
+    await user.should_not_see(marker="current-user")
+
+
+async def test_idle_session_expires(user: User, app_state) -> None:
+    await sign_in(user, app_state.store)
+    app.storage.user["last_seen"] = (datetime.now() - timedelta(minutes=16)).isoformat()
+    await user.open("/")
+    await user.should_see("Session expirée après inactivité : reconnectez-vous.")
+    await user.should_not_see(marker="current-user")
+
+
+async def test_demo_accounts_are_listed_only_in_demo_mode(user: User, app_state) -> None:
+    await user.open("/login")
+    await user.should_not_see(marker="demo-accounts")
+    app_state.demo = True
+    ensure_demo_accounts(app_state.store)
+    await user.open("/login")
+    await user.should_see(marker="demo-accounts")
+    await user.should_see("DÉMO — données fictives, ne pas utiliser pour un patient")
+    await _type_credentials(user, "pharmacien", "Demo-Pharma-2026!")
+    await user.should_see("Paul Garnier — pharmacien", retries=SLOW)
+
+
+async def test_demo_accounts_do_not_work_outside_demo_mode(user: User, app_state) -> None:
+    ensure_demo_accounts(app_state.store)
+    await user.open("/login")
+    await _type_credentials(user, "pharmacien", "Demo-Pharma-2026!")
+    await user.should_see("Compte de démonstration : inutilisable hors mode démo.", retries=SLOW)
+    await user.should_not_see(marker="current-user")
+
+
+async def test_a_broken_audit_trail_is_shown_loudly(user: User, app_state) -> None:
+    create_account(app_state.store, "admin")
+    app_state.store.cursor().execute("UPDATE audit_log SET actor = 'x' WHERE audit_id = 1")
+    from chemo_fallback import audit
+
+    app_state.store.audit_check = audit.verify(app_state.store.cursor())
+    await user.open("/login")
+    await user.should_see("PISTE D'AUDIT ROMPUE à l'enregistrement n° 1")

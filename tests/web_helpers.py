@@ -1,0 +1,27 @@
+"""Signing in through the login page, as a user of the given role."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from chemo_fallback import audit
+from chemo_fallback.auth import accounts
+
+PASSWORD = "Cytotox-2026!"
+SLOW = 30  # should_see retries after a sign-in: argon2 runs in a worker thread
+
+
+def create_account(store, role: str, username: str | None = None) -> accounts.User:
+    return accounts.create_user(
+        store, audit.command_line_actor(), username or role, f"Test {role}", role, PASSWORD
+    )
+
+
+async def sign_in(user: User, store, role: str = "pharmacist") -> accounts.User:
+    account = create_account(store, role)
+    await user.open("/login")
+    user.find(marker="username").type(account.username)
+    user.find(marker="password").type(PASSWORD)
+    user.find(marker="sign-in").click()
+    await user.should_see(marker="current-user", retries=SLOW)
+    return account
