@@ -149,7 +149,9 @@ def verify(cur: duckdb.DuckDBPyConnection) -> ChainCheck:
     present = expected_id - 1
     if (last_id, last_hash) != (present, prev_hash):
         return ChainCheck(
-            False, len(rows), min(last_id, present) + 1,
+            False,
+            len(rows),
+            min(last_id, present) + 1,
             f"la fin de la chaîne ne correspond pas (dernier enregistrement écrit : n° "
             f"{last_id} ; dernier présent : n° {present}) : des enregistrements ont disparu "
             "ou ont été ajoutés hors de l'application",

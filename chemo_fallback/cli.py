@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from chemo_fallback.config import DEMO_SNAPSHOT, PROJECT_ROOT, resolve_data_dir
+from chemo_fallback.config import DEMO_SNAPSHOT, PROJECT_ROOT, SNAPSHOTS_DIR, resolve_data_dir
 from chemo_fallback.errors import ChemoFallbackError
 
 
@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     _data_dir_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--snapshots-dir", type=Path, default=SNAPSHOTS_DIR,
+        help="dossier où sont déposés les exports à activer (défaut : snapshots/)",
+    )
     serve.add_argument(
         "--demo",
         action="store_true",
@@ -196,6 +200,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         demo=args.demo,
         demo_snapshot=DEMO_SNAPSHOT,
+        snapshots_dir=args.snapshots_dir,
         progress=_print_progress(time.monotonic()),
     )
     return 0

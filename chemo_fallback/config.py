@@ -7,7 +7,8 @@ from pathlib import Path
 
 DATA_DIR_ENV = "CHEMO_FALLBACK_DATA_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEMO_SNAPSHOT = PROJECT_ROOT / "snapshots" / "demo"
+SNAPSHOTS_DIR = PROJECT_ROOT / "snapshots"
+DEMO_SNAPSHOT = SNAPSHOTS_DIR / "demo"
 
 
 def default_data_dir() -> Path:

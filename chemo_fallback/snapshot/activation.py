@@ -91,10 +91,14 @@ def activate_snapshot(
         ctx.progress(report.headline())
     except (SnapshotRefused, duckdb.Error, OSError) as exc:
         report.status = "refused"
-        message = str(exc) if isinstance(exc, SnapshotRefused) else (
-            f"Erreur technique pendant l'activation ({type(exc).__name__} : "
-            f"{readers.first_line(exc)}). Vérifiez l'espace disque et les droits du dossier "
-            "de données, puis relancez."
+        message = (
+            str(exc)
+            if isinstance(exc, SnapshotRefused)
+            else (
+                f"Erreur technique pendant l'activation ({type(exc).__name__} : "
+                f"{readers.first_line(exc)}). Vérifiez l'espace disque et les droits du dossier "
+                "de données, puis relancez."
+            )
         )
         if message not in report.errors:
             report.errors.append(message)
@@ -206,6 +210,7 @@ def _refuse_if(ctx: _Context, problems: list[str]) -> None:
 def _verify_ahead(ctx: _Context, inspected: list[files.InspectedFile]) -> Iterator:
     """Yield each file verified, while the next ones are verified in a background thread.
     A file that fails stops the reading; every file's verification problem is then reported."""
+
     def verify(f: files.InspectedFile) -> readers.TableFile:
         ctx.progress(f"Vérification de {f.entry.file} ({source.human_size(f.size)})…")
         return files.verify(f, ctx.work, ctx.limits)

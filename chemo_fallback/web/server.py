@@ -51,6 +51,7 @@ def serve(
     port: int,
     demo: bool,
     demo_snapshot: Path,
+    snapshots_dir: Path,
     progress: Callable[[str], None],
 ) -> None:
     from nicegui import app, ui
@@ -63,7 +64,7 @@ def serve(
         ensure_demo_accounts(store)
     if not store.audit_check.ok:
         progress(store.audit_check.message())
-    state.install(state.AppState(store=store, demo=demo))
+    state.install(state.AppState(store=store, demo=demo, snapshots_dir=snapshots_dir))
     app.on_shutdown(store.close)
     register_pages()
     progress(f"Application disponible sur http://{host}:{port}/")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from chemo_fallback.config import SNAPSHOTS_DIR
 from chemo_fallback.store import Store
 
 
@@ -11,6 +13,7 @@ from chemo_fallback.store import Store
 class AppState:
     store: Store
     demo: bool = False
+    snapshots_dir: Path = SNAPSHOTS_DIR  # where the unit drops the production exports
 
 
 _current: AppState | None = None

@@ -79,10 +79,12 @@ def generate_snapshot(
     entries = {}
     with duckdb.connect() as con:
         for table in TABLES:
-            entries[table.name] = write_table(con, table, frames.pop(table.name), out_dir,
-                                              dialect, exported_at)
+            entries[table.name] = write_table(
+                con, table, frames.pop(table.name), out_dir, dialect, exported_at
+            )
             tell(f"{entries[table.name].file} : {entries[table.name].rows} lignes")
-    manifest = Manifest(source=SOURCE, site=SITE, exported_at=exported_at, tables=entries,
-                        demo=True)
+    manifest = Manifest(
+        source=SOURCE, site=SITE, exported_at=exported_at, tables=entries, demo=True
+    )
     write_manifest(out_dir, manifest)
     return manifest

@@ -59,9 +59,17 @@ def _template() -> _Template:
     rows = []
     for p in PROTOCOLS:
         entries = [
-            (day, no, DRUG_INDEX[ln.drug_id], ln.dose, BASES.index(ln.basis), ln.route,
-             ln.max_dose or np.inf)
-            for no, ln in enumerate(p.lines, start=1) if ln.kind == "chemotherapy"
+            (
+                day,
+                no,
+                DRUG_INDEX[ln.drug_id],
+                ln.dose,
+                BASES.index(ln.basis),
+                ln.route,
+                ln.max_dose or np.inf,
+            )
+            for no, ln in enumerate(p.lines, start=1)
+            if ln.kind == "chemotherapy"
             for day in expand_days(ln.days)
         ]
         rows.append(sorted(entries))  # chronological, then in administration order
@@ -72,9 +80,15 @@ def _template() -> _Template:
         return np.array([e[i] for e in flat], dtype=kind)
 
     return _Template(
-        start=np.cumsum(count) - count, count=count, day=col(0, np.int64),
-        line_no=col(1, np.int64), drug=col(2, np.int64), dose=col(3), basis=col(4, np.int64),
-        route=col(5, object), max_dose=col(6),
+        start=np.cumsum(count) - count,
+        count=count,
+        day=col(0, np.int64),
+        line_no=col(1, np.int64),
+        drug=col(2, np.int64),
+        dose=col(3),
+        basis=col(4, np.int64),
+        route=col(5, object),
+        max_dose=col(6),
     )
 
 
@@ -110,8 +124,9 @@ class History:
     presc_start: np.ndarray  # day of each prescription's cycle start
 
 
-def make_history(rng: np.random.Generator, c: Cohort, staff: Staff, lots: np.ndarray,
-                 day0: np.datetime64) -> History:
+def make_history(
+    rng: np.random.Generator, c: Cohort, staff: Staff, lots: np.ndarray, day0: np.datetime64
+) -> History:
     n = len(c)
     main = np.array([PROTOCOL_INDEX[r.protocol_id] for r in REGIMENS])[c.regimen]
     length = np.array([p.cycle_days for p in PROTOCOLS])[main]
@@ -212,38 +227,53 @@ def make_history(rng: np.random.Generator, c: Cohort, staff: Staff, lots: np.nda
     early = (lstatus == L_VALIDATED) & (planned_day == 0) & compounded & stable & (coin > 0.8)
     lstatus[early] = L_PREPARED
 
-    lines = pd.DataFrame({
-        "line_id": presc_id[lp] + "-" + pd.Series(lw + 1).astype(str).str.zfill(2),
-        "prescription_id": presc_id[lp],
-        "protocol_line_no": tpl.line_no[t],
-        "drug_id": pd.Categorical.from_codes(drug, [d.drug_id for d in DRUGS]),
-        "day_no": tpl.day[t],
-        "planned_date": day0 + planned_day,
-        "dose": dose,
-        "dose_unit": pd.Categorical.from_codes(
-            np.array([d.dose_unit == "UI" for d in DRUGS], np.int8)[drug], ["mg", "UI"]),
-        "route": pd.Categorical(tpl.route[t], categories=sorted(set(tpl.route))),
-        "modification_pct": np.where(mod, pct[lpat], np.nan),
-        "modification_reason": pd.Categorical.from_codes(
-            np.where(mod, reason[lpat], -1), REDUCTION_REASONS),
-        "status": pd.Categorical.from_codes(lstatus, LINE_STATUS),
-    })
-    prescriptions = pd.DataFrame({
-        "prescription_id": presc_id,
-        "patient_id": c.patient_id[pat],
-        "protocol_id": pd.Categorical.from_codes(proto, [p.protocol_id for p in PROTOCOLS]),
-        "cycle_no": cycle_no,
-        "cycle_start_date": day0 + start,
-        "prescriber_id": prescriber,
-        "ward_id": c.ward[pat],
-        "status": pd.Categorical.from_codes(status, PRESCRIPTION_STATUS),
-        "height_cm": height,
-        "weight_kg": weight,
-        "bsa_m2": bsa,
-        "prescribed_at": day0 + psec.astype("timedelta64[s]"),
-    })
+    lines = pd.DataFrame(
+        {
+            "line_id": presc_id[lp] + "-" + pd.Series(lw + 1).astype(str).str.zfill(2),
+            "prescription_id": presc_id[lp],
+            "protocol_line_no": tpl.line_no[t],
+            "drug_id": pd.Categorical.from_codes(drug, [d.drug_id for d in DRUGS]),
+            "day_no": tpl.day[t],
+            "planned_date": day0 + planned_day,
+            "dose": dose,
+            "dose_unit": pd.Categorical.from_codes(
+                np.array([d.dose_unit == "UI" for d in DRUGS], np.int8)[drug], ["mg", "UI"]
+            ),
+            "route": pd.Categorical(tpl.route[t], categories=sorted(set(tpl.route))),
+            "modification_pct": np.where(mod, pct[lpat], np.nan),
+            "modification_reason": pd.Categorical.from_codes(
+                np.where(mod, reason[lpat], -1), REDUCTION_REASONS
+            ),
+            "status": pd.Categorical.from_codes(lstatus, LINE_STATUS),
+        }
+    )
+    prescriptions = pd.DataFrame(
+        {
+            "prescription_id": presc_id,
+            "patient_id": c.patient_id[pat],
+            "protocol_id": pd.Categorical.from_codes(proto, [p.protocol_id for p in PROTOCOLS]),
+            "cycle_no": cycle_no,
+            "cycle_start_date": day0 + start,
+            "prescriber_id": prescriber,
+            "ward_id": c.ward[pat],
+            "status": pd.Categorical.from_codes(status, PRESCRIPTION_STATUS),
+            "height_cm": height,
+            "weight_kg": weight,
+            "bsa_m2": bsa,
+            "prescribed_at": day0 + psec.astype("timedelta64[s]"),
+        }
+    )
     made = np.flatnonzero(compounded & (lstatus >= L_PREPARED) & (pst != CANCELLED))
     prep_status = np.array([-1, -1, RELEASED, ADMINISTERED_PREP, DESTROYED])[lstatus[made]]
-    prep = make_preparations(rng, staff, lots, day0, lines["line_id"].to_numpy(object)[made],
-                             drug[made], dose[made], planned_day[made], prep_status)
+    prep = make_preparations(
+        rng,
+        staff,
+        lots,
+        day0,
+        lines["line_id"].to_numpy(object)[made],
+        drug[made],
+        dose[made],
+        planned_day[made],
+        prep_status,
+    )
     return History(prescriptions, lines, prep, current_day, pat, proto, start)

@@ -36,8 +36,7 @@ def _values(rng: np.random.Generator, test: int, creatinine: np.ndarray) -> np.n
     return np.round(np.where(low < 0.04, v * 3, v))
 
 
-def make_labs(rng: np.random.Generator, c: Cohort, h: History,
-              day0: np.datetime64) -> pd.DataFrame:
+def make_labs(rng: np.random.Generator, c: Cohort, h: History, day0: np.datetime64) -> pd.DataFrame:
     n = len(c)
     lab_days = [p.lab_days for p in PROTOCOLS]
     count = np.array([len(d) for d in lab_days])
@@ -62,11 +61,13 @@ def make_labs(rng: np.random.Generator, c: Cohort, h: History,
     for t in range(len(TESTS)):
         sel = test == t
         value[sel] = _values(rng, t, c.creatinine[pat[sel]])
-    return pd.DataFrame({
-        "lab_id": "LAB" + pd.Series(np.arange(1, len(panel) + 1)).astype(str).str.zfill(9),
-        "patient_id": c.patient_id[pat],
-        "test_code": pd.Categorical.from_codes(test, TESTS),
-        "value": value,
-        "unit": pd.Categorical.from_codes(_UNIT_CODES[test], _UNIT_NAMES),
-        "sampled_at": day0 + sample_sec[panel].astype("timedelta64[s]"),
-    })
+    return pd.DataFrame(
+        {
+            "lab_id": "LAB" + pd.Series(np.arange(1, len(panel) + 1)).astype(str).str.zfill(9),
+            "patient_id": c.patient_id[pat],
+            "test_code": pd.Categorical.from_codes(test, TESTS),
+            "value": value,
+            "unit": pd.Categorical.from_codes(_UNIT_CODES[test], _UNIT_NAMES),
+            "sampled_at": day0 + sample_sec[panel].astype("timedelta64[s]"),
+        }
+    )

@@ -39,8 +39,16 @@ REGIMENS = (
     Regimen("GEMCITABINE", 5, 0.45, 70, 9, ("HGE", "HDJ-ONCO", "USP"), 4),
     Regimen("CISPLATINE_ETOPOSIDE", 4, 0.35, 64, 9, ("ONCO-THORAX", "PNEUMO"), 3),
     Regimen("ABVD", 2, 0.5, 34, 9, ("HEMATO", "HDJ-HEMATO"), 4),
-    Regimen("TRASTUZUMAB", 8, 0.99, 55, 11, ("HDJ-ONCO", "GYNECO"), 12,
-            first_cycle_protocol="TRASTUZUMAB_CHARGE"),
+    Regimen(
+        "TRASTUZUMAB",
+        8,
+        0.99,
+        55,
+        11,
+        ("HDJ-ONCO", "GYNECO"),
+        12,
+        first_cycle_protocol="TRASTUZUMAB_CHARGE",
+    ),
     Regimen("PEMBROLIZUMAB", 15, 0.35, 66, 10, ("ONCO-THORAX", "PNEUMO", "HDJ-ONCO"), 12),
     Regimen("BORTEZOMIB_SC", 4, 0.45, 70, 9, ("HDJ-HEMATO", "HEMATO"), 5),
     Regimen("AZACITIDINE_SC", 3, 0.45, 76, 7, ("HDJ-HEMATO", "HEMATO"), 4),
@@ -74,12 +82,22 @@ def make_staff(rng: np.random.Generator, patients: int) -> Staff:
     # (prefix, role, count, ward, specialty, has RPPS); a loop over roles and wards, not rows.
     groups: list[tuple[str, str, int, str | None, str | None, bool]] = []
     for w in WARDS:
-        groups.append(("MED", "prescriber", 2 + _growth(patients, 200), w.ward_id, w.specialty,
-                       True))
-    groups.append(("PHA", "pharmacist", 6 + _growth(patients, 5000), None,
-                   "Pharmacie hospitalière", True))
-    groups.append(("PPH", "preparer", 10 + 2 * _growth(patients, 5000), None,
-                   "Préparateur en pharmacie hospitalière", False))
+        groups.append(
+            ("MED", "prescriber", 2 + _growth(patients, 200), w.ward_id, w.specialty, True)
+        )
+    groups.append(
+        ("PHA", "pharmacist", 6 + _growth(patients, 5000), None, "Pharmacie hospitalière", True)
+    )
+    groups.append(
+        (
+            "PPH",
+            "preparer",
+            10 + 2 * _growth(patients, 5000),
+            None,
+            "Préparateur en pharmacie hospitalière",
+            False,
+        )
+    )
     for w in WARDS:
         groups.append(("IDE", "nurse", 2 + _growth(patients, 2000), w.ward_id, None, False))
     groups.append(("ACH", "buyer", 2, None, "Achats pharmaceutiques", False))
@@ -93,11 +111,17 @@ def make_staff(rng: np.random.Generator, patients: int) -> Staff:
         last = _pick(rng, LAST_NAMES, count)
         for i in range(count):
             counters[prefix] = counters.get(prefix, 0) + 1
-            rows.append({
-                "staff_id": f"{prefix}{counters[prefix]:03d}", "last_name": last[i],
-                "first_name": first[i], "role": role, "rpps": has_rpps, "ward_id": ward,
-                "specialty": specialty,
-            })
+            rows.append(
+                {
+                    "staff_id": f"{prefix}{counters[prefix]:03d}",
+                    "last_name": last[i],
+                    "first_name": first[i],
+                    "role": role,
+                    "rpps": has_rpps,
+                    "ward_id": ward,
+                    "specialty": specialty,
+                }
+            )
     frame = pd.DataFrame(rows)
     need = frame["rpps"].to_numpy(bool)
     # RPPS numbers are 11 digits starting with 10; drawn without replacement so they are unique.
@@ -108,8 +132,10 @@ def make_staff(rng: np.random.Generator, patients: int) -> Staff:
     return Staff(
         frame=frame,
         prescribers_by_ward={
-            w: frame.loc[(frame.role == "prescriber") & (frame.ward_id == w), "staff_id"]
-            .to_numpy(object) for w in WARD_IDS
+            w: frame.loc[(frame.role == "prescriber") & (frame.ward_id == w), "staff_id"].to_numpy(
+                object
+            )
+            for w in WARD_IDS
         },
         pharmacists=by_role.get_group("pharmacist").to_numpy(object),
         preparers=by_role.get_group("preparer").to_numpy(object),
@@ -175,9 +201,18 @@ def make_cohort(rng: np.random.Generator, n: int, staff: Staff) -> Cohort:
     birth_name[same] = None
     return Cohort(
         patient_id=("IPP" + pd.Series(numbers).astype(str)).to_numpy(object),
-        regimen=regimen, female=female, age_years=age, birth_day=birth_day, height_cm=height,
-        weight_kg=weight, creatinine=np.round(creat), ward=ward, prescriber=prescriber,
-        last_name=last, first_name=_first_names(rng, female), birth_name=birth_name,
+        regimen=regimen,
+        female=female,
+        age_years=age,
+        birth_day=birth_day,
+        height_cm=height,
+        weight_kg=weight,
+        creatinine=np.round(creat),
+        ward=ward,
+        prescriber=prescriber,
+        last_name=last,
+        first_name=_first_names(rng, female),
+        birth_name=birth_name,
     )
 
 
@@ -192,15 +227,17 @@ def regimen_protocol(regimen: np.ndarray, cycle_no: np.ndarray) -> np.ndarray:
 
 
 def patients_frame(c: Cohort, day0: np.datetime64, measured_day: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({
-        "patient_id": c.patient_id,
-        "last_name": c.last_name,
-        "first_name": c.first_name,
-        "birth_name": c.birth_name,
-        "sex": np.where(c.female, "F", "M"),
-        "birth_date": day0 + c.birth_day,
-        "height_cm": c.height_cm,
-        "weight_kg": c.weight_kg,
-        "measured_on": day0 + measured_day,
-        "ward_id": c.ward,
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": c.patient_id,
+            "last_name": c.last_name,
+            "first_name": c.first_name,
+            "birth_name": c.birth_name,
+            "sex": np.where(c.female, "F", "M"),
+            "birth_date": day0 + c.birth_day,
+            "height_cm": c.height_cm,
+            "weight_kg": c.weight_kg,
+            "measured_on": day0 + measured_day,
+            "ward_id": c.ward,
+        }
+    )

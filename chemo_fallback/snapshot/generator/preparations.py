@@ -47,36 +47,48 @@ def _pick_products(drug: np.ndarray, dose: np.ndarray) -> np.ndarray:
     return product
 
 
-def make_preparations(rng: np.random.Generator, staff: Staff, lots: np.ndarray,
-                      day0: np.datetime64, line_id: np.ndarray, drug: np.ndarray,
-                      dose: np.ndarray, planned_day: np.ndarray,
-                      status: np.ndarray) -> Preparations:
+def make_preparations(
+    rng: np.random.Generator,
+    staff: Staff,
+    lots: np.ndarray,
+    day0: np.datetime64,
+    line_id: np.ndarray,
+    drug: np.ndarray,
+    dose: np.ndarray,
+    planned_day: np.ndarray,
+    status: np.ndarray,
+) -> Preparations:
     n = len(line_id)
     product = _pick_products(drug, dose)
     content = np.array([p.content for p in PRODUCTS])[product]
     vials = np.ceil(dose / content - 1e-9)
     # Made the morning of administration; anticipated ones the afternoon before.
     early = status == RELEASED
-    sec = np.where(early, -DAY + rng.integers(14 * 3600, 18 * 3600 + 1800, n),
-                   planned_day * DAY + rng.integers(7 * 3600 + 1800, 15 * 3600 + 1800, n))
+    sec = np.where(
+        early,
+        -DAY + rng.integers(14 * 3600, 18 * 3600 + 1800, n),
+        planned_day * DAY + rng.integers(7 * 3600 + 1800, 15 * 3600 + 1800, n),
+    )
     # The register number follows preparation time: sequential, unique, no gap.
     order = np.lexsort((np.arange(n), sec))
     product, vials, sec = product[order], vials[order], sec[order]
     day = sec // DAY
     stability = np.array([d.stability_hours or 24 for d in DRUGS])[drug[order]]
     register = FIRST_REGISTER_NO + np.arange(n)
-    frame = pd.DataFrame({
-        "preparation_id": "FAB" + pd.Series(register).astype(str),
-        "line_id": line_id[order],
-        "register_no": register,
-        "prepared_at": day0 + sec.astype("timedelta64[s]"),
-        "dose": dose[order],
-        "product_id": pd.Categorical.from_codes(product, [p.product_id for p in PRODUCTS]),
-        "lot": lots[product, lot_period(day)],
-        "operator_id": staff.preparers[rng.integers(0, len(staff.preparers), n)],
-        "controller_id": staff.pharmacists[rng.integers(0, len(staff.pharmacists), n)],
-        "status": pd.Categorical.from_codes(status[order], PREPARATION_STATUS),
-        "expires_at": day0 + (sec + (stability * 3600).astype(np.int64)).astype(
-            "timedelta64[s]"),
-    })
+    frame = pd.DataFrame(
+        {
+            "preparation_id": "FAB" + pd.Series(register).astype(str),
+            "line_id": line_id[order],
+            "register_no": register,
+            "prepared_at": day0 + sec.astype("timedelta64[s]"),
+            "dose": dose[order],
+            "product_id": pd.Categorical.from_codes(product, [p.product_id for p in PRODUCTS]),
+            "lot": lots[product, lot_period(day)],
+            "operator_id": staff.preparers[rng.integers(0, len(staff.preparers), n)],
+            "controller_id": staff.pharmacists[rng.integers(0, len(staff.pharmacists), n)],
+            "status": pd.Categorical.from_codes(status[order], PREPARATION_STATUS),
+            "expires_at": day0
+            + (sec + (stability * 3600).astype(np.int64)).astype("timedelta64[s]"),
+        }
+    )
     return Preparations(frame, product, day, vials)

@@ -32,10 +32,22 @@ SUFFIX = {"csv": ".csv", "csv-fr": ".csv", "parquet": ".parquet", "xlsx": ".xlsx
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 
 _CSV_OPTIONS = {
-    "csv": dict(format="csv", encoding="utf-8", delimiter=",", decimal=".",
-                date_format="%Y-%m-%d", timestamp_format="%Y-%m-%d %H:%M:%S"),
-    "csv-fr": dict(format="csv", encoding="windows-1252", delimiter=";", decimal=",",
-                   date_format="%d/%m/%Y", timestamp_format="%d/%m/%Y %H:%M:%S"),
+    "csv": dict(
+        format="csv",
+        encoding="utf-8",
+        delimiter=",",
+        decimal=".",
+        date_format="%Y-%m-%d",
+        timestamp_format="%Y-%m-%d %H:%M:%S",
+    ),
+    "csv-fr": dict(
+        format="csv",
+        encoding="windows-1252",
+        delimiter=";",
+        decimal=",",
+        date_format="%d/%m/%Y",
+        timestamp_format="%d/%m/%Y %H:%M:%S",
+    ),
 }
 
 
@@ -45,8 +57,12 @@ def read_options(dialect: Dialect, table: Table) -> dict:
         return dict(_CSV_OPTIONS[dialect])
     if dialect == "parquet":
         return {"format": "parquet"}
-    return {"format": "xlsx", "sheet": table.name, "date_format": "%Y-%m-%d",
-            "timestamp_format": "%Y-%m-%d %H:%M:%S"}
+    return {
+        "format": "xlsx",
+        "sheet": table.name,
+        "date_format": "%Y-%m-%d",
+        "timestamp_format": "%Y-%m-%d %H:%M:%S",
+    }
 
 
 def _sql_string(text: str) -> str:
@@ -78,23 +94,36 @@ def _copy_csv(con: duckdb.DuckDBPyConnection, select: str, path: Path, dialect: 
     )
     if target != path:
         # DuckDB only writes UTF-8; a French export is windows-1252, so transcode in a stream.
-        with (open(target, encoding="utf-8", newline="") as src,
-              open(path, "w", encoding="cp1252", newline="") as dst):
+        with (
+            open(target, encoding="utf-8", newline="") as src,
+            open(path, "w", encoding="cp1252", newline="") as dst,
+        ):
             shutil.copyfileobj(src, dst, 1 << 20)
         target.unlink()
 
 
-def _write_xlsx(con: duckdb.DuckDBPyConnection, select: str, table: Table, path: Path,
-                created: datetime, rows: int) -> None:
+def _write_xlsx(
+    con: duckdb.DuckDBPyConnection,
+    select: str,
+    table: Table,
+    path: Path,
+    created: datetime,
+    rows: int,
+) -> None:
     if rows > XLSX_MAX_ROWS:
         raise ValueError(
             f"La table {table.name} compte {rows} lignes, au-delà de la limite d'une feuille "
             f"Excel ({XLSX_MAX_ROWS}) : choisissez le format csv ou parquet."
         )
-    book = xlsxwriter.Workbook(str(path), {
-        "constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-        "strings_to_urls": False,
-    })
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     # A fixed creation date keeps the workbook byte-identical from one run to the next.
     book.set_properties({"created": created})
     sheet = book.add_worksheet(table.name[:31])
@@ -127,8 +156,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_table(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFrame,
-                folder: Path, dialect: Dialect, created: datetime) -> TableEntry:
+def write_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    frame: pd.DataFrame,
+    folder: Path,
+    dialect: Dialect,
+    created: datetime,
+) -> TableEntry:
     """Write one table as `<name><suffix>` in `folder` and describe it for the manifest."""
     if tuple(frame.columns) != table.column_names:
         raise ValueError(f"{table.name}: columns {list(frame.columns)} are not the canonical ones")
@@ -144,5 +179,6 @@ def write_table(con: duckdb.DuckDBPyConnection, table: Table, frame: pd.DataFram
             _copy_csv(con, select, path, dialect)
     finally:
         con.unregister("frame")
-    return TableEntry(file=path.name, rows=len(frame), sha256=sha256_of(path),
-                      **read_options(dialect, table))
+    return TableEntry(
+        file=path.name, rows=len(frame), sha256=sha256_of(path), **read_options(dialect, table)
+    )
