@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from chemo_fallback.web import audit_pages, login_page, snapshot_admin_pages, snapshot_pages
+from chemo_fallback.web import (
+    audit_pages,
+    login_page,
+    snapshot_admin_pages,
+    snapshot_pages,
+    user_pages,
+)
 
-PAGE_GROUPS = (login_page, snapshot_pages, snapshot_admin_pages, audit_pages)
+PAGE_GROUPS = (login_page, snapshot_pages, snapshot_admin_pages, user_pages, audit_pages)
 
 
 def register_pages() -> None:

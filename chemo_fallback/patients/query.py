@@ -1,0 +1,164 @@
+"""Reading what was typed in the patient search box, and the SQL that answers it. Pure.
+
+One box takes an IPP (whole or its beginning), names (usual, birth or first name, each word a
+prefix, accents and case ignored), a birth date (JJ/MM/AAAA or AAAA-MM-JJ) or a mix of them:
+"dupont 14/03/1958", "helene dupont", "IPP0000012". Every problem becomes a French sentence;
+nothing typed can raise.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+MAX_INPUT_CHARS = 120
+MAX_TOKENS = 6
+MIN_CHARS = 2
+
+# Day first, as French users type it; 2-digit years are refused (19xx or 20xx is ambiguous
+# for birth dates). ISO dates are accepted too (copied from another system).
+FRENCH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{1,4})$")
+ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+DATE_LIKE = re.compile(r"^[\d/.]*\d[/.][\d/.]*$")  # digits and / or . only: a date attempt
+SEPARATORS = re.compile(r"[\s,;]+")
+
+HELP = "Saisissez un IPP, un nom, un prénom ou une date de naissance (JJ/MM/AAAA)."
+
+# The same normalisation, in Python for what is typed and in SQL for the lookup table; a test
+# checks they agree on French names.
+SQL_SEARCH_KEY_MACRO = (
+    "CREATE OR REPLACE MACRO search_key(s) AS trim(regexp_replace("
+    "replace(replace(strip_accents(lower(s)), 'œ', 'oe'), 'æ', 'ae'), "
+    "'[^a-z0-9]+', ' ', 'g'))"
+)
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, ligatures spelt out, every other sign a single space."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+@dataclass(frozen=True)
+class PatientQuery:
+    """What to look for. `words` are normalised name prefixes; all must match."""
+
+    words: tuple[str, ...] = ()
+    ipp_prefix: str | None = None  # upper case
+    birth_date: date | None = None
+    exact_ipp: str | None = None  # a single word may also be a whole IPP made of letters
+
+
+@dataclass(frozen=True)
+class QueryProblem:
+    message: str  # French, shown as is
+
+
+def _date_problem(token: str) -> str:
+    return (
+        f"Date non reconnue : « {token} ». Saisissez la date de naissance au format "
+        "JJ/MM/AAAA (par exemple 14/03/1958)."
+    )
+
+
+def parse_date(token: str, today: date | None = None) -> date | QueryProblem | None:
+    """A birth date, a problem with a date-looking token, or None when it is not a date."""
+    iso = ISO_DATE.match(token)
+    french = FRENCH_DATE.match(token)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif french:
+        day, month = int(french.group(1)), int(french.group(2))
+        if len(french.group(3)) != 4:
+            return QueryProblem(
+                f"Année incomplète dans « {token} » : saisissez l'année sur 4 chiffres "
+                "(JJ/MM/AAAA, par exemple 14/03/1958)."
+            )
+        year = int(french.group(3))
+    elif DATE_LIKE.match(token):
+        return QueryProblem(_date_problem(token))
+    else:
+        return None
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return QueryProblem(f"Date impossible : « {token} » n'existe pas au calendrier.")
+    if value.year < 1900:
+        return QueryProblem(f"Date de naissance invraisemblable : « {token} » (avant 1900).")
+    if today is not None and value > today:
+        return QueryProblem(f"Date de naissance dans le futur : « {token} ».")
+    return value
+
+
+def parse_query(text: str | None, today: date | None = None) -> PatientQuery | QueryProblem:
+    """Read the search box. `today` refuses birth dates in the future when given."""
+    text = (text or "").strip()
+    if not text:
+        return QueryProblem(HELP)
+    if len(text) > MAX_INPUT_CHARS:
+        return QueryProblem(f"Recherche trop longue : {MAX_INPUT_CHARS} caractères au plus.")
+    tokens = [t for t in SEPARATORS.split(text) if t]
+    if len(tokens) > MAX_TOKENS:
+        return QueryProblem(
+            f"Trop de mots ({len(tokens)}) : {MAX_TOKENS} au plus. Le nom et la date de "
+            "naissance suffisent en général."
+        )
+    words: list[str] = []
+    ipp: str | None = None
+    birth: date | None = None
+    for token in tokens:
+        parsed = parse_date(token, today)
+        if isinstance(parsed, QueryProblem):
+            return parsed
+        if parsed is not None:
+            if birth is not None and parsed != birth:
+                return QueryProblem("Une seule date de naissance par recherche.")
+            birth = parsed
+        elif any(c.isdigit() for c in token):
+            if ipp is not None:
+                return QueryProblem("Un seul IPP par recherche.")
+            ipp = token.upper()
+        elif key := normalize(token):
+            words.append(key)
+    if not (birth or (ipp and len(ipp) >= MIN_CHARS) or any(len(w) >= MIN_CHARS for w in words)):
+        return QueryProblem(
+            "Recherche trop courte : saisissez au moins 2 lettres du nom ou du prénom, le "
+            "début de l'IPP ou une date de naissance (JJ/MM/AAAA)."
+        )
+    exact = tokens[0].upper() if len(tokens) == 1 and words else None
+    return PatientQuery(tuple(words), ipp, birth, exact)
+
+
+# The lookup table built by search.py: one row per patient, `rank` in display order.
+SELECT_HITS = """SELECT patient_id, last_name, first_name, birth_name, sex, birth_date,
+       ward_id, ward_name
+FROM patient_index"""
+
+
+def search_sql(query: PatientQuery, limit: int) -> tuple[str, list]:
+    """SQL and parameters giving at most `limit` rows: an exact IPP first, then by name."""
+    conditions: list[str] = []
+    params: list = []
+    if query.words:
+        names = " AND ".join("contains(names_key, ?)" for _ in query.words)
+        params.extend(" " + w for w in query.words)  # names_key has a space before every word
+        if query.exact_ipp:
+            names = f"({names} OR ipp_key = ?)"
+            params.append(query.exact_ipp)
+        conditions.append(names)
+    if query.ipp_prefix:
+        conditions.append("starts_with(ipp_key, ?)")
+        params.append(query.ipp_prefix)
+    if query.birth_date:
+        conditions.append("birth_date = ?")
+        params.append(query.birth_date)
+    first = query.ipp_prefix or query.exact_ipp or ""
+    sql = (
+        f"{SELECT_HITS}\nWHERE {' AND '.join(conditions)}\n"
+        "ORDER BY ipp_key = ? DESC, rank\nLIMIT ?"
+    )
+    return sql, [*params, first, limit]

@@ -1,0 +1,164 @@
+"""The patient search service.
+
+The reference database is read-only, and normalising 200 000 names on every keystroke costs
+tens of milliseconds, so the first search after an activation copies the patients into a
+lookup table of a private in-memory DuckDB (about 1 s for 200 000 patients): one row per
+patient with the normalised names in one column (`names_key`, a space before every word, so a
+word prefix is `contains(names_key, ' dup')`), the IPP in upper case, and `rank`, the display
+order. A search then scans that table only (a few milliseconds, see benchmarks/search_bench.py).
+The table is rebuilt when another activation becomes active.
+
+Only the reference snapshot is searched: patients created locally during the outage will be
+added by the prescription module.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from chemo_fallback.auth.roles import Permission, require
+from chemo_fallback.patients.models import PatientHit, SearchOutcome
+from chemo_fallback.patients.query import (
+    SQL_SEARCH_KEY_MACRO,
+    QueryProblem,
+    parse_query,
+    search_sql,
+)
+from chemo_fallback.store import Store
+
+DEFAULT_LIMIT = 50
+
+SOURCE_SQL = """SELECT p.patient_id, p.last_name, p.first_name, p.birth_name, p.sex,
+       p.birth_date, p.ward_id, w.name AS ward_name
+FROM ref.patients p LEFT JOIN ref.wards w ON w.ward_id = p.ward_id"""
+
+BUILD_SQL = """CREATE TABLE patient_index AS
+SELECT row_number() OVER (ORDER BY last_key, first_key, birth_date, patient_id)::INTEGER AS rank,
+       *
+FROM (
+    SELECT patient_id, last_name, first_name, nullif(birth_name, '') AS birth_name, sex,
+           CAST(birth_date AS DATE) AS birth_date, ward_id, ward_name,
+           upper(patient_id) AS ipp_key,
+           search_key(last_name) AS last_key,
+           search_key(first_name) AS first_key,
+           ' ' || concat_ws(' ', search_key(last_name), search_key(birth_name),
+                            search_key(first_name)) AS names_key
+    FROM source
+)
+ORDER BY rank"""
+
+NO_SNAPSHOT = (
+    "Aucun instantané actif : un administrateur doit d'abord activer le dernier export de la "
+    "base de production."
+)
+
+
+@dataclass(frozen=True)
+class _Index:
+    activation_id: int
+    con: duckdb.DuckDBPyConnection  # a private in-memory database holding `patient_index`
+
+
+class PatientIndex:
+    """The lookup table of one store, rebuilt when the active activation changes."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._index: _Index | None = None
+
+    def _current(self) -> _Index | None:
+        active = self._store.active_snapshot()
+        if active is None:
+            return None
+        index = self._index
+        if index is not None and index.activation_id == active.activation_id:
+            return index
+        with self._lock:  # one build at a time; the others wait for it
+            if self._index is None or self._index.activation_id != active.activation_id:
+                self._index = _Index(active.activation_id, self._build())
+            return self._index
+
+    def _build(self) -> duckdb.DuckDBPyConnection:
+        frame = self._store.cursor().execute(SOURCE_SQL).df()
+        con = duckdb.connect(":memory:")
+        con.execute(SQL_SEARCH_KEY_MACRO)
+        con.register("source", frame)
+        con.execute(BUILD_SQL)
+        con.unregister("source")
+        return con
+
+    def warm_up(self) -> None:
+        """Build the lookup table now if needed (e.g. when the search page opens)."""
+        self._current()
+
+    def search(self, text: str | None, *, limit: int = DEFAULT_LIMIT,
+               today: date | None = None) -> SearchOutcome:
+        parsed = parse_query(text, today or date.today())
+        if isinstance(parsed, QueryProblem):
+            return SearchOutcome(kind="invalid", message=parsed.message, limit=limit)
+        try:
+            index = self._current()
+            if index is None:
+                return SearchOutcome(kind="invalid", message=NO_SNAPSHOT, limit=limit)
+            sql, params = search_sql(parsed, limit + 1)
+            cur = index.con.cursor()
+            try:
+                rows = cur.execute(sql, params).fetchall()
+            finally:
+                cur.close()
+        except duckdb.Error as exc:  # e.g. the snapshot being swapped at this very moment
+            return SearchOutcome(
+                kind="invalid",
+                message=f"La recherche a échoué ({exc.__class__.__name__}) : réessayez.",
+                limit=limit,
+            )
+        fields = PatientHit.model_fields
+        hits = [PatientHit(**dict(zip(fields, row, strict=True))) for row in rows[:limit]]
+        return _outcome(text or "", hits, more=len(rows) > limit, limit=limit)
+
+
+def _outcome(text: str, hits: list[PatientHit], *, more: bool, limit: int) -> SearchOutcome:
+    shown = text.strip()
+    if not hits:
+        return SearchOutcome(
+            kind="none",
+            message=f"Aucun patient ne correspond à « {shown} ». Vérifiez l'orthographe, "
+            "essayez le nom de naissance ou la date de naissance seule.",
+            limit=limit,
+        )
+    if more:
+        return SearchOutcome(
+            kind="more",
+            hits=hits,
+            limit=limit,
+            message=f"Plus de {limit} patients correspondent : seuls les {limit} premiers sont "
+            "affichés. Précisez la recherche (prénom, date de naissance, IPP).",
+        )
+    count = "1 patient trouvé." if len(hits) == 1 else f"{len(hits)} patients trouvés."
+    return SearchOutcome(kind="found", hits=hits, limit=limit, message=count)
+
+
+_indexes: weakref.WeakKeyDictionary[Store, PatientIndex] = weakref.WeakKeyDictionary()
+_indexes_lock = threading.Lock()
+
+
+def patient_index(store: Store) -> PatientIndex:
+    """The one lookup table of this store (shared by every page and thread)."""
+    with _indexes_lock:
+        index = _indexes.get(store)
+        if index is None:
+            index = _indexes[store] = PatientIndex(store)
+        return index
+
+
+def search_patients(store: Store, role: str, text: str | None, *,
+                    limit: int = DEFAULT_LIMIT, today: date | None = None) -> SearchOutcome:
+    """The use case: who may read patients searches by IPP, names and/or birth date."""
+    require(role, Permission.PATIENT_READ)
+    return patient_index(store).search(text, limit=limit, today=today)
