@@ -50,7 +50,6 @@ class PatientQuery:
     words: tuple[str, ...] = ()
     ipp_prefix: str | None = None  # upper case
     birth_date: date | None = None
-    exact_ipp: str | None = None  # a single word may also be a whole IPP made of letters
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def parse_query(text: str | None, today: date | None = None) -> PatientQuery | Q
             if birth is not None and parsed != birth:
                 return QueryProblem("Une seule date de naissance par recherche.")
             birth = parsed
-        elif any(c.isdigit() for c in token):
+        elif any(c.isdigit() for c in token):  # an IPP holds digits; a name does not
             if ipp is not None:
                 return QueryProblem("Un seul IPP par recherche.")
             ipp = token.upper()
@@ -129,36 +128,41 @@ def parse_query(text: str | None, today: date | None = None) -> PatientQuery | Q
             "Recherche trop courte : saisissez au moins 2 lettres du nom ou du prénom, le "
             "début de l'IPP ou une date de naissance (JJ/MM/AAAA)."
         )
-    exact = tokens[0].upper() if len(tokens) == 1 and words else None
-    return PatientQuery(tuple(words), ipp, birth, exact)
+    return PatientQuery(tuple(words), ipp, birth)
 
 
-# The lookup table built by search.py: one row per patient, `rank` in display order.
+# The lookup table built by search.py: one row per patient, `rank` its place in alphabetical
+# order (usual name, first name, birth date, IPP).
 SELECT_HITS = """SELECT patient_id, last_name, first_name, birth_name, sex, birth_date,
        ward_id, ward_name
 FROM patient_index"""
 
 
 def search_sql(query: PatientQuery, limit: int) -> tuple[str, list]:
-    """SQL and parameters giving at most `limit` rows: an exact IPP first, then by name."""
+    """SQL and parameters giving at most `limit` rows, most relevant first: the exact IPP,
+    then patients whose usual name starts with a typed word, then whose birth name does, then
+    the others (first names), each group in alphabetical order."""
     conditions: list[str] = []
     params: list = []
-    if query.words:
-        names = " AND ".join("contains(names_key, ?)" for _ in query.words)
-        params.extend(" " + w for w in query.words)  # names_key has a space before every word
-        if query.exact_ipp:
-            names = f"({names} OR ipp_key = ?)"
-            params.append(query.exact_ipp)
-        conditions.append(names)
+    for word in query.words:
+        conditions.append("contains(names_key, ?)")
+        params.append(" " + word)  # names_key has a space before every word
     if query.ipp_prefix:
         conditions.append("starts_with(ipp_key, ?)")
         params.append(query.ipp_prefix)
     if query.birth_date:
         conditions.append("birth_date = ?")
         params.append(query.birth_date)
-    first = query.ipp_prefix or query.exact_ipp or ""
+    order = ["ipp_key = ? DESC"]
+    order_params: list = [query.ipp_prefix or ""]
+    for key in ("last_key", "birth_key"):
+        if query.words:
+            order.append(
+                "(" + " OR ".join(f"starts_with({key}, ?)" for _ in query.words) + ") DESC"
+            )
+            order_params.extend(query.words)
     sql = (
         f"{SELECT_HITS}\nWHERE {' AND '.join(conditions)}\n"
-        "ORDER BY ipp_key = ? DESC, rank\nLIMIT ?"
+        f"ORDER BY {', '.join(order)}, rank\nLIMIT ?"
     )
-    return sql, [*params, first, limit]
+    return sql, [*params, *order_params, limit]

@@ -46,6 +46,7 @@ FROM (
            upper(patient_id) AS ipp_key,
            search_key(last_name) AS last_key,
            search_key(first_name) AS first_key,
+           coalesce(search_key(birth_name), '') AS birth_key,
            ' ' || concat_ws(' ', search_key(last_name), search_key(birth_name),
                             search_key(first_name)) AS names_key
     FROM source

@@ -1,0 +1,50 @@
+"""The signature dialog: who signs, what the signature means, the password re-entered."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from nicegui import run, ui
+
+from chemo_fallback.auth import accounts
+from chemo_fallback.auth.signature import Meaning, confirm_signer
+from chemo_fallback.web import state
+
+
+def open_signature_dialog(
+    signer: accounts.User,
+    meaning: Meaning,
+    what: str,
+    on_signed: Callable[[], Awaitable[None] | None],
+) -> ui.dialog:
+    """Ask `signer` to sign `what`; `on_signed` runs only after the password is confirmed and
+    must record the change with `record_signature` in its transaction."""
+    with ui.dialog().props("persistent") as dialog, ui.card().classes("w-[28rem]"):
+        ui.label("Signature électronique").classes("text-xl font-bold")
+        ui.label(what).mark("signature-what")
+        ui.label(f"Signataire : {signer.display_name} ({signer.role_label})")
+        ui.label(f"Signification : « {meaning.value} »").classes("font-bold")
+        password = (
+            ui.input("Mot de passe", password=True).classes("w-full").mark("signature-password")
+        )
+        error = ui.label("").classes("text-red-700").mark("signature-error")
+
+        async def sign() -> None:
+            try:
+                await run.io_bound(
+                    confirm_signer, state.current().store, signer, password.value or ""
+                )
+            except accounts.AuthError as exc:
+                error.text = str(exc)
+                password.value = ""
+                return
+            dialog.close()
+            result = on_signed()
+            if result is not None:
+                await result
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Annuler", on_click=dialog.close).props("flat").mark("signature-cancel")
+            ui.button("Signer", icon="draw", on_click=sign).mark("signature-sign")
+    dialog.open()
+    return dialog
