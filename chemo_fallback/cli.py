@@ -40,8 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     _data_dir_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--tls-cert", type=Path, help="certificat TLS (PEM) pour servir en HTTPS")
+    serve.add_argument("--tls-key", type=Path, help="clé privée TLS (PEM) du certificat")
     serve.add_argument(
-        "--snapshots-dir", type=Path, default=SNAPSHOTS_DIR,
+        "--snapshots-dir",
+        type=Path,
+        default=SNAPSHOTS_DIR,
         help="dossier où sont déposés les exports à activer (défaut : snapshots/)",
     )
     serve.add_argument(
@@ -186,6 +190,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tls_files(cert: Path | None, key: Path | None) -> tuple[Path, Path] | None:
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ChemoFallbackError("Indiquez à la fois --tls-cert et --tls-key pour servir en HTTPS.")
+    for path in (cert, key):
+        if not path.is_file():
+            raise ChemoFallbackError(f"Fichier TLS introuvable : {path}.")
+    return cert, key
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from chemo_fallback.web.server import serve
 
@@ -201,6 +216,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         demo=args.demo,
         demo_snapshot=DEMO_SNAPSHOT,
         snapshots_dir=args.snapshots_dir,
+        tls=_tls_files(args.tls_cert, args.tls_key),
         progress=_print_progress(time.monotonic()),
     )
     return 0

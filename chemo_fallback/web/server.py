@@ -53,6 +53,7 @@ def serve(
     demo_snapshot: Path,
     snapshots_dir: Path,
     progress: Callable[[str], None],
+    tls: tuple[Path, Path] | None = None,
 ) -> None:
     from nicegui import app, ui
 
@@ -67,8 +68,11 @@ def serve(
     state.install(state.AppState(store=store, demo=demo, snapshots_dir=snapshots_dir))
     app.on_shutdown(store.close)
     register_pages()
-    progress(f"Application disponible sur http://{host}:{port}/")
+    scheme = "https" if tls else "http"
+    progress(f"Application disponible sur {scheme}://{host}:{port}/")
+    tls_options = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
     ui.run(
+        **tls_options,
         host=host,
         port=port,
         title="chemo-fallback",

@@ -1,0 +1,188 @@
+"""Real-browser tests: the app started as `make run` starts it (demo mode), driven by Debian's
+Chromium through Playwright. The server runs in a child process whose outbound connections
+are recorded and refused, and the browser records every request: nothing may leave loopback.
+Screenshots are kept in test-artifacts/."""
+
+from __future__ import annotations
+
+import csv
+import ipaddress
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+
+ROOT = Path(__file__).parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Runs the real command line with every non-loopback connection logged and refused.
+GUARDED_SERVER = """
+import ipaddress, socket, sys
+log = sys.argv[1]
+
+def allowed(address):
+    if not isinstance(address, tuple):
+        return True  # a Unix socket
+    try:
+        return ipaddress.ip_address(address[0]).is_loopback
+    except ValueError:
+        return address[0] == "localhost"
+
+def guard(original):
+    def connect(self, address):
+        if not allowed(address):
+            with open(log, "a") as fh:
+                fh.write(repr(address) + "\\n")
+            raise OSError("connexion sortante refusée par le test")
+        return original(self, address)
+    return connect
+
+socket.socket.connect = guard(socket.socket.connect)
+socket.socket.connect_ex = guard(socket.socket.connect_ex)
+from chemo_fallback.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory):
+    work = tmp_path_factory.mktemp("live")
+    outbound = work / "outbound.log"
+    outbound.touch()
+    port = _free_port()
+    # Without pytest's variables, or NiceGUI's ui.run believes it runs inside a test.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "NICEGUI"))}
+    server_log = (work / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            GUARDED_SERVER,
+            str(outbound),
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(work / "data"),
+        ],
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None:
+                pytest.fail(f"the server stopped: {(work / 'server.log').read_text()}")
+            time.sleep(0.3)
+    else:
+        server.kill()
+        pytest.fail("the server did not start within 60 s")
+    yield base, outbound
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    server_log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    opened = context.new_page()
+    opened.requested = []
+    opened.on("request", lambda request: opened.requested.append(request.url))
+    yield opened
+    context.close()
+
+
+def sign_in(page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Se déconnecter").wait_for(timeout=15_000)
+
+
+def first_demo_patient() -> dict:
+    with (ROOT / "snapshots" / "demo" / "patients.csv").open(encoding="utf-8") as fh:
+        return next(csv.DictReader(fh))
+
+
+def _off_loopback(urls: list[str]) -> list[str]:
+    bad = []
+    for url in urls:
+        host = urlparse(url).hostname
+        if url.startswith(("data:", "blob:")) or host in ("localhost", None):
+            continue
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                bad.append(url)
+        except ValueError:
+            bad.append(url)
+    return bad
+
+
+def test_pharmacist_signs_in_and_sees_the_snapshot(live_app, page) -> None:
+    base, _ = live_app
+    sign_in(page, base, "pharmacien", "Demo-Pharma-2026!")
+    page.get_by_text("Paul Garnier — pharmacien").wait_for()
+    page.get_by_text("Instantané activé sans rejet.").first.wait_for()
+    assert page.get_by_text("DÉMO — données fictives").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "pharmacist-snapshot.png"), full_page=True)
+
+
+def test_every_page_loads_without_leaving_loopback(live_app, page) -> None:
+    base, outbound = live_app
+    sign_in(page, base, "admin", "Demo-Admin-2026!")
+    from chemo_fallback.web.frame import MENU
+
+    paths = ["/login", *[path for path, *_ in MENU]]
+    for path in paths:
+        response = page.goto(f"{base}{path}")
+        assert response is not None and response.ok, path
+        page.wait_for_load_state("networkidle")
+    assert page.requested, "the browser made no request at all"
+    assert _off_loopback(page.requested) == []
+    assert outbound.read_text() == ""
