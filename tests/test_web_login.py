@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -97,3 +98,25 @@ async def test_a_broken_audit_trail_is_shown_loudly(user: User, app_state) -> No
     app_state.store.audit_check = audit.verify(app_state.store.cursor())
     await user.open("/login")
     await user.should_see("PISTE D'AUDIT ROMPUE à l'enregistrement n° 1")
+
+
+async def _run_idle_watch(user: User, idle_ms: int) -> None:
+    user.javascript_rules[re.compile(r".*cfLastInput.*")] = lambda _: idle_ms
+    [timer] = user.find(marker="idle-watch").elements
+    with timer.parent_slot:  # as NiceGUI does when the timer fires
+        await timer.callback()
+
+
+async def test_a_page_in_use_keeps_the_session(user: User, app_state) -> None:
+    await sign_in(user, app_state.store)
+    app.storage.user["last_seen"] = (datetime.now() - timedelta(minutes=14)).isoformat()
+    await _run_idle_watch(user, idle_ms=5_000)  # the user clicked 5 s ago
+    await user.open("/")
+    await user.should_see(marker="current-user")
+
+
+async def test_a_page_left_idle_signs_out(user: User, app_state) -> None:
+    await sign_in(user, app_state.store)
+    await _run_idle_watch(user, idle_ms=16 * 60 * 1000)
+    await user.should_see("Session expirée après inactivité : reconnectez-vous.")
+    await user.should_not_see(marker="current-user")

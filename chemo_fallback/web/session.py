@@ -42,5 +42,18 @@ def current_user() -> User | None:
     return user
 
 
+def still_signed_in(idle_seconds: float) -> bool:
+    """Called while a page is open: the browser's own idle time decides, not page loads."""
+    data = app.storage.user
+    if not data.get("username"):
+        return False
+    if idle_seconds > IDLE_MINUTES * 60:
+        sign_out()
+        data["expired"] = True
+        return False
+    data["last_seen"] = (datetime.now() - timedelta(seconds=idle_seconds)).isoformat()
+    return True
+
+
 def session_expired() -> bool:
     return bool(app.storage.user.pop("expired", False))
