@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 
-from benchmarks import import_bench
+from benchmarks import import_bench, search_bench
 
-BENCHMARKS = {"import": import_bench.run}
+BENCHMARKS = {"import": import_bench.run, "search": search_bench.run}
 
 
 def main(argv: list[str] | None = None) -> int:

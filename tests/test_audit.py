@@ -81,8 +81,9 @@ TAMPERING = {
     "before_json": "coalesce(before_json, '{}') || ' '",
     "after_json": "after_json || ' '",
     "reason": "coalesce(reason, '') || '.'",
-    "prev_hash": "'f' || substr(prev_hash, 2)",
-    "hash": "'f' || substr(hash, 2)",
+    # Change the first hexadecimal digit, whatever it is.
+    "prev_hash": "CASE WHEN prev_hash[1] = 'f' THEN 'e' ELSE 'f' END || prev_hash[2:]",
+    "hash": "CASE WHEN hash[1] = 'f' THEN 'e' ELSE 'f' END || hash[2:]",
 }
 
 

@@ -163,14 +163,40 @@ def _off_loopback(urls: list[str]) -> list[str]:
     return bad
 
 
-def test_pharmacist_signs_in_and_sees_the_snapshot(live_app, page) -> None:
+def test_pharmacist_searches_a_patient_and_opens_the_record(live_app, page) -> None:
     base, _ = live_app
+    patient = first_demo_patient()
     sign_in(page, base, "pharmacien", "Demo-Pharma-2026!")
     page.get_by_text("Paul Garnier — pharmacien").wait_for()
     page.get_by_text("Instantané activé sans rejet.").first.wait_for()
     assert page.get_by_text("DÉMO — données fictives").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "pharmacist-snapshot.png"), full_page=True)
+
+    page.get_by_role("button", name="Patients").click()
+    page.get_by_label("IPP, nom, prénom ou date de naissance").fill(patient["last_name"].lower())
+    page.keyboard.press("Enter")
+    row = page.get_by_role("row").filter(has_text=patient["patient_id"])
+    row.wait_for(timeout=15_000)
+    page.screenshot(path=str(ARTIFACTS / "pharmacist-search.png"), full_page=True)
+    row.click()
+    page.wait_for_url(f"**/patients/{patient['patient_id']}")
+    page.get_by_text(f"IPP : {patient['patient_id']}").wait_for(timeout=15_000)
+    assert page.get_by_text(patient["last_name"].upper()).first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "pharmacist-patient.png"), full_page=True)
+
+
+def test_after_sign_in_the_user_lands_where_they_were_going(live_app, page) -> None:
+    # NiceGUI's in-process `user` simulation does not follow a navigation made while a page is
+    # built, so this redirect is tested here, in a real browser.
+    base, _ = live_app
+    page.goto(f"{base}/admin/audit?origine=lien")
+    page.wait_for_url("**/login?suivant=*")
+    page.get_by_label("Identifiant").fill("admin")
+    page.get_by_label("Mot de passe").fill("Demo-Admin-2026!")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Piste d'audit intègre").wait_for(timeout=15_000)
+    assert page.url == f"{base}/admin/audit?origine=lien"
 
 
 def test_every_page_loads_without_leaving_loopback(live_app, page) -> None:

@@ -120,3 +120,10 @@ async def test_a_page_left_idle_signs_out(user: User, app_state) -> None:
     await _run_idle_watch(user, idle_ms=16 * 60 * 1000)
     await user.should_see("Session expirée après inactivité : reconnectez-vous.")
     await user.should_not_see(marker="current-user")
+
+
+async def test_the_return_address_never_leaves_the_site(user: User, app_state) -> None:
+    create_account(app_state.store, "admin")
+    await user.open("/login?suivant=//exemple.org/piege")
+    await _type_credentials(user, "admin", PASSWORD)
+    await user.should_see("Instantané de la base de production", retries=SLOW)

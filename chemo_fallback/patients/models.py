@@ -40,6 +40,12 @@ def status_label(code: str | None) -> str:
     return STATUS_LABELS.get(code, code)
 
 
+NO_SNAPSHOT = (
+    "Aucun instantané actif : un administrateur doit d'abord activer le dernier export de la "
+    "base de production."
+)
+
+
 class PatientNotFound(ChemoFallbackError):
     """No patient with this IPP in the active snapshot."""
 

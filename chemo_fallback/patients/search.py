@@ -18,11 +18,12 @@ import threading
 import weakref
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from chemo_fallback.auth.roles import Permission, require
-from chemo_fallback.patients.models import PatientHit, SearchOutcome
+from chemo_fallback.patients.models import NO_SNAPSHOT, PatientHit, SearchOutcome
 from chemo_fallback.patients.query import (
     SQL_SEARCH_KEY_MACRO,
     QueryProblem,
@@ -31,11 +32,18 @@ from chemo_fallback.patients.query import (
 )
 from chemo_fallback.store import Store
 
+if TYPE_CHECKING:
+    import pandas
+
 DEFAULT_LIMIT = 50
 
 SOURCE_SQL = """SELECT p.patient_id, p.last_name, p.first_name, p.birth_name, p.sex,
        p.birth_date, p.ward_id, w.name AS ward_name
 FROM ref.patients p LEFT JOIN ref.wards w ON w.ward_id = p.ward_id"""
+
+# Compound names also in one word ("N'Diaye" is found by "ndiaye", "Le Goff" by "legoff").
+JOINED_KEY_MACRO = """CREATE OR REPLACE MACRO joined_key(s) AS
+    CASE WHEN contains(search_key(s), ' ') THEN replace(search_key(s), ' ', '') END"""
 
 BUILD_SQL = """CREATE TABLE patient_index AS
 SELECT row_number() OVER (ORDER BY last_key, first_key, birth_date, patient_id)::INTEGER AS rank,
@@ -47,16 +55,23 @@ FROM (
            search_key(last_name) AS last_key,
            search_key(first_name) AS first_key,
            coalesce(search_key(birth_name), '') AS birth_key,
-           ' ' || concat_ws(' ', search_key(last_name), search_key(birth_name),
-                            search_key(first_name)) AS names_key
+           ' ' || concat_ws(' ', search_key(last_name), joined_key(last_name),
+                            search_key(birth_name), joined_key(birth_name),
+                            search_key(first_name), joined_key(first_name)) AS names_key
     FROM source
 )
 ORDER BY rank"""
 
-NO_SNAPSHOT = (
-    "Aucun instantané actif : un administrateur doit d'abord activer le dernier export de la "
-    "base de production."
-)
+
+def _build(source: pandas.DataFrame) -> duckdb.DuckDBPyConnection:
+    """A private in-memory database holding `patient_index`, made from the copied rows."""
+    con = duckdb.connect(":memory:")
+    con.execute(SQL_SEARCH_KEY_MACRO)
+    con.execute(JOINED_KEY_MACRO)
+    con.register("source", source)
+    con.execute(BUILD_SQL)
+    con.unregister("source")
+    return con
 
 
 @dataclass(frozen=True)
@@ -81,25 +96,25 @@ class PatientIndex:
         if index is not None and index.activation_id == active.activation_id:
             return index
         with self._lock:  # one build at a time; the others wait for it
-            if self._index is None or self._index.activation_id != active.activation_id:
-                self._index = _Index(active.activation_id, self._build())
+            # The store's lock is held while `ref` is swapped: the id read and the rows copied
+            # under it belong to the same activation.
+            with self._store.lock:
+                active = self._store.active_snapshot()
+                if active is None:
+                    return None
+                if self._index is not None and self._index.activation_id == active.activation_id:
+                    return self._index
+                frame = self._store.cursor().execute(SOURCE_SQL).df()
+            self._index = _Index(active.activation_id, _build(frame))
             return self._index
-
-    def _build(self) -> duckdb.DuckDBPyConnection:
-        frame = self._store.cursor().execute(SOURCE_SQL).df()
-        con = duckdb.connect(":memory:")
-        con.execute(SQL_SEARCH_KEY_MACRO)
-        con.register("source", frame)
-        con.execute(BUILD_SQL)
-        con.unregister("source")
-        return con
 
     def warm_up(self) -> None:
         """Build the lookup table now if needed (e.g. when the search page opens)."""
         self._current()
 
-    def search(self, text: str | None, *, limit: int = DEFAULT_LIMIT,
-               today: date | None = None) -> SearchOutcome:
+    def search(
+        self, text: str | None, *, limit: int = DEFAULT_LIMIT, today: date | None = None
+    ) -> SearchOutcome:
         parsed = parse_query(text, today or date.today())
         if isinstance(parsed, QueryProblem):
             return SearchOutcome(kind="invalid", message=parsed.message, limit=limit)
@@ -158,8 +173,14 @@ def patient_index(store: Store) -> PatientIndex:
         return index
 
 
-def search_patients(store: Store, role: str, text: str | None, *,
-                    limit: int = DEFAULT_LIMIT, today: date | None = None) -> SearchOutcome:
+def search_patients(
+    store: Store,
+    role: str,
+    text: str | None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    today: date | None = None,
+) -> SearchOutcome:
     """The use case: who may read patients searches by IPP, names and/or birth date."""
     require(role, Permission.PATIENT_READ)
     return patient_index(store).search(text, limit=limit, today=today)

@@ -43,7 +43,9 @@ def protected_page(path: str, permission: Permission, title: str) -> Callable:
         def page(**kwargs):
             user = session.current_user()
             if user is None:
-                ui.navigate.to(f"/login?suivant={quote(path)}")
+                url = ui.context.client.request.url  # the real address, not the route template
+                target = url.path + (f"?{url.query}" if url.query else "")
+                ui.navigate.to(f"/login?suivant={quote(target, safe='')}")
                 return
             ui.add_body_html(ACTIVITY_SCRIPT)
             ui.timer(IDLE_CHECK_SECONDS, watch_idleness, immediate=False).mark("idle-watch")

@@ -5,12 +5,20 @@ from __future__ import annotations
 from chemo_fallback.web import (
     audit_pages,
     login_page,
+    patient_pages,
     snapshot_admin_pages,
     snapshot_pages,
     user_pages,
 )
 
-PAGE_GROUPS = (login_page, snapshot_pages, snapshot_admin_pages, user_pages, audit_pages)
+PAGE_GROUPS = (
+    login_page,
+    snapshot_pages,
+    snapshot_admin_pages,
+    user_pages,
+    audit_pages,
+    patient_pages,
+)
 
 
 def register_pages() -> None:

@@ -19,6 +19,7 @@ FRESHNESS_COLORS = {"fresh": "bg-green-700", "stale": "bg-orange-600", "old": "b
 # (path, label, icon, permission needed); later modules add their page groups here.
 MENU: list[tuple[str, str, str, Permission]] = [
     ("/", "Instantané", "storage", Permission.SNAPSHOT_VIEW),
+    ("/patients", "Patients", "person_search", Permission.PATIENT_READ),
     (
         "/admin/instantanes",
         "Activer un instantané",

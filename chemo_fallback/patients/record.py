@@ -1,0 +1,245 @@
+"""The patient record, read from the active snapshot: identity, height and weight over time,
+cycles ongoing or to come, past cycles with their lines and preparations, and lab results."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import duckdb
+
+from chemo_fallback.auth.roles import Permission, require
+from chemo_fallback.errors import StoreError
+from chemo_fallback.patients.models import (
+    NO_SNAPSHOT,
+    LabResult,
+    Measurement,
+    NoActiveSnapshot,
+    PatientIdentity,
+    PatientNotFound,
+    PatientRecord,
+    PreparationRef,
+    PrescriptionLineView,
+    PrescriptionView,
+)
+from chemo_fallback.store import Store
+
+LAB_HISTORY_LIMIT = 60
+LAB_ORDER = ("PNN", "PLQ", "HB", "LEUCO", "CREAT", "CLCR", "BILI", "ASAT", "ALAT")
+
+IDENTITY_SQL = """SELECT p.patient_id, p.last_name, p.first_name, nullif(p.birth_name, ''), p.sex,
+       p.birth_date, p.ward_id, w.name, p.height_cm, p.weight_kg, p.measured_on
+FROM ref.patients p LEFT JOIN ref.wards w ON w.ward_id = p.ward_id
+WHERE p.patient_id = ?"""
+
+PRESCRIPTIONS_SQL = """SELECT rx.prescription_id, rx.protocol_id, pr.name, rx.cycle_no,
+       rx.cycle_start_date, pr.cycle_length_days, rx.status,
+       nullif(concat_ws(' ', upper(s.last_name), s.first_name), ''),
+       rx.height_cm, rx.weight_kg, rx.bsa_m2, rx.prescribed_at
+FROM ref.prescriptions rx
+LEFT JOIN ref.protocols pr ON pr.protocol_id = rx.protocol_id
+LEFT JOIN ref.staff s ON s.staff_id = rx.prescriber_id
+WHERE rx.patient_id = ?
+ORDER BY rx.cycle_start_date DESC, rx.cycle_no DESC, rx.prescription_id"""
+
+# Lines and preparations are found through the patient's ids (list parameters): their
+# tables are large and not ordered by patient.
+LINES_SQL = """SELECT l.prescription_id, l.line_id, l.day_no, l.planned_date, l.drug_id, d.inn,
+       l.dose, l.dose_unit, l.route, l.modification_pct, l.status
+FROM ref.prescription_lines l LEFT JOIN ref.drugs d ON d.drug_id = l.drug_id
+WHERE list_contains(?, l.prescription_id)
+ORDER BY l.planned_date, l.protocol_line_no, l.line_id"""
+
+PREPARATIONS_SQL = """SELECT line_id, register_no, status, prepared_at
+FROM ref.preparations WHERE list_contains(?, line_id)
+ORDER BY prepared_at, register_no"""
+
+LABS_SQL = """SELECT test_code, value, unit, sampled_at
+FROM ref.lab_results WHERE patient_id = ?
+ORDER BY sampled_at DESC, test_code
+LIMIT ?"""
+
+
+def mosteller_bsa_m2(height_cm: float | None, weight_kg: float | None) -> float | None:
+    """Body surface area, Mosteller: √(height_cm × weight_kg / 3600), to 2 decimals."""
+    if not height_cm or not weight_kg or height_cm <= 0 or weight_kg <= 0:
+        return None
+    return round(math.sqrt(height_cm * weight_kg / 3600), 2)
+
+
+def age_years(birth_date: date, on: date) -> int:
+    before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
+    return on.year - birth_date.year - before_birthday
+
+
+def cycle_end(start: date, cycle_length_days: int | None) -> date | None:
+    return start + timedelta(days=cycle_length_days - 1) if cycle_length_days else None
+
+
+def is_current(prescription: PrescriptionView, today: date) -> bool:
+    """A cycle still ongoing today or still to come, and not cancelled."""
+    if prescription.status == "cancelled":
+        return False
+    last_day = prescription.cycle_end_date or prescription.cycle_start_date
+    return last_day >= today
+
+
+def _measurement(height_cm, weight_kg, bsa_m2, **where) -> Measurement | None:
+    if height_cm is None and weight_kg is None and bsa_m2 is None:
+        return None
+    computed = bsa_m2 is None and mosteller_bsa_m2(height_cm, weight_kg) is not None
+    return Measurement(
+        height_cm=height_cm,
+        weight_kg=weight_kg,
+        bsa_m2=mosteller_bsa_m2(height_cm, weight_kg) if computed else bsa_m2,
+        bsa_computed=computed,
+        **where,
+    )
+
+
+def measurements(patient_row: tuple, prescriptions: list[PrescriptionView]) -> list[Measurement]:
+    """The patient file's measure and every prescription's, most recent first (undated last)."""
+    height_cm, weight_kg, measured_on = patient_row
+    found = [_measurement(height_cm, weight_kg, None, measured_on=measured_on, source="patient")]
+    for rx in prescriptions:
+        day = rx.prescribed_at.date() if rx.prescribed_at else rx.cycle_start_date
+        found.append(
+            _measurement(
+                rx.height_cm,
+                rx.weight_kg,
+                rx.bsa_m2,
+                measured_on=day,
+                source="prescription",
+                prescription_id=rx.prescription_id,
+                protocol_name=rx.protocol_name or rx.protocol_id,
+                cycle_no=rx.cycle_no,
+            )
+        )
+    kept = [m for m in found if m is not None]
+    return sorted(
+        kept, key=lambda m: (m.measured_on is not None, m.measured_on or date.min), reverse=True
+    )
+
+
+def latest_by_test(labs: list[LabResult]) -> list[LabResult]:
+    """The latest result of each test (labs come most recent first), in the clinical order."""
+    latest: dict[str, LabResult] = {}
+    for lab in labs:
+        latest.setdefault(lab.test_code, lab)
+    rank = {code: i for i, code in enumerate(LAB_ORDER)}
+    return sorted(latest.values(), key=lambda lab: (rank.get(lab.test_code, 99), lab.test_code))
+
+
+def _prescriptions(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[PrescriptionView]:
+    views = []
+    for row in cur.execute(PRESCRIPTIONS_SQL, [patient_id]).fetchall():
+        (
+            rx_id,
+            protocol_id,
+            name,
+            cycle_no,
+            start,
+            length,
+            status,
+            prescriber,
+            height_cm,
+            weight_kg,
+            bsa_m2,
+            prescribed_at,
+        ) = row
+        views.append(
+            PrescriptionView(
+                prescription_id=rx_id,
+                protocol_id=protocol_id,
+                protocol_name=name,
+                cycle_no=cycle_no,
+                cycle_start_date=start,
+                cycle_end_date=cycle_end(start, length),
+                status=status,
+                prescriber_name=prescriber,
+                height_cm=height_cm,
+                weight_kg=weight_kg,
+                bsa_m2=bsa_m2,
+                prescribed_at=prescribed_at,
+            )
+        )
+    if not views:
+        return views
+    by_id = {v.prescription_id: v for v in views}
+    lines: dict[str, PrescriptionLineView] = {}
+    for rx_id, *values in cur.execute(LINES_SQL, [list(by_id)]).fetchall():
+        fields = (
+            "line_id",
+            "day_no",
+            "planned_date",
+            "drug_id",
+            "drug_inn",
+            "dose",
+            "dose_unit",
+            "route",
+            "modification_pct",
+            "status",
+        )
+        line = PrescriptionLineView(**dict(zip(fields, values, strict=True)))
+        by_id[rx_id].lines.append(line)
+        lines[line.line_id] = line
+    if lines:
+        for line_id, register_no, status, prepared_at in cur.execute(
+            PREPARATIONS_SQL, [list(lines)]
+        ).fetchall():
+            lines[line_id].preparations.append(
+                PreparationRef(register_no=register_no, status=status, prepared_at=prepared_at)
+            )
+    return views
+
+
+def load_patient_record(
+    store: Store, role: str, patient_id: str, *, today: date | None = None
+) -> PatientRecord:
+    """The use case: read one patient's record. Raises PatientNotFound or NoActiveSnapshot
+    (French messages) rather than returning half a record."""
+    require(role, Permission.PATIENT_READ)
+    today = today or date.today()
+    if store.active_snapshot() is None:
+        raise NoActiveSnapshot(NO_SNAPSHOT)
+    cur = store.cursor()
+    try:
+        row = cur.execute(IDENTITY_SQL, [patient_id]).fetchone()
+        if row is None:
+            raise PatientNotFound(
+                f"Patient inconnu : aucun patient n'a l'IPP « {patient_id} » dans l'instantané "
+                "actif. Recherchez-le par son nom et sa date de naissance."
+            )
+        prescriptions = _prescriptions(cur, patient_id)
+        labs = [
+            LabResult(test_code=t, value=v, unit=u, sampled_at=s)
+            for t, v, u, s in cur.execute(LABS_SQL, [patient_id, LAB_HISTORY_LIMIT]).fetchall()
+        ]
+    except duckdb.Error as exc:  # e.g. an activation swapping the snapshot at this moment
+        raise StoreError(
+            f"Lecture du dossier impossible ({exc.__class__.__name__}) : réessayez dans un instant."
+        ) from exc
+    finally:
+        cur.close()
+    identity = PatientIdentity(
+        patient_id=row[0],
+        last_name=row[1],
+        first_name=row[2],
+        birth_name=row[3],
+        sex=row[4],
+        birth_date=row[5],
+        age_years=age_years(row[5], today),
+        ward_id=row[6],
+        ward_name=row[7],
+    )
+    current = [rx for rx in prescriptions if is_current(rx, today)]
+    current.reverse()  # soonest first
+    return PatientRecord(
+        as_of=today,
+        identity=identity,
+        measurements=measurements(row[8:11], prescriptions),
+        current=current,
+        history=[rx for rx in prescriptions if not is_current(rx, today)],
+        latest_labs=latest_by_test(labs),
+        lab_history=labs,
+    )
