@@ -204,7 +204,8 @@ def test_every_page_loads_without_leaving_loopback(live_app, page) -> None:
     sign_in(page, base, "admin", "Demo-Admin-2026!")
     from chemo_fallback.web.frame import MENU
 
-    paths = ["/login", *[path for path, *_ in MENU]]
+    patient = first_demo_patient()["patient_id"]
+    paths = ["/login", *[path for path, *_ in MENU], f"/patients/{patient}", "/patients?q=a"]
     for path in paths:
         response = page.goto(f"{base}{path}")
         assert response is not None and response.ok, path

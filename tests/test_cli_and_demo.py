@@ -80,3 +80,14 @@ def test_demo_mode_never_runs_over_a_real_snapshot(store, tmp_path: Path) -> Non
     activate_snapshot(store, write_snapshot(tmp_path / "real"))
     with pytest.raises(ChemoFallbackError, match="contient un instantané réel"):
         ensure_demo_snapshot(store, DEMO_SNAPSHOT, progress=lambda _m: None)
+
+
+def test_storage_secret_is_made_once_per_installation(tmp_path: Path) -> None:
+    from chemo_fallback.web.server import storage_secret
+
+    first = storage_secret(tmp_path)
+    assert len(first) >= 40 and storage_secret(tmp_path) == first
+    assert (tmp_path / "storage-secret").stat().st_mode & 0o077 == 0
+    other = tmp_path / "autre"
+    other.mkdir()
+    assert storage_secret(other) != first

@@ -12,6 +12,7 @@ from web_helpers import sign_in
 
 from chemo_fallback.snapshot.activation import activate_snapshot
 from chemo_fallback.snapshot.freshness import age_text, freshness
+from chemo_fallback.snapshot.source import Limits
 from chemo_fallback.web import state
 
 
@@ -33,8 +34,6 @@ async def test_active_snapshot_and_its_report(user: User, app_state, tmp_path: P
     folder = write_snapshot(tmp_path / "s")
     content = (folder / "patients.csv").read_bytes().replace(b"55.2", b"lourd")
     rewrite_table(folder, "patients", content)
-    from chemo_fallback.snapshot.source import Limits
-
     activate_snapshot(app_state.store, folder, limits=Limits(max_reject_ratio=1.0))
 
     await sign_in(user, app_state.store)
@@ -83,3 +82,18 @@ def test_freshness_levels_and_age_text() -> None:
     assert age_text(now - timedelta(hours=5), now) == "il y a 5 h"
     assert age_text(now - timedelta(days=2, hours=3), now) == "il y a 2 j 3 h"
     assert age_text(now + timedelta(hours=2), now) == "dans le futur (horloge à vérifier)"
+
+
+@pytest.mark.parametrize(
+    ("age_hours", "color"), [(2, "bg-green-700"), (30, "bg-orange-600"), (80, "bg-red-700")]
+)
+async def test_freshness_badge_turns_orange_then_red(
+    user: User, app_state, tmp_path: Path, age_hours: int, color: str
+) -> None:
+    folder = write_snapshot(tmp_path / "s")
+    exported = datetime.now() - timedelta(hours=age_hours)
+    edit_manifest(folder, lambda m: m.update(exported_at=exported.isoformat(timespec="seconds")))
+    activate_snapshot(app_state.store, folder, limits=Limits(max_reject_ratio=1.0))
+    await sign_in(user, app_state.store)
+    [badge] = user.find(marker="snapshot-badge").elements
+    assert color in badge.classes
