@@ -13,8 +13,13 @@ BENCHMARKS = {"import": import_bench.run, "search": search_bench.run}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], metavar="NAME",
-                        help=f"among: {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        choices=[*BENCHMARKS, []],
+        metavar="NAME",
+        help=f"among: {', '.join(BENCHMARKS)} (default: all)",
+    )
     args = parser.parse_args(argv)
     figures: dict = {}
     for name in args.names or BENCHMARKS:

@@ -1,14 +1,16 @@
 """`import`: full activation of a large snapshot, against DuckDB's plain read_csv of the same
 files. Each side runs in its own child process, so its peak memory is its own.
 
-The snapshot (200 000 patients, about 2 000 000 prescription lines, lab results and
-preparations of similar size) is generated once and cached in .benchmarks-cache/ (not timed).
+Figures are medians of interleaved runs (BENCH_IMPORT_RUNS, default 3). The snapshot
+(200 000 patients, about 2 000 000 prescription lines, lab results and preparations of
+similar size) is generated once and cached in .benchmarks-cache/ (not timed).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,7 +29,9 @@ def PEAK():
             return int(line.split()[1])
 """
 
-ACTIVATE = PEAK + """
+ACTIVATE = (
+    PEAK
+    + """
 import json, sys, time
 from pathlib import Path
 from chemo_fallback.snapshot.activation import activate_snapshot
@@ -42,8 +46,11 @@ print(json.dumps({"seconds": elapsed, "rows": sum(t.rows_loaded for t in report.
                   "rejected": report.rows_rejected,
                   "peak_kib": PEAK()}))
 """
+)
 
-RAW_READ = PEAK + """
+RAW_READ = (
+    PEAK
+    + """
 import json, sys, time
 import duckdb
 from pathlib import Path
@@ -60,6 +67,7 @@ con.close()
 print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows,
                   "peak_kib": PEAK()}))
 """
+)
 
 
 def snapshot_folder() -> Path:
@@ -77,27 +85,40 @@ def _child(script: str, folder: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
         out = subprocess.run(
             [sys.executable, "-c", script, str(folder), work],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "3"))
+
+
 def run() -> dict:
+    """Raw read and activation alternate RUNS times (the machine is shared and noisy); the
+    figures are the medians, every run's time is reported too."""
     folder = snapshot_folder()
     manifest = json.loads((folder / "manifest.json").read_text())
     size = sum((folder / t["file"]).stat().st_size for t in manifest["tables"].values())
     for entry in manifest["tables"].values():  # same warm page cache for both sides
         (folder / entry["file"]).read_bytes()
-    raw = _child(RAW_READ, folder)
-    imported = _child(ACTIVATE, folder)
+    raws, imports = [], []
+    for _ in range(RUNS):
+        raws.append(_child(RAW_READ, folder))
+        imports.append(_child(ACTIVATE, folder))
+    raw_seconds = statistics.median(r["seconds"] for r in raws)
+    import_seconds = statistics.median(r["seconds"] for r in imports)
     return {
         "import_patients": PATIENTS,
-        "import_rows": imported["rows"],
+        "import_rows": imports[0]["rows"],
         "import_rows_per_table": {k: v["rows"] for k, v in manifest["tables"].items()},
         "import_bytes": size,
-        "import_seconds": round(imported["seconds"], 2),
-        "raw_read_seconds": round(raw["seconds"], 2),
-        "import_ratio": round(imported["seconds"] / raw["seconds"], 2),
-        "import_peak_rss_mib": round(imported["peak_kib"] / 1024),
-        "raw_read_peak_rss_mib": round(raw["peak_kib"] / 1024),
+        "import_seconds": round(import_seconds, 2),
+        "raw_read_seconds": round(raw_seconds, 2),
+        "import_ratio": round(import_seconds / raw_seconds, 2),
+        "import_runs_seconds": [round(r["seconds"], 2) for r in imports],
+        "raw_read_runs_seconds": [round(r["seconds"], 2) for r in raws],
+        "import_peak_rss_mib": round(max(r["peak_kib"] for r in imports) / 1024),
+        "raw_read_peak_rss_mib": round(max(r["peak_kib"] for r in raws) / 1024),
     }
