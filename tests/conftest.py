@@ -20,3 +20,4 @@ def store(tmp_path: Path):
 @pytest.fixture
 def snapshot_dir(tmp_path: Path) -> Path:
     return write_snapshot(tmp_path / "snapshot")
+

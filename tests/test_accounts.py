@@ -125,10 +125,11 @@ def test_unknown_account_is_refused_without_saying_which_part_is_wrong(store) ->
 def test_permissions_deny_by_default() -> None:
     assert allowed("admin", Permission.SNAPSHOT_ACTIVATE)
     assert not allowed("pharmacist", Permission.SNAPSHOT_ACTIVATE)
-    assert not allowed("buyer", Permission.PATIENT_READ)
+    assert not allowed("buyer", Permission.USERS_MANAGE)
     assert not allowed("intrus", Permission.SNAPSHOT_VIEW)
     for role in Role:
         assert allowed(role, Permission.SNAPSHOT_VIEW)
+        assert allowed(role, Permission.PATIENT_READ)
     with pytest.raises(PermissionDenied):
         require("nurse", Permission.AUDIT_VIEW)
 

@@ -213,3 +213,66 @@ def test_every_page_loads_without_leaving_loopback(live_app, page) -> None:
     assert page.requested, "the browser made no request at all"
     assert _off_loopback(page.requested) == []
     assert outbound.read_text() == ""
+
+
+def test_serves_https_with_the_given_certificate(tmp_path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "NICEGUI"))}
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chemo_fallback.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--tls-cert",
+            str(cert),
+            "--tls-key",
+            str(key),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"https://127.0.0.1:{port}/login", verify=False, timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+                time.sleep(0.3)
+        assert response.status_code == 200
+        assert "Connexion" in response.text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()

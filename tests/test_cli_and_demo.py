@@ -18,8 +18,23 @@ from chemo_fallback.web.server import ensure_demo_snapshot
 
 def test_generate_then_activate_from_the_command_line(tmp_path: Path, capsys) -> None:
     out, data = tmp_path / "snap", tmp_path / "data"
-    assert main(["snapshot", "generate", "--out", str(out), "--patients", "30", "--seed", "4",
-                 "--dialect", "csv-fr"]) == 0
+    assert (
+        main(
+            [
+                "snapshot",
+                "generate",
+                "--out",
+                str(out),
+                "--patients",
+                "30",
+                "--seed",
+                "4",
+                "--dialect",
+                "csv-fr",
+            ]
+        )
+        == 0
+    )
     assert main(["snapshot", "activate", str(out), "--data-dir", str(data)]) == 0
     printed = capsys.readouterr().out
     assert "[9/14] Lecture de prescription_lines.csv…" in printed  # progress on the console
@@ -43,8 +58,20 @@ def test_refused_activation_exits_non_zero_with_the_reasons(tmp_path: Path, caps
 
 def test_size_and_reject_limits_from_the_command_line(tmp_path: Path, capsys) -> None:
     folder = write_snapshot(tmp_path / "snap")
-    assert main(["snapshot", "activate", str(folder), "--data-dir", str(tmp_path / "d"),
-                 "--max-file-mb", "0"]) == 2
+    assert (
+        main(
+            [
+                "snapshot",
+                "activate",
+                str(folder),
+                "--data-dir",
+                str(tmp_path / "d"),
+                "--max-file-mb",
+                "0",
+            ]
+        )
+        == 2
+    )
     assert "au-delà de la limite de 0 o" in capsys.readouterr().out
 
 
@@ -63,13 +90,17 @@ def test_shipped_demo_snapshot_is_reanchored_to_today_without_reject(store) -> N
     assert active.demo and active.exported_at.date() == date.today()
     report = store.activations(1)[0][5]
     assert '"rows_rejected":0' in report and '"status":"activated"' in report
-    today = store.cursor().execute(
-        "SELECT count(*) FROM ref.prescription_lines WHERE planned_date = current_date"
-    ).fetchone()[0]
+    today = (
+        store.cursor()
+        .execute("SELECT count(*) FROM ref.prescription_lines WHERE planned_date = current_date")
+        .fetchone()[0]
+    )
     assert today > 0  # today's worklists are never empty in the demo
-    recent_labs = store.cursor().execute(
-        "SELECT count(*) FROM ref.lab_results WHERE sampled_at >= current_date - 3"
-    ).fetchone()[0]
+    recent_labs = (
+        store.cursor()
+        .execute("SELECT count(*) FROM ref.lab_results WHERE sampled_at >= current_date - 3")
+        .fetchone()[0]
+    )
     assert recent_labs > 0
 
     ensure_demo_snapshot(store, DEMO_SNAPSHOT, progress=lambda _m: None)  # same day: no-op
@@ -91,3 +122,23 @@ def test_storage_secret_is_made_once_per_installation(tmp_path: Path) -> None:
     other = tmp_path / "autre"
     other.mkdir()
     assert storage_secret(other) != first
+
+
+def test_tls_needs_both_files(tmp_path: Path, capsys) -> None:
+    assert main(["serve", "--tls-cert", str(tmp_path / "c.pem"), "--data-dir", str(tmp_path)]) == 1
+    assert "Indiquez à la fois --tls-cert et --tls-key" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "serve",
+                "--tls-cert",
+                str(tmp_path / "c.pem"),
+                "--tls-key",
+                str(tmp_path / "k.pem"),
+                "--data-dir",
+                str(tmp_path),
+            ]
+        )
+        == 1
+    )
+    assert "Fichier TLS introuvable" in capsys.readouterr().err

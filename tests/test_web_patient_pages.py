@@ -168,9 +168,9 @@ async def test_unknown_patient_gets_a_message(user: User, app_state) -> None:
     await user.should_see(marker="patient-search")
 
 
-async def test_a_buyer_may_not_read_patients(user: User, app_state) -> None:
+async def test_every_role_searches_patients_even_a_buyer(user: User, app_state) -> None:
     await sign_in(user, app_state.store, "buyer")
-    await user.should_not_see(marker="menu-Patients")
+    await user.should_see(marker="menu-Patients")
     await user.open("/patients")
-    await user.should_see("Accès refusé : cette page n'est pas ouverte à votre rôle.")
-    await user.should_not_see(marker="patient-search")
+    await user.should_not_see("Accès refusé : cette page n'est pas ouverte à votre rôle.")
+    await user.should_see(marker="patient-search")

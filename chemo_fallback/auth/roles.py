@@ -34,6 +34,7 @@ class Permission(StrEnum):
     PATIENT_READ = "patient.read"
 
 
+# Every role sees the snapshot's state and searches patients.
 EVERYONE = frozenset({Permission.SNAPSHOT_VIEW, Permission.PATIENT_READ})
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: EVERYONE
@@ -42,7 +43,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PHARMACIST: EVERYONE,
     Role.PREPARER: EVERYONE,
     Role.NURSE: EVERYONE,
-    Role.BUYER: frozenset({Permission.SNAPSHOT_VIEW}),
+    Role.BUYER: EVERYONE,  # patient search is for every role (issue 3)
 }
 
 

@@ -84,9 +84,18 @@ class PatientIndex:
     """The lookup table of one store, rebuilt when the active activation changes."""
 
     def __init__(self, store: Store) -> None:
-        self._store = store
+        # Weak: `_indexes` below is keyed weakly by the store, which a strong reference from
+        # its own value would keep alive for ever (with its DuckDB connections).
+        self._store_ref = weakref.ref(store)
         self._lock = threading.Lock()
         self._index: _Index | None = None
+
+    @property
+    def _store(self) -> Store:
+        store = self._store_ref()
+        if store is None:
+            raise duckdb.ConnectionException("the store was closed")
+        return store
 
     def _current(self) -> _Index | None:
         active = self._store.active_snapshot()
