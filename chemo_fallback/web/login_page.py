@@ -35,7 +35,7 @@ def register() -> None:
         demo_banner()
         audit_alarm()
         target = suivant if suivant.startswith("/") and not suivant.startswith("//") else "/"
-        with ui.column().classes("w-full max-w-md mx-auto p-8 gap-4"):
+        with ui.column().classes("w-full max-w-xl mx-auto p-8 gap-4"):
             ui.label("chemo-fallback").classes("text-3xl font-bold")
             ui.label("Secours de l'unité de préparation des chimiothérapies")
             if session.session_expired():
