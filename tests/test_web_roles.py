@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from nicegui import Client
 from nicegui.testing import User
 from web_helpers import sign_in
 
@@ -34,3 +35,14 @@ async def test_menu_and_pages_follow_the_role(user: User, app_state, role: Role)
             await user.should_not_see(DENIED)
         else:
             await user.should_see(DENIED)
+
+
+async def test_every_page_without_parameters_is_in_the_menu(user: User, app_state) -> None:
+    await user.open("/login")  # the pages are registered by the app's main file
+    reachable = {
+        path: func.required_permission
+        for func, path in Client.page_routes.items()
+        if hasattr(func, "required_permission") and "{" not in path
+    }
+    assert reachable, "no protected page registered"
+    assert {path: permission for path, _l, _i, permission in MENU} == reachable

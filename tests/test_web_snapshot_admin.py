@@ -93,3 +93,16 @@ async def test_empty_drop_folder(user: User, app_state) -> None:
     await user.open("/admin/instantanes")
     await user.should_see("Aucun export trouvé : copiez le dernier export dans ce dossier.")
     assert ui  # the page rendered without error
+
+
+async def test_a_demo_snapshot_is_refused_outside_demo_mode(user: User, app_state) -> None:
+    from factory import edit_manifest
+
+    edit_manifest(app_state.snapshots_dir / "export-2026-11-20", lambda m: m.update(demo=True))
+    await sign_in(user, app_state.store, "admin")
+    await user.open("/admin/instantanes")
+    [table] = user.find(marker="candidates").elements
+    table.selected = [row for row in table.rows if row["name"] == "export-2026-11-20"]
+    user.find(marker="activate").click()
+    await user.should_see("Instantané de démonstration (données fictives)", retries=SLOW)
+    assert app_state.store.active_snapshot() is None

@@ -50,11 +50,13 @@ def activate_snapshot(
     limits: Limits | None = None,
     progress: Progress | None = None,
     actor: Actor | None = None,
+    refuse_demo: bool = False,
 ) -> ActivationReport:
     """Activate the snapshot at `path` (folder or .zip). Never raises for a bad snapshot: the
     returned report says `refused` and why. `reanchor_to` shifts every date so the export
     looks made on that day (demo snapshots only). `actor` is who asked for it (the audit
-    trail's), by default the command line's system account."""
+    trail's), by default the command line's system account. `refuse_demo` keeps synthetic
+    snapshots out of a real installation."""
     actor = actor or command_line_actor()
     report = ActivationReport(source_path=str(path), started_at=datetime.now())
     ctx = _Context(
@@ -68,6 +70,11 @@ def activate_snapshot(
     try:
         folder = _open_source(ctx, Path(path))
         manifest = load_manifest(folder)
+        if refuse_demo and manifest.demo:
+            raise SnapshotRefused(
+                "Instantané de démonstration (données fictives) : il ne s'active qu'en mode "
+                "démonstration. Choisissez l'export de la base de production."
+            )
         if reanchor_to is not None:
             if not manifest.demo:
                 raise SnapshotRefused(

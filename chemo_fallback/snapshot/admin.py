@@ -50,6 +50,10 @@ def list_candidates(snapshots_dir: Path) -> list[Candidate]:
     return sorted(found, key=lambda c: c.exported_at or c.modified_at, reverse=True)
 
 
-def activate_as(store: Store, actor: Actor, path: Path, progress: Progress) -> ActivationReport:
+def activate_as(
+    store: Store, actor: Actor, path: Path, progress: Progress, *, demo_mode: bool = False
+) -> ActivationReport:
+    """Activation from the app. Outside demo mode a demo snapshot is refused, so fictitious
+    patients never replace the real ones."""
     require(actor.role, Permission.SNAPSHOT_ACTIVATE)
-    return activate_snapshot(store, path, actor=actor, progress=progress)
+    return activate_snapshot(store, path, actor=actor, progress=progress, refuse_demo=not demo_mode)

@@ -60,6 +60,7 @@ def protected_page(path: str, permission: Permission, title: str) -> Callable:
         parameters = list(inspect.signature(body).parameters.values())[1:]
         page.__signature__ = inspect.Signature(parameters)
         page.__name__ = body.__name__
+        page.required_permission = permission  # read by the menu's completeness test
         ui.page(path)(page)
         return body
 

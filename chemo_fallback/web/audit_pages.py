@@ -8,10 +8,11 @@ from nicegui import ui
 
 from chemo_fallback import audit, audit_trail
 from chemo_fallback.auth.accounts import User
-from chemo_fallback.auth.roles import Permission
+from chemo_fallback.auth.roles import ROLE_LABELS, Permission
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
 
+WRAP = "white-space: normal; word-break: break-word; max-width: 32rem"  # long JSON stays on screen
 COLUMNS = [
     {"name": "id", "label": "N°", "field": "id"},
     {"name": "at", "label": "Date et heure", "field": "at", "align": "left"},
@@ -19,8 +20,8 @@ COLUMNS = [
     {"name": "role", "label": "Rôle", "field": "role", "align": "left"},
     {"name": "action", "label": "Action", "field": "action", "align": "left"},
     {"name": "record", "label": "Enregistrement", "field": "record", "align": "left"},
-    {"name": "change", "label": "Avant → après", "field": "change", "align": "left"},
-    {"name": "reason", "label": "Motif", "field": "reason", "align": "left"},
+    {"name": "change", "label": "Avant → après", "field": "change", "align": "left", "style": WRAP},
+    {"name": "reason", "label": "Motif", "field": "reason", "align": "left", "style": WRAP},
 ]
 
 
@@ -81,7 +82,7 @@ def register() -> None:
                     "id": r.audit_id,
                     "at": f"{r.occurred_at:%d/%m/%Y %H:%M:%S}",
                     "actor": r.actor,
-                    "role": r.role,
+                    "role": ROLE_LABELS.get(r.role, r.role),
                     "action": r.action_label,
                     "record": f"{r.record_type} {r.record_id or ''}".strip(),
                     "change": f"{r.before_json or '—'} → {r.after_json or '—'}",

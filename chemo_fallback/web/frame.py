@@ -26,6 +26,8 @@ MENU: list[tuple[str, str, str, Permission]] = [
         "published_with_changes",
         Permission.SNAPSHOT_ACTIVATE,
     ),
+    ("/admin/comptes", "Comptes", "manage_accounts", Permission.USERS_MANAGE),
+    ("/admin/audit", "Piste d'audit", "policy", Permission.AUDIT_VIEW),
 ]
 
 

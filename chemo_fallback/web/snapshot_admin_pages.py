@@ -7,6 +7,7 @@ a timer, so the server keeps answering the other workstations meanwhile.
 from __future__ import annotations
 
 import queue
+from functools import partial
 
 from nicegui import run, ui
 
@@ -72,7 +73,11 @@ def register() -> None:
             timer = ui.timer(0.2, drain)
             try:
                 report = await run.io_bound(
-                    admin.activate_as, app_state.store, user.actor, path, lines.put
+                    partial(admin.activate_as, demo_mode=app_state.demo),
+                    app_state.store,
+                    user.actor,
+                    path,
+                    lines.put,
                 )
             finally:
                 timer.cancel()
