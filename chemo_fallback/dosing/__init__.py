@@ -1,0 +1,35 @@
+"""The dose engine: pure Python (pydantic and the standard library only, a test proves it).
+
+formulas.py   BSA (Mosteller, DuBois), Cockcroft-Gault, Calvert; input checks; DoseInputError
+models.py     LineDoseRequest, DoseStep, LineDose (pydantic, units in names)
+line_dose.py  compute_line_dose: theoretical → modification → maxima → rounding, step by step
+checks.py     every input of a line dose checked (French refusals) before any computation
+limits.py     the maxima (per dose, per cycle), rounding to a step and dose banding
+french.py     numbers written the French way (decimal comma) for screens and sheets
+"""
+
+from chemo_fallback.dosing.formulas import (
+    DoseInputError,
+    bsa_dubois,
+    bsa_mosteller,
+    carboplatin_dose_calvert,
+    creatinine_clearance_cockcroft_gault,
+)
+from chemo_fallback.dosing.french import format_dose_fr, format_number_fr
+from chemo_fallback.dosing.line_dose import compute_line_dose
+from chemo_fallback.dosing.models import BASES, DoseStep, LineDose, LineDoseRequest
+
+__all__ = [
+    "BASES",
+    "DoseInputError",
+    "DoseStep",
+    "LineDose",
+    "LineDoseRequest",
+    "bsa_dubois",
+    "bsa_mosteller",
+    "carboplatin_dose_calvert",
+    "compute_line_dose",
+    "creatinine_clearance_cockcroft_gault",
+    "format_dose_fr",
+    "format_number_fr",
+]

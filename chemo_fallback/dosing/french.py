@@ -1,0 +1,40 @@
+"""Numbers written the French way, for screens and fabrication sheets: "1,84", "2 400", "156,4".
+
+Thousands are grouped with a no-break space (U+00A0) so that a printed dose never wraps in
+the middle of a number; it exists in every Latin-1 font, including reportlab's built-in ones.
+Rounding is half-up (1,25 → 1,3), as done by hand, never Python's banker's rounding.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+NBSP = "\u00a0"
+
+
+def format_number_fr(value: float, max_decimals: int = 2) -> str:
+    """`value` rounded half-up to at most `max_decimals`, trailing zeros dropped, French style."""
+    quantum = Decimal(1).scaleb(-max_decimals)
+    rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # no "-0"
+    sign = "-" if rounded < 0 else ""
+    integer, _, decimals = f"{abs(rounded):f}".partition(".")
+    decimals = decimals.rstrip("0")
+    groups = []
+    while len(integer) > 3:
+        groups.insert(0, integer[-3:])
+        integer = integer[:-3]
+    groups.insert(0, integer)
+    text = NBSP.join(groups)
+    return f"{sign}{text},{decimals}" if decimals else f"{sign}{text}"
+
+
+def format_dose_fr(value: float) -> str:
+    """A dose with as many decimals as a pharmacist reads: 4 416 / 156,4 / 12,35 / 2,392."""
+    size = abs(value)
+    if size >= 100:
+        return format_number_fr(value, 1)
+    if size >= 10:
+        return format_number_fr(value, 2)
+    return format_number_fr(value, 3)

@@ -1,0 +1,124 @@
+"""Steps 3 and 4 of a line dose: the maxima, then rounding or dose banding.
+
+The smaller of "max per dose" and "what is left of the max per cycle" is the one limit; rounding
+and banding are told that limit and never go above it (rounding up past it rounds down to the
+step below instead). A production software once got exactly this combination wrong.
+
+Arithmetic is done in Decimal on the shortest repr of each float, so that 0,1 mg steps land on
+exact multiples and a result can be compared with the limit without floating-point surprises.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from chemo_fallback.dosing.formulas import DoseInputError
+from chemo_fallback.dosing.french import format_dose_fr, format_number_fr
+from chemo_fallback.dosing.models import DoseStep
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(repr(float(value)))
+
+
+def apply_maxima(
+    dose: float,
+    unit: str,
+    max_per_dose: float | None,
+    max_per_cycle: float | None,
+    already_given: float,
+) -> tuple[float, float | None, str | None, list[DoseStep]]:
+    """(dose, limit, rule of the limit, steps): the dose capped at the smaller maximum."""
+    limits: list[tuple[Decimal, str]] = []
+    if max_per_dose is not None:
+        limits.append((_dec(max_per_dose), "max_per_dose"))
+    if max_per_cycle is not None:
+        remaining = _dec(max_per_cycle) - _dec(already_given)
+        if remaining <= 0:
+            raise DoseInputError(
+                f"La dose maximale par cycle ({format_dose_fr(max_per_cycle)} {unit}) est déjà "
+                f"atteinte : {format_dose_fr(already_given)} {unit} déjà administrés sur ce "
+                "cycle. Aucune dose ne peut être préparée : voyez avec le prescripteur."
+            )
+        limits.append((remaining, "max_per_cycle"))
+    if not limits:
+        return dose, None, None, []
+    # The smaller wins; on a tie, the per-dose maximum is named (it is the simpler to read).
+    limit_dec, rule = min(limits, key=lambda item: (item[0], item[1] != "max_per_dose"))
+    limit = float(limit_dec)
+    if _dec(dose) <= limit_dec:
+        return dose, limit, rule, []
+    if rule == "max_per_dose":
+        text = (
+            f"Dose plafonnée à la dose maximale par administration "
+            f"({format_dose_fr(limit)} {unit}) : {format_dose_fr(limit)} {unit}"
+        )
+    else:
+        text = (
+            f"Dose plafonnée à la dose maximale par cycle ({format_dose_fr(max_per_cycle or 0)} "
+            f"{unit}, dont {format_dose_fr(already_given)} {unit} déjà administrés : reste "
+            f"{format_dose_fr(limit)} {unit}) : {format_dose_fr(limit)} {unit}"
+        )
+    return limit, limit, rule, [DoseStep(rule=rule, value=limit, unit=unit, description=text)]
+
+
+def round_to_step(dose: float, unit: str, step: float, limit: float | None) -> DoseStep:
+    """The nearest multiple of `step` (half up), or the one below when that would pass `limit`."""
+    dose_dec, step_dec = _dec(dose), _dec(step)
+    nearest = (dose_dec / step_dec).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step_dec
+    text_step = f"Arrondi au pas de {format_number_fr(step, 4)} {unit}"
+    if limit is not None and nearest > _dec(limit):
+        nearest = (dose_dec / step_dec).to_integral_value(rounding=ROUND_FLOOR) * step_dec
+        text_step += (
+            f", vers le bas pour ne pas dépasser la dose maximale ({format_dose_fr(limit)} {unit})"
+        )
+    if nearest <= 0:
+        raise DoseInputError(
+            f"Le pas d'arrondi ({format_number_fr(step, 4)} {unit}) est trop grand pour cette "
+            f"dose ({format_dose_fr(dose)} {unit}) : l'arrondi donnerait 0 {unit}. Choisissez "
+            "un pas plus fin."
+        )
+    value = float(nearest)
+    return DoseStep(
+        rule="rounding",
+        value=value,
+        unit=unit,
+        description=f"{text_step} : {format_dose_fr(value)} {unit}",
+    )
+
+
+def pick_band(
+    dose: float, unit: str, bands: tuple[float, ...], tolerance_pct: float, limit: float | None
+) -> DoseStep:
+    """The nearest allowed dose not above `limit` (the lower one on a tie), within tolerance."""
+    candidates = sorted({_dec(band) for band in bands})
+    if limit is not None:
+        candidates = [band for band in candidates if band <= _dec(limit)]
+        if not candidates:
+            raise DoseInputError(
+                f"Aucune dose standardisée ne respecte la dose maximale "
+                f"({format_dose_fr(limit)} {unit}) : préparez la dose calculée avec un arrondi, "
+                "ou complétez la liste des doses standardisées."
+            )
+    dose_dec = _dec(dose)
+    band = min(candidates, key=lambda candidate: (abs(candidate - dose_dec), candidate))
+    gap_pct = float((band - dose_dec) / dose_dec * 100)
+    if abs(gap_pct) > tolerance_pct:
+        raise DoseInputError(
+            f"La dose standardisée la plus proche ({format_dose_fr(float(band))} {unit}) "
+            f"s'écarte de {format_number_fr(abs(gap_pct), 1)} % de la dose calculée "
+            f"({format_dose_fr(dose)} {unit}), au-delà de la tolérance de "
+            f"{format_number_fr(tolerance_pct, 2)} % : préparez la dose calculée avec un "
+            "arrondi, ou complétez la liste des doses standardisées."
+        )
+    value = float(band)
+    sign = "+" if gap_pct > 0 else ""
+    return DoseStep(
+        rule="banding",
+        value=value,
+        unit=unit,
+        description=(
+            f"Dose standardisée la plus proche (écart {sign}{format_number_fr(gap_pct, 1)} %, "
+            f"tolérance {format_number_fr(tolerance_pct, 2)} %) : {format_dose_fr(value)} {unit}"
+        ),
+    )
