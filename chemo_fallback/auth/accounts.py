@@ -174,15 +174,6 @@ def _count_failure(cur, user: User, now: datetime, refused: AuthError) -> AuthEr
     return refused
 
 
-def check_password(store: Store, user: User, password: str) -> bool:
-    """For an electronic signature: the signer re-enters the password (failures count)."""
-    try:
-        authenticate(store, user.username, password)
-    except AuthError:
-        return False
-    return True
-
-
 def list_users(store: Store, by: audit.Actor) -> list[User]:
     require(by.role, Permission.USERS_MANAGE)
     rows = store.cursor().execute(f"SELECT {COLUMNS} FROM users ORDER BY username").fetchall()
