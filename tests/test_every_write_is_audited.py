@@ -9,6 +9,7 @@ a scenario fails this test.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -104,6 +105,9 @@ SCENARIOS = {
     "chemo_fallback/auth/accounts.py:set_active": _deactivate,
     "chemo_fallback/auth/signature.py:record_signature": _signature,
 }
+# Each area keeps its scenarios in tests/audit_scenarios_<area>.py (a SCENARIOS dict, same shape).
+for _path in sorted(Path(__file__).parent.glob("audit_scenarios_*.py")):
+    SCENARIOS.update(importlib.import_module(_path.stem).SCENARIOS)
 
 
 def test_every_write_function_has_an_audit_scenario() -> None:

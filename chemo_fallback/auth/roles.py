@@ -32,17 +32,28 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
     PATIENT_READ = "patient.read"
+    PATIENT_CREATE = "patient.create"  # a patient missing from the snapshot
+    MEASUREMENT_RECORD = "measurement.record"  # height, weight, creatinine
+    NOTE_WRITE = "note.write"  # notes between professionals
+    PRESCRIPTION_READ = "prescription.read"
+    PRESCRIPTION_WRITE = "prescription.write"  # draft, sign, correct, cancel
 
 
 # Every role sees the snapshot's state and searches patients.
 EVERYONE = frozenset({Permission.SNAPSHOT_VIEW, Permission.PATIENT_READ})
+# Clinical roles read prescriptions and write notes to each other.
+CLINICAL = frozenset({Permission.PRESCRIPTION_READ, Permission.NOTE_WRITE})
+# Prescribers prescribe; pharmacists transcribe paper prescriptions in a prescriber's name.
+PRESCRIBING = frozenset(
+    {Permission.PRESCRIPTION_WRITE, Permission.PATIENT_CREATE, Permission.MEASUREMENT_RECORD}
+)
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: EVERYONE
     | {Permission.SNAPSHOT_ACTIVATE, Permission.USERS_MANAGE, Permission.AUDIT_VIEW},
-    Role.PRESCRIBER: EVERYONE,
-    Role.PHARMACIST: EVERYONE,
-    Role.PREPARER: EVERYONE,
-    Role.NURSE: EVERYONE,
+    Role.PRESCRIBER: EVERYONE | CLINICAL | PRESCRIBING,
+    Role.PHARMACIST: EVERYONE | CLINICAL | PRESCRIBING,
+    Role.PREPARER: EVERYONE | CLINICAL,
+    Role.NURSE: EVERYONE | CLINICAL | {Permission.MEASUREMENT_RECORD},  # nurses weigh patients
     Role.BUYER: EVERYONE,  # patient search is for every role (issue 3)
 }
 
