@@ -15,6 +15,8 @@ from chemo_fallback.store import Store
 
 
 class Meaning(StrEnum):
+    PRESCRIBED = "prescrit"
+    TRANSCRIBED = "transcrit"  # a pharmacist entering a paper prescription in its author's name
     VALIDATED = "validé"
     RELEASED = "libéré"
     CHECKED = "contrôlé"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chemo_fallback.modules.prescription import pages as prescription_pages
 from chemo_fallback.web import (
     audit_pages,
     login_page,
@@ -18,6 +19,7 @@ PAGE_GROUPS = (
     user_pages,
     audit_pages,
     patient_pages,
+    prescription_pages,
 )
 
 

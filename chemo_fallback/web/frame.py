@@ -20,6 +20,13 @@ FRESHNESS_COLORS = {"fresh": "bg-green-700", "stale": "bg-orange-600", "old": "b
 MENU: list[tuple[str, str, str, Permission]] = [
     ("/", "Instantané", "storage", Permission.SNAPSHOT_VIEW),
     ("/patients", "Patients", "person_search", Permission.PATIENT_READ),
+    ("/prescriptions", "Prescriptions", "event_note", Permission.PRESCRIPTION_READ),
+    (
+        "/prescriptions/nouvelle",
+        "Nouvelle prescription",
+        "note_add",
+        Permission.PRESCRIPTION_WRITE,
+    ),
     (
         "/admin/instantanes",
         "Activer un instantané",

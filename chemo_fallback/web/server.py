@@ -9,6 +9,7 @@ from pathlib import Path
 
 from chemo_fallback.auth.demo import ensure_demo_accounts
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.site_settings import load_site_settings
 from chemo_fallback.snapshot.activation import activate_snapshot
 from chemo_fallback.store import Store
 from chemo_fallback.web import state
@@ -59,13 +60,16 @@ def serve(
 
     from chemo_fallback.web.app import register_pages
 
+    settings = load_site_settings(data_dir)  # refused before anything starts if wrong
     store = Store.open(data_dir)
     if demo:
         ensure_demo_snapshot(store, demo_snapshot, progress)
         ensure_demo_accounts(store)
     if not store.audit_check.ok:
         progress(store.audit_check.message())
-    state.install(state.AppState(store=store, demo=demo, snapshots_dir=snapshots_dir))
+    state.install(
+        state.AppState(store=store, demo=demo, snapshots_dir=snapshots_dir, settings=settings)
+    )
     app.on_shutdown(store.close)
     register_pages()
     scheme = "https" if tls else "http"

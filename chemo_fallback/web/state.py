@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chemo_fallback.config import SNAPSHOTS_DIR
+from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
 
 
@@ -14,6 +15,7 @@ class AppState:
     store: Store
     demo: bool = False
     snapshots_dir: Path = SNAPSHOTS_DIR  # where the unit drops the production exports
+    settings: SiteSettings = field(default_factory=SiteSettings)  # read once at start-up
 
 
 _current: AppState | None = None

@@ -1,0 +1,80 @@
+"""The site's clinical settings: limits and defaults a unit sets once, shown wherever applied.
+
+Read from `site-settings.toml` in the data directory when it exists (every key is optional;
+docs/site-settings.md documents each one), else the defaults below. A protocol's own value in the
+snapshot (BSA formula, BSA cap) wins over the site's default. Pure: no database, no UI.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from chemo_fallback.errors import ChemoFallbackError
+
+SETTINGS_FILE = "site-settings.toml"
+
+
+class SettingsError(ChemoFallbackError):
+    """The settings file cannot be used; the message says which key and what to write."""
+
+
+class RoundingStep(BaseModel):
+    """Doses strictly below `below` are rounded to `step` (in the dose's unit, mg or UI)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    below: float = Field(gt=0)
+    step: float = Field(gt=0)
+
+
+class SiteSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weight_max_age_days: int = Field(default=14, ge=0, le=365)
+    bsa_formula: str = Field(default="mosteller", pattern="^(mosteller|dubois)$")
+    bsa_cap_m2: float | None = Field(default=None, ge=1, le=3)
+    gfr_cap_ml_min: float | None = Field(default=125.0, ge=30, le=250)
+    rounding: tuple[RoundingStep, ...] = (
+        RoundingStep(below=10, step=0.1),
+        RoundingStep(below=1000, step=1),
+        RoundingStep(below=1e12, step=10),
+    )
+    upcoming_days: int = Field(default=7, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _rounding_in_order(self) -> SiteSettings:
+        limits = [r.below for r in self.rounding]
+        if limits != sorted(limits):
+            raise ValueError("les paliers d'arrondi doivent être rangés par « below » croissant")
+        return self
+
+    def rounding_step_for(self, dose: float) -> float | None:
+        """The practical step for a dose of this size (None: no rounding)."""
+        for rule in self.rounding:
+            if dose < rule.below:
+                return rule.step
+        return None
+
+
+def load_site_settings(data_dir: Path) -> SiteSettings:
+    path = data_dir / SETTINGS_FILE
+    if not path.is_file():
+        return SiteSettings()
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+        return SiteSettings(**values)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            f"Le fichier {path} est illisible ({exc}). Corrigez-le ou supprimez-le pour revenir "
+            "aux valeurs par défaut (docs/site-settings.md)."
+        ) from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'fichier'} : {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(
+            f"Paramètres du site refusés ({path}) : {problems}. Voir docs/site-settings.md."
+        ) from exc

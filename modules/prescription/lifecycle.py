@@ -1,0 +1,181 @@
+"""A prescription's life past draft: signature, cancellation with a reason, and correction as a
+new version that keeps the old one visible (it becomes "superseded" when the correction is
+signed). Each move is checked against the transition table and audited in its transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from chemo_fallback.modules.prescription import repository as repo
+from chemo_fallback.modules.prescription import rules
+from chemo_fallback.modules.prescription.dosing_inputs import (
+    current_inputs,
+    patient_identity,
+    same_measurements,
+)
+from chemo_fallback.modules.prescription.models import (
+    CORRECTABLE,
+    Prescription,
+    PrescriptionError,
+    Status,
+)
+from chemo_fallback.modules.prescription.service import (
+    RECORD,
+    audit_summary,
+    draft_or_refuse,
+    prescribable_protocol,
+    prescription_or_refuse,
+)
+
+from chemo_fallback import audit
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, Role, require
+from chemo_fallback.auth.signature import Meaning, Signature, record_signature
+from chemo_fallback.site_settings import SiteSettings
+from chemo_fallback.store import Store
+
+
+def signature_meaning(user: User) -> Meaning:
+    """A prescriber prescribes; a pharmacist transcribes a paper prescription."""
+    return Meaning.PRESCRIBED if user.role == Role.PRESCRIBER else Meaning.TRANSCRIBED
+
+
+def sign(
+    store: Store, user: User, prescription_id: str, settings: SiteSettings, today: date
+) -> Signature:
+    """Draft → signed, with the electronic signature, once the password has been confirmed
+    (the signature dialog does that). Everything missing is listed at once."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    with store.transaction() as cur:
+        rx = draft_or_refuse(cur, prescription_id)
+        rules.check_transition(rx.status, Status.SIGNED)
+        if user.role == Role.PRESCRIBER and rx.prescriber.transcribed:
+            raise PrescriptionError(
+                f"Cette prescription a été saisie pour {rx.prescriber.name} : le pharmacien qui "
+                "l'a transcrite la signe."
+            )
+        problems = rules.sign_problems(rx)
+        protocol = prescribable_protocol(cur, rx.protocol_id)
+        identity = patient_identity(cur, rx.patient_id, today)
+        try:
+            latest = current_inputs(cur, identity, protocol, settings, today)
+        except PrescriptionError as exc:
+            problems.append(str(exc))
+        else:
+            if not same_measurements(latest, rx.dosing):
+                problems.append(
+                    "Une taille, un poids ou une créatinine plus récents ont été saisis depuis le "
+                    "calcul des doses : cliquez sur « Recalculer les doses » et vérifiez-les "
+                    "avant de signer."
+                )
+        if problems:
+            raise PrescriptionError("Signature impossible : " + " ".join(problems))
+        now = datetime.now()
+        repo.set_signed(cur, prescription_id, user.username, now)
+        signature = record_signature(cur, user, signature_meaning(user), RECORD, prescription_id)
+        after = rx.model_copy(update={"status": Status.SIGNED})
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.signed",
+            RECORD,
+            prescription_id,
+            before={"status": rx.status.value},
+            after=audit_summary(after),
+        )
+        if rx.supersedes_id:
+            _supersede(cur, user, rx.supersedes_id, prescription_id, now)
+    return signature
+
+
+def _supersede(cur, user: User, old_id: str, new_id: str, now: datetime) -> None:
+    old = prescription_or_refuse(cur, old_id)
+    rules.check_transition(old.status, Status.SUPERSEDED)
+    reason = f"remplacée par la version corrigée {new_id}"
+    repo.set_status(cur, old_id, Status.SUPERSEDED.value, user.username, now, reason)
+    audit.record(
+        cur,
+        user.actor,
+        "prescription.superseded",
+        RECORD,
+        old_id,
+        before={"status": old.status.value},
+        after={"status": Status.SUPERSEDED.value, "replaced_by": new_id},
+        reason=reason,
+    )
+
+
+def cancel(store: Store, user: User, prescription_id: str, reason: str) -> None:
+    """Any prescription not yet closed, cancelled with a written reason."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    text = rules.required_text(reason, "Le motif d'annulation")
+    with store.transaction() as cur:
+        rx = prescription_or_refuse(cur, prescription_id)
+        rules.check_transition(rx.status, Status.CANCELLED)
+        repo.set_status(
+            cur, prescription_id, Status.CANCELLED.value, user.username, datetime.now(), text
+        )
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.cancelled",
+            RECORD,
+            prescription_id,
+            before={"status": rx.status.value},
+            after={"status": Status.CANCELLED.value},
+            reason=text,
+        )
+
+
+def start_correction(store: Store, user: User, prescription_id: str) -> Prescription:
+    """A new draft version copying a signed, validated or rejected prescription (lines, dose
+    modifications, indications). Doing it twice returns the draft already open."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    with store.transaction() as cur:
+        rx = prescription_or_refuse(cur, prescription_id)
+        if rx.status not in CORRECTABLE:
+            raise PrescriptionError(
+                f"Une prescription « {rx.status_label} » ne se corrige pas"
+                + (" : modifiez directement le brouillon." if rx.editable else ".")
+            )
+        already = repo.open_correction(cur, prescription_id)
+        if already:
+            return prescription_or_refuse(cur, already)
+        version = max(v for _id, v, _s in repo.versions(cur, rx.rx_number)) + 1
+        new_id = f"PS{rx.rx_number:06d}-{version}"
+        now = datetime.now()
+        copy = rx.model_copy(
+            update={
+                "prescription_id": new_id,
+                "version_no": version,
+                "supersedes_id": prescription_id,
+                "status": Status.DRAFT,
+                "created_at": now,
+                "created_by": user.username,
+                "created_by_name": user.display_name,
+                "signed_at": None,
+                "signed_by": None,
+                "status_reason": None,
+                "status_changed_at": None,
+                "status_changed_by": None,
+                "lines": [
+                    line.model_copy(
+                        update={
+                            "line_id": f"{new_id}-L{line.line_no}",
+                            "prescription_id": new_id,
+                        }
+                    )
+                    for line in rx.lines
+                ],
+            }
+        )
+        repo.insert_prescription(cur, copy)
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.correction_started",
+            RECORD,
+            new_id,
+            after={**audit_summary(copy), "supersedes": prescription_id},
+        )
+    return copy

@@ -1,0 +1,345 @@
+"""One prescription: who, what, from which measurements, every line's dose with its whole
+derivation, the status and its versions, notes; and, on a draft, every change a prescriber
+makes before signing. Past draft the page is read-only but for correction and cancellation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import groupby
+
+from chemo_fallback.modules.prescription import (
+    lifecycle,
+    pages,
+    pages_dialogs,
+    queries,
+    service,
+)
+from chemo_fallback.modules.prescription.models import (
+    DILUENT_LABELS,
+    LINE_KIND_LABELS,
+    TRANSITIONS,
+    Line,
+    OffProtocolLine,
+    Prescription,
+    Status,
+)
+from chemo_fallback.modules.prescription.pages_new import measure_text
+from chemo_fallback.modules.prescription.pages_notes import notes_section
+from nicegui import run, ui
+
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, allowed
+from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.web import state
+from chemo_fallback.web.patient_pages import fr_date, identity_banner, patient_url
+from chemo_fallback.web.signature_dialog import open_signature_dialog
+
+STATUS_COLORS = {
+    Status.DRAFT: "bg-gray-600",
+    Status.SIGNED: "bg-blue-700",
+    Status.VALIDATED: "bg-green-700",
+    Status.REJECTED: "bg-red-700",
+    Status.CANCELLED: "bg-red-900",
+    Status.SUPERSEDED: "bg-orange-700",
+}
+BASIS_TEXT = {"mg/m2": "mg/m²", "UI/m2": "UI/m²", "AUC": "ASC"}
+
+
+def dose_text(line: Line) -> str:
+    if not line.has_dose:
+        return "—"
+    return f"{format_dose_fr(line.final_dose)} {line.dose_unit}"
+
+
+def administration_text(line: Line) -> str:
+    parts = [line.route or "voie ?"]
+    if line.duration_min:
+        parts.append(f"{format_dose_fr(line.duration_min)} min")
+    if line.diluent or line.volume_ml:
+        parts.append(
+            f"{DILUENT_LABELS.get(line.diluent or '', line.diluent or '')} "
+            f"{format_dose_fr(line.volume_ml) + ' mL' if line.volume_ml else ''}".strip()
+        )
+    if line.container:
+        parts.append(line.container)
+    return " · ".join(parts)
+
+
+def header_card(rx: Prescription, versions: list[tuple[str, int, str]]) -> None:
+    end = rx.cycle_start_date + timedelta(days=rx.cycle_length_days - 1)
+    with ui.card().classes("w-full").mark("rx-header"):
+        with ui.row().classes("items-center gap-3"):
+            ui.label(f"{rx.protocol_name} — cycle {rx.cycle_no}").classes("text-2xl font-bold")
+            ui.label(rx.status_label.upper()).classes(
+                f"px-3 py-1 rounded text-white {STATUS_COLORS[rx.status]}"
+            ).mark("rx-status")
+        ui.label(
+            f"Prescription {rx.prescription_id} (version {rx.version_no}) — cycle de "
+            f"{rx.cycle_length_days} jours, du {fr_date(rx.cycle_start_date)} au {fr_date(end)}"
+        )
+        if rx.prescriber.transcribed:
+            who = (
+                f"Prescripteur : {rx.prescriber.name} — prescription transcrite par "
+                f"{rx.created_by_name} le {fr_date(rx.created_at, with_time=True)}"
+            )
+        else:
+            who = f"Prescripteur : {rx.prescriber.name}"
+        ui.label(who).mark("rx-prescriber")
+        if rx.signed_at:
+            ui.label(f"Signée le {fr_date(rx.signed_at, with_time=True)}").mark("rx-signed")
+        if rx.status_reason:
+            ui.label(f"Motif : {rx.status_reason}").classes("font-bold").mark("rx-reason")
+        if len(versions) > 1:
+            with ui.row().classes("items-center gap-2").mark("rx-versions"):
+                ui.label("Versions :")
+                for rx_id, number, label in versions:
+                    text = f"v{number} ({label})"
+                    if rx_id == rx.prescription_id:
+                        ui.label(text).classes("font-bold")
+                    else:
+                        ui.link(text, pages.prescription_url(rx_id))
+
+
+def dosing_card(rx: Prescription) -> None:
+    d = rx.dosing
+    with ui.card().classes("w-full").mark("rx-dosing"):
+        ui.label(f"Doses calculées le {fr_date(d.computed_on)} à partir de :").classes("font-bold")
+        ui.label(measure_text("Taille", d.height, "cm"))
+        ui.label(measure_text("Poids", d.weight, "kg"))
+        ui.label(measure_text("Créatininémie", d.creatinine, "µmol/L"))
+        cap = (
+            f", plafonnée à {format_dose_fr(d.bsa_cap_m2)} m² ({d.bsa_cap_source})"
+            if d.bsa_cap_m2
+            else ", sans plafond"
+        )
+        gfr = f"{format_dose_fr(d.gfr_cap_ml_min)} mL/min" if d.gfr_cap_ml_min else "aucun"
+        ui.label(
+            f"Surface corporelle : formule {d.bsa_formula.capitalize()} "
+            f"({d.bsa_formula_source}){cap}. Âge {d.age_years} ans, sexe {d.sex}. "
+            f"Plafond de DFG (site) : {gfr}."
+        ).classes("text-sm")
+
+
+def line_row(rx: Prescription, line: Line, user: User, refresh) -> None:
+    editable = rx.editable and allowed(user.role, Permission.PRESCRIPTION_WRITE)
+    with ui.card().classes("w-full p-2").mark(f"line-{line.line_id}"):
+        with ui.row().classes("w-full items-center gap-3"):
+            ui.label(LINE_KIND_LABELS.get(line.line_kind, line.line_kind)).classes(
+                "text-xs text-gray-600 w-28"
+            )
+            ui.label(line.title).classes("font-bold w-56")
+            if line.protocol_dose > 0:
+                ui.label(
+                    f"{format_dose_fr(line.protocol_dose)} "
+                    f"{BASIS_TEXT.get(line.dose_basis, line.dose_basis)}"
+                ).classes("w-28")
+            if line.modification_pct:
+                ui.label(f"{line.modification_pct:+g} %").classes("text-orange-800 font-bold")
+            ui.label(dose_text(line)).classes("text-lg font-bold w-28").mark(
+                f"dose-{line.line_id}"
+            )
+            ui.label(administration_text(line)).classes("text-sm")
+            if line.off_protocol:
+                ui.label("HORS PROTOCOLE").classes(
+                    "px-2 rounded bg-red-700 text-white font-bold"
+                ).mark(f"off-{line.line_id}")
+            if line.liste_en_sus:
+                code = line.indication_code or "code indication manquant"
+                ui.label(f"Liste en sus : {code}").classes(
+                    "px-2 rounded " + ("bg-blue-100" if line.indication_code else "bg-red-100")
+                ).mark(f"les-{line.line_id}")
+        details = []
+        if line.modification_reason:
+            details.append(f"Motif de modification : {line.modification_reason}")
+        if line.off_protocol_reason:
+            details.append(f"Motif hors protocole : {line.off_protocol_reason}")
+        if line.comment:
+            details.append(line.comment)
+        for text in details:
+            ui.label(text).classes("text-sm")
+        with ui.row().classes("items-center gap-2"):
+            if line.derivation:
+                with ui.expansion("Calcul de la dose").classes("text-sm").mark(
+                    f"derivation-{line.line_id}"
+                ):
+                    for i, step in enumerate(line.derivation.steps, start=1):
+                        ui.label(f"{i}. {step.description}")
+            if editable and line.protocol_dose > 0:
+                ui.button(
+                    "Modifier la dose", icon="edit",
+                    on_click=lambda: modify_dose(user, rx, line, refresh),
+                ).props("flat dense").mark(f"modify-{line.line_id}")
+            if editable and line.liste_en_sus:
+                ui.button(
+                    "Code indication", icon="receipt_long",
+                    on_click=lambda: set_indication(user, rx, line, refresh),
+                ).props("flat dense").mark(f"indication-{line.line_id}")
+
+
+def modify_dose(user: User, rx: Prescription, line: Line, refresh) -> None:
+    app = state.current()
+    pages_dialogs.action_dialog(
+        f"Modifier la dose — {line.title}",
+        lambda: pages_dialogs.modify_dose_fields(
+            line,
+            lambda pct, reason: lambda: service.modify_dose(
+                app.store, user, rx.prescription_id, line.line_id, pct, reason, app.settings
+            ),
+        ),
+        refresh,
+        marker="modify",
+    )
+
+
+def set_indication(user: User, rx: Prescription, line: Line, refresh) -> None:
+    app = state.current()
+    pages_dialogs.action_dialog(
+        f"Code indication (liste en sus) — {line.title}",
+        lambda: pages_dialogs.indication_fields(
+            line,
+            lambda code: lambda: service.set_indication_code(
+                app.store, user, rx.prescription_id, line.drug_id, code
+            ),
+        ),
+        refresh,
+        marker="les",
+    )
+
+
+def days_section(rx: Prescription, user: User, refresh) -> None:
+    editable = rx.editable and allowed(user.role, Permission.PRESCRIPTION_WRITE)
+    app = state.current()
+    for (day_no, planned), lines in groupby(rx.lines, key=lambda x: (x.day_no, x.planned_date)):
+        with ui.row().classes("items-center gap-3 mt-2"):
+            weekday = pages.WEEKDAYS[planned.weekday()]
+            ui.label(f"J{day_no} — {weekday} {fr_date(planned)}").classes(
+                "text-xl font-bold"
+            ).mark(f"day-{day_no}")
+            if editable:
+                ui.button(
+                    "Changer la date", icon="event",
+                    on_click=lambda d=day_no, p=planned: pages_dialogs.action_dialog(
+                        f"Date de J{d}",
+                        lambda: pages_dialogs.move_day_fields(
+                            d, fr_date(p), pages.parse_date,
+                            lambda when: lambda: service.move_day(
+                                app.store, user, rx.prescription_id, d, when
+                            ),
+                        ),
+                        refresh,
+                        marker="move",
+                    ),
+                ).props("flat dense").mark(f"move-day-{day_no}")
+        for line in lines:
+            line_row(rx, line, user, refresh)
+
+
+def actions(rx: Prescription, user: User, refresh) -> None:
+    if not allowed(user.role, Permission.PRESCRIPTION_WRITE):
+        return
+    app = state.current()
+    error = ui.label().classes("text-red-700 font-bold").mark("rx-action-error")
+
+    async def call(use_case, *args, then=None) -> None:
+        try:
+            result = await run.io_bound(use_case, *args)
+        except ChemoFallbackError as exc:
+            error.set_text(str(exc))
+            return
+        if then:
+            then(result)
+        else:
+            await refresh()
+
+    with ui.row().classes("gap-2").mark("rx-actions"):
+        if rx.editable:
+            ui.button(
+                "Recalculer les doses", icon="calculate",
+                on_click=lambda: call(service.recompute, app.store, user, rx.prescription_id,
+                                      app.settings, pages.today()),
+            ).mark("rx-recompute")
+            ui.button("Ajouter une ligne hors protocole", icon="add", on_click=lambda: add_line(
+                user, rx, refresh)).props("outline").mark("rx-add-line")
+
+            def signed() -> None:
+                return call(lifecycle.sign, app.store, user, rx.prescription_id, app.settings,
+                            pages.today())
+
+            meaning = lifecycle.signature_meaning(user)
+            ui.button("Signer la prescription", icon="draw", on_click=lambda: (
+                open_signature_dialog(user, meaning, f"Prescription {rx.prescription_id} — "
+                                      f"{rx.protocol_name} cycle {rx.cycle_no}", signed)
+            )).props("color=green").mark("rx-sign")
+        if rx.status in lifecycle.CORRECTABLE:
+            ui.button(
+                "Créer une version corrigée", icon="content_copy",
+                on_click=lambda: call(
+                    lifecycle.start_correction, app.store, user, rx.prescription_id,
+                    then=lambda new: ui.navigate.to(pages.prescription_url(new.prescription_id)),
+                ),
+            ).mark("rx-correct")
+        if Status.CANCELLED in TRANSITIONS[rx.status]:
+            ui.button("Annuler la prescription", icon="cancel", on_click=lambda: (
+                pages_dialogs.action_dialog(
+                    f"Annuler la prescription {rx.prescription_id}",
+                    lambda: pages_dialogs.reason_fields(
+                        "Motif d'annulation (obligatoire)",
+                        lambda reason: lambda: lifecycle.cancel(
+                            app.store, user, rx.prescription_id, reason),
+                        "cancel-reason",
+                    ),
+                    refresh, confirm="Annuler la prescription", marker="cancel",
+                )
+            )).props("outline color=red").mark("rx-cancel")
+
+
+def add_line(user: User, rx: Prescription, refresh) -> None:
+    app = state.current()
+    drugs = queries.form_choices(app.store, user)["drugs"]
+    pages_dialogs.action_dialog(
+        "Ajouter une ligne hors protocole",
+        lambda: pages_dialogs.off_protocol_fields(
+            drugs, rx.cycle_length_days,
+            lambda fields: lambda: service.add_off_protocol_line(
+                app.store, user, rx.prescription_id, OffProtocolLine(**fields), app.settings
+            ),
+        ),
+        refresh,
+        marker="off",
+    )
+
+
+def prescription_view(user: User, prescription_id: str) -> None:
+    app = state.current()
+    body = ui.column().classes("w-full gap-3")
+
+    async def render() -> None:
+        try:
+            rx = await run.io_bound(queries.read_prescription, app.store, user, prescription_id)
+            identity = await run.io_bound(
+                queries.identity, app.store, user, rx.patient_id, pages.today()
+            )
+            versions = await run.io_bound(queries.versions, app.store, user, rx)
+        except ChemoFallbackError as exc:
+            body.clear()
+            with body:
+                ui.label(str(exc)).classes("text-lg text-red-700").mark("rx-error")
+            return
+        if rx is None or identity is None:
+            return
+        body.clear()
+        with body:
+            with ui.row().classes("gap-4"):
+                ui.link("← Prescriptions du jour", "/prescriptions")
+                ui.link("Dossier du patient", patient_url(rx.patient_id)).mark("rx-patient-link")
+            identity_banner(identity)
+            header_card(rx, versions)
+            dosing_card(rx)
+            actions(rx, user, render)
+            days_section(rx, user, render)
+            notes_section(user, rx.patient_id, rx.prescription_id)
+
+    with body:
+        ui.spinner(size="lg")
+    ui.timer(0, render, once=True)

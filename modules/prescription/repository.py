@@ -1,0 +1,354 @@
+"""The prescription module's SQL, and only its SQL: the thesaurus read from the snapshot (`ref`),
+the fallback's own prescriptions, lines and notes (main catalog). Every call takes the caller's
+cursor, so writes land in the caller's transaction with their audit record."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import duckdb
+from chemo_fallback.modules.prescription.models import (
+    DosingInputs,
+    Line,
+    Note,
+    Prescriber,
+    Prescription,
+    Protocol,
+    ProtocolLine,
+)
+
+from chemo_fallback.dosing import LineDose
+
+Cursor = duckdb.DuckDBPyConnection
+
+
+def _dicts(cur: Cursor) -> list[dict]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+# --- the snapshot's thesaurus -------------------------------------------------------------
+
+PROTOCOL_LIST_SQL = """SELECT protocol_id, name, cycle_length_days, coalesce(active, true) AS active
+FROM ref.protocols ORDER BY coalesce(active, true) DESC, name, protocol_id"""
+
+PROTOCOL_SQL = """SELECT protocol_id, name, cycle_length_days, cycles_planned, indication,
+       bsa_formula, bsa_cap_m2
+FROM ref.protocols WHERE protocol_id = ?"""
+
+# Each line with what the drugs and products tables say of its drug.
+PROTOCOL_LINES_SQL = """SELECT l.line_no, l.line_kind, l.drug_id, d.inn AS drug_inn,
+       d.drug_id IS NOT NULL AS drug_known,
+       coalesce(p.n, 0) > 0 AS has_products, coalesce(p.en_sus, false) AS liste_en_sus,
+       l.label, l.dose, l.dose_basis, l.days, l.route, l.duration_min, l.diluent, l.volume_ml,
+       l.container, l.max_dose, l.comment
+FROM ref.protocol_lines l
+LEFT JOIN ref.drugs d ON d.drug_id = l.drug_id
+LEFT JOIN (SELECT drug_id, count(*) AS n, bool_or(coalesce(liste_en_sus, false)) AS en_sus
+           FROM ref.products GROUP BY drug_id) p ON p.drug_id = l.drug_id
+WHERE l.protocol_id = ? ORDER BY l.line_no"""
+
+DRUGS_SQL = """SELECT d.drug_id, d.inn, d.dose_unit, coalesce(p.n, 0) > 0 AS has_products,
+       coalesce(p.en_sus, false) AS liste_en_sus
+FROM ref.drugs d
+LEFT JOIN (SELECT drug_id, count(*) AS n, bool_or(coalesce(liste_en_sus, false)) AS en_sus
+           FROM ref.products GROUP BY drug_id) p ON p.drug_id = d.drug_id
+ORDER BY d.inn"""
+
+
+def protocol_list(cur: Cursor) -> list[dict]:
+    return _dicts(cur.execute(PROTOCOL_LIST_SQL))
+
+
+def load_protocol(cur: Cursor, protocol_id: str) -> Protocol | None:
+    rows = _dicts(cur.execute(PROTOCOL_SQL, [protocol_id]))
+    if not rows:
+        return None
+    lines = [ProtocolLine(**r) for r in _dicts(cur.execute(PROTOCOL_LINES_SQL, [protocol_id]))]
+    return Protocol(**rows[0], lines=lines)
+
+
+def drug_list(cur: Cursor) -> list[dict]:
+    return _dicts(cur.execute(DRUGS_SQL))
+
+
+def prescribers(cur: Cursor) -> list[dict]:
+    return _dicts(
+        cur.execute(
+            """SELECT staff_id, concat_ws(' ', 'Dr', first_name, upper(last_name)) AS name,
+                      specialty, ward_id
+               FROM ref.staff WHERE role = 'prescriber' ORDER BY last_name, first_name"""
+        )
+    )
+
+
+def wards(cur: Cursor) -> list[dict]:
+    return _dicts(cur.execute("SELECT ward_id, name FROM ref.wards ORDER BY name"))
+
+
+def last_cycle(cur: Cursor, patient_id: str, protocol_id: str) -> tuple[int, date] | None:
+    """The patient's latest cycle of this protocol, in the snapshot or in the fallback."""
+    row = cur.execute(
+        """SELECT cycle_no, cycle_start_date FROM (
+               SELECT cycle_no, cycle_start_date FROM ref.prescriptions
+               WHERE patient_id = ? AND protocol_id = ? AND status <> 'cancelled'
+               UNION ALL
+               SELECT cycle_no, cycle_start_date FROM rx_prescriptions
+               WHERE patient_id = ? AND protocol_id = ?
+                 AND status NOT IN ('cancelled', 'superseded', 'draft'))
+           ORDER BY cycle_start_date DESC, cycle_no DESC LIMIT 1""",
+        [patient_id, protocol_id, patient_id, protocol_id],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+# --- the fallback's prescriptions ---------------------------------------------------------
+
+RX_COLUMNS = (
+    "prescription_id, rx_number, version_no, supersedes_id, patient_id, protocol_id, "
+    "protocol_name, cycle_length_days, cycle_no, cycle_start_date, ward_id, prescriber_staff_id, "
+    "prescriber_name, transcribed, status, dosing_json, created_at, created_by, created_by_name, "
+    "signed_at, signed_by, status_reason, status_changed_at, status_changed_by"
+)
+LINE_COLUMNS = (
+    "line_id, prescription_id, line_no, protocol_line_no, line_kind, drug_id, drug_inn, label, "
+    "day_no, planned_date, route, duration_min, diluent, volume_ml, container, dose_basis, "
+    "protocol_dose, max_dose, modification_pct, modification_reason, final_dose, dose_unit, "
+    "derivation_json, off_protocol, off_protocol_reason, liste_en_sus, indication_code, comment"
+)
+
+
+def next_rx_number(cur: Cursor) -> int:
+    return cur.execute("SELECT nextval('rx_number_seq')").fetchone()[0]
+
+
+def insert_prescription(cur: Cursor, rx: Prescription) -> None:
+    values = _rx_values(rx)
+    cur.execute(
+        f"INSERT INTO rx_prescriptions ({RX_COLUMNS}) VALUES ({', '.join('?' * len(values))})",
+        values,
+    )
+    for line in rx.lines:
+        insert_line(cur, line)
+
+
+def insert_line(cur: Cursor, line: Line) -> None:
+    values = _line_values(line)
+    cur.execute(
+        f"INSERT INTO rx_lines ({LINE_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values
+    )
+
+
+def replace_line(cur: Cursor, line: Line) -> None:
+    """A draft's line rewritten (the service allows it in draft only, audited)."""
+    cur.execute("DELETE FROM rx_lines WHERE line_id = ?", [line.line_id])
+    insert_line(cur, line)
+
+
+def save_dosing(cur: Cursor, prescription_id: str, dosing: DosingInputs) -> None:
+    cur.execute(
+        "UPDATE rx_prescriptions SET dosing_json = ? WHERE prescription_id = ?",
+        [dosing.model_dump_json(), prescription_id],
+    )
+
+
+def set_status(
+    cur: Cursor, prescription_id: str, status: str, by: str, at: datetime, reason: str | None
+) -> None:
+    cur.execute(
+        """UPDATE rx_prescriptions SET status = ?, status_reason = ?, status_changed_at = ?,
+               status_changed_by = ? WHERE prescription_id = ?""",
+        [status, reason, at, by, prescription_id],
+    )
+
+
+def set_signed(cur: Cursor, prescription_id: str, by: str, at: datetime) -> None:
+    cur.execute(
+        """UPDATE rx_prescriptions SET status = 'signed', signed_at = ?, signed_by = ?,
+               status_changed_at = ?, status_changed_by = ? WHERE prescription_id = ?""",
+        [at, by, at, by, prescription_id],
+    )
+
+
+def load_prescription(cur: Cursor, prescription_id: str) -> Prescription | None:
+    rows = _dicts(
+        cur.execute(
+            f"SELECT {RX_COLUMNS} FROM rx_prescriptions WHERE prescription_id = ?",
+            [prescription_id],
+        )
+    )
+    if not rows:
+        return None
+    lines = _dicts(
+        cur.execute(
+            f"SELECT {LINE_COLUMNS} FROM rx_lines WHERE prescription_id = ? "
+            "ORDER BY planned_date, day_no, line_no",
+            [prescription_id],
+        )
+    )
+    return _prescription(rows[0], [_line(r) for r in lines])
+
+
+def versions(cur: Cursor, rx_number: int) -> list[tuple[str, int, str]]:
+    """(prescription_id, version_no, status) of every version, oldest first."""
+    return cur.execute(
+        "SELECT prescription_id, version_no, status FROM rx_prescriptions WHERE rx_number = ? "
+        "ORDER BY version_no",
+        [rx_number],
+    ).fetchall()
+
+
+def open_correction(cur: Cursor, prescription_id: str) -> str | None:
+    row = cur.execute(
+        "SELECT prescription_id FROM rx_prescriptions WHERE supersedes_id = ? AND status = 'draft'",
+        [prescription_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def patient_prescriptions(cur: Cursor, patient_id: str) -> list[dict]:
+    return _dicts(
+        cur.execute(
+            """SELECT prescription_id, protocol_name, cycle_no, cycle_start_date, status,
+                      version_no, prescriber_name
+               FROM rx_prescriptions WHERE patient_id = ?
+               ORDER BY cycle_start_date DESC, rx_number DESC, version_no DESC""",
+            [patient_id],
+        )
+    )
+
+
+# --- notes --------------------------------------------------------------------------------
+
+
+def insert_note(
+    cur: Cursor, patient_id: str, prescription_id: str | None, text: str, at: datetime, author
+) -> int:
+    return cur.execute(
+        """INSERT INTO notes (patient_id, prescription_id, text, written_at, author, author_name,
+               author_role) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING note_id""",
+        [
+            patient_id,
+            prescription_id,
+            text,
+            at,
+            author.username,
+            author.display_name,
+            author.role_label,
+        ],
+    ).fetchone()[0]
+
+
+def notes_for(cur: Cursor, patient_id: str) -> list[Note]:
+    """Every note on the patient and on the patient's prescriptions, latest first."""
+    return [
+        Note(**r)
+        for r in _dicts(
+            cur.execute(
+                """SELECT note_id, patient_id, prescription_id, text, written_at, author_name,
+                          author_role
+                   FROM notes WHERE patient_id = ? ORDER BY written_at DESC, note_id DESC""",
+                [patient_id],
+            )
+        )
+    ]
+
+
+# --- row <-> model ------------------------------------------------------------------------
+
+
+def _rx_values(rx: Prescription) -> list:
+    return [
+        rx.prescription_id,
+        rx.rx_number,
+        rx.version_no,
+        rx.supersedes_id,
+        rx.patient_id,
+        rx.protocol_id,
+        rx.protocol_name,
+        rx.cycle_length_days,
+        rx.cycle_no,
+        rx.cycle_start_date,
+        rx.ward_id,
+        rx.prescriber.staff_id,
+        rx.prescriber.name,
+        rx.prescriber.transcribed,
+        rx.status.value,
+        rx.dosing.model_dump_json(),
+        rx.created_at,
+        rx.created_by,
+        rx.created_by_name,
+        rx.signed_at,
+        rx.signed_by,
+        rx.status_reason,
+        rx.status_changed_at,
+        rx.status_changed_by,
+    ]
+
+
+def _line_values(line: Line) -> list:
+    data = line.model_dump(exclude={"derivation"})
+    derivation = line.derivation.model_dump_json() if line.derivation else None
+    names = [n.strip() for n in LINE_COLUMNS.split(",")]
+    return [derivation if n == "derivation_json" else data[n] for n in names]
+
+
+def _prescription(row: dict, lines: list[Line]) -> Prescription:
+    prescriber = Prescriber(
+        staff_id=row.pop("prescriber_staff_id"),
+        name=row.pop("prescriber_name"),
+        transcribed=row.pop("transcribed"),
+    )
+    dosing = DosingInputs.model_validate_json(row.pop("dosing_json"))
+    return Prescription(**row, prescriber=prescriber, dosing=dosing, lines=lines)
+
+
+def _line(row: dict) -> Line:
+    derivation = row.pop("derivation_json")
+    return Line(
+        **row, derivation=LineDose.model_validate(json.loads(derivation)) if derivation else None
+    )
+
+
+# --- the lists of the day and the days to come ---------------------------------------------
+
+# One row per prescription and day: the fallback's own (not cancelled, not replaced) and the
+# snapshot's (prescribed before the outage for the days to come).
+WORKLIST_SQL = """WITH own AS (
+    SELECT l.planned_date, p.ward_id, p.patient_id, p.protocol_name, p.cycle_no, l.day_no,
+           p.prescription_id, 'secours' AS source, p.status, p.prescriber_name,
+           string_agg(DISTINCT CASE WHEN l.line_kind = 'chemotherapy' THEN l.drug_inn END, ', '
+                      ORDER BY CASE WHEN l.line_kind = 'chemotherapy' THEN l.drug_inn END)
+               AS drugs
+    FROM rx_lines l JOIN rx_prescriptions p USING (prescription_id)
+    WHERE p.status NOT IN ('cancelled', 'superseded') AND l.planned_date BETWEEN ? AND ?
+    GROUP BY ALL
+), snapshot AS (
+    SELECT l.planned_date, p.ward_id, p.patient_id, pr.name AS protocol_name, p.cycle_no,
+           l.day_no, p.prescription_id, 'instantané' AS source, p.status,
+           concat_ws(' ', 'Dr', s.first_name, upper(s.last_name)) AS prescriber_name,
+           string_agg(DISTINCT d.inn, ', ' ORDER BY d.inn) AS drugs
+    FROM ref.prescription_lines l
+    JOIN ref.prescriptions p ON p.prescription_id = l.prescription_id
+    LEFT JOIN ref.protocols pr ON pr.protocol_id = p.protocol_id
+    LEFT JOIN ref.staff s ON s.staff_id = p.prescriber_id
+    LEFT JOIN ref.drugs d ON d.drug_id = l.drug_id
+    WHERE p.status <> 'cancelled' AND l.status <> 'cancelled'
+      AND l.planned_date BETWEEN ? AND ?
+    GROUP BY ALL
+)
+SELECT x.*, w.name AS ward_name,
+       coalesce(upper(rp.last_name) || ' ' || rp.first_name,
+                upper(lp.last_name) || ' ' || lp.first_name, x.patient_id) AS patient_name,
+       coalesce(rp.birth_date, lp.birth_date) AS birth_date
+FROM (SELECT * FROM own UNION ALL SELECT * FROM snapshot) x
+LEFT JOIN ref.wards w ON w.ward_id = x.ward_id
+LEFT JOIN ref.patients rp ON rp.patient_id = x.patient_id
+LEFT JOIN local_patients lp ON lp.patient_id = x.patient_id
+WHERE ? IS NULL OR x.ward_id = ?
+ORDER BY x.planned_date, ward_name NULLS LAST, patient_name, x.prescription_id, x.day_no"""
+
+
+def worklist_rows(cur: Cursor, first: date, last: date, ward_id: str | None) -> list[dict]:
+    return _dicts(cur.execute(WORKLIST_SQL, [first, last, first, last, ward_id, ward_id]))

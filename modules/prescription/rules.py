@@ -1,0 +1,193 @@
+"""Pure rules of the prescription: days of a protocol line, allowed status moves, what must be
+present before doses are computed or a prescription is signed, and each line's dose request.
+
+No database, no UI: everything here is tested with plain values.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from chemo_fallback.modules.prescription.models import (
+    STATUS_LABELS,
+    TRANSITIONS,
+    DosingInputs,
+    Line,
+    MeasureUsed,
+    Prescription,
+    PrescriptionError,
+    Protocol,
+    Status,
+)
+
+from chemo_fallback.dosing import DoseInputError, LineDose, LineDoseRequest, compute_line_dose
+from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.site_settings import SiteSettings
+
+# French "liste en sus" indication codes: the letter I and six digits (e.g. I000123).
+INDICATION_CODE = re.compile(r"^I\d{6}$")
+DAY_RANGE = re.compile(r"^(\d{1,3})(?:-(\d{1,3}))?$")
+
+
+def parse_days(days: str) -> list[int]:
+    """"1" → [1]; "1-5" → [1..5]; "1,8,15" or "1;8;15" → [1, 8, 15] (sorted, no repeats)."""
+    found: set[int] = set()
+    for part in re.split(r"[,;]", days):
+        match = DAY_RANGE.match(part.strip())
+        if not match:
+            raise PrescriptionError(
+                f"Jours d'administration illisibles dans le protocole : « {days} ». Attendu par "
+                "exemple « 1 », « 1-5 » ou « 1,8,15 » : faites corriger le thésaurus."
+            )
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if first < 1 or last < first:
+            raise PrescriptionError(
+                f"Jours d'administration impossibles dans le protocole : « {days} »."
+            )
+        found.update(range(first, last + 1))
+    return sorted(found)
+
+
+def protocol_days(protocol: Protocol) -> list[int]:
+    return sorted({d for line in protocol.lines for d in parse_days(line.days)})
+
+
+def planned_date(cycle_start: date, day_no: int) -> date:
+    """Day 1 is the cycle's first day."""
+    return cycle_start + timedelta(days=day_no - 1)
+
+
+def check_transition(current: Status, target: Status) -> None:
+    if target not in TRANSITIONS[current]:
+        raise PrescriptionError(
+            f"Impossible de passer une prescription « {STATUS_LABELS[current]} » à l'état "
+            f"« {STATUS_LABELS[target]} ». Une prescription signée ne se modifie plus : créez "
+            "une version corrigée."
+        )
+
+
+def protocol_problems(protocol: Protocol) -> list[str]:
+    """Why this protocol cannot be prescribed as is: every chemotherapy line must name a drug
+    the pharmacy can make (known drug with at least one product)."""
+    problems = []
+    for line in protocol.lines:
+        if line.line_kind != "chemotherapy":
+            continue  # premedication and hydration come from the ward's stock
+        if not line.drug_id or not line.drug_known:
+            problems.append(
+                f"ligne {line.line_no} : le médicament « {line.drug_id or '(aucun)'} » est "
+                "absent de la liste des médicaments de l'instantané"
+            )
+        elif not line.has_products:
+            problems.append(
+                f"ligne {line.line_no} : aucun produit (flacon) de {line.drug_inn or line.drug_id} "
+                "dans l'instantané, la pharmacie ne peut pas le préparer"
+            )
+    return problems
+
+
+def measure_problems(
+    height: MeasureUsed | None, weight: MeasureUsed | None, today: date, max_age_days: int
+) -> list[str]:
+    """Height and weight are mandatory on every prescription; the weight must be recent."""
+    problems = []
+    if height is None:
+        problems.append(
+            "Taille manquante : saisissez la taille du patient sur son dossier (obligatoire sur "
+            "toute prescription)."
+        )
+    if weight is None:
+        problems.append(
+            "Poids manquant : saisissez le poids du patient sur son dossier (obligatoire sur "
+            "toute prescription)."
+        )
+    elif (today - weight.measured_on).days > max_age_days:
+        age = (today - weight.measured_on).days
+        problems.append(
+            f"Poids trop ancien : {format_dose_fr(weight.value)} kg mesuré le "
+            f"{weight.measured_on:%d/%m/%Y} (il y a {age} jours), au-delà de la limite du site "
+            f"({max_age_days} jours). Pesez le patient et saisissez le poids du jour sur son "
+            "dossier."
+        )
+    elif weight.measured_on > today:
+        problems.append(
+            f"Poids daté du {weight.measured_on:%d/%m/%Y}, dans le futur : corrigez la date de "
+            "la pesée."
+        )
+    return problems
+
+
+def check_indication_code(code: str) -> str:
+    cleaned = code.strip().upper()
+    if not INDICATION_CODE.match(cleaned):
+        raise PrescriptionError(
+            f"Code indication « {code} » invalide : un code de la liste en sus s'écrit I suivi "
+            "de 6 chiffres (par exemple I000123). Reprenez-le sur la prescription papier ou "
+            "auprès du prescripteur."
+        )
+    return cleaned
+
+
+def required_text(value: str | None, what: str) -> str:
+    text = (value or "").strip()
+    if len(text) < 3:
+        raise PrescriptionError(f"{what} est obligatoire : écrivez-le en quelques mots.")
+    return text
+
+
+def sign_problems(rx: Prescription) -> list[str]:
+    """What must be fixed before the prescription can be signed, all at once."""
+    problems = []
+    if not rx.lines:
+        problems.append("La prescription n'a aucune ligne.")
+    for line in rx.lines:
+        where = f"{line.title} (J{line.day_no})"
+        if line.liste_en_sus and not line.indication_code:
+            problems.append(
+                f"{where} : médicament de la liste en sus, le code indication est obligatoire."
+            )
+        if line.off_protocol and not line.off_protocol_reason:
+            problems.append(f"{where} : ligne hors protocole sans motif.")
+        if line.modification_pct and not line.modification_reason:
+            problems.append(f"{where} : modification de dose sans motif.")
+    return problems
+
+
+def dose_request(
+    line: Line, inputs: DosingInputs, settings: SiteSettings, rounding_step: float | None
+) -> LineDoseRequest:
+    return LineDoseRequest(
+        protocol_dose=float(line.protocol_dose),
+        basis=line.dose_basis,
+        height_cm=inputs.height.value if inputs.height else None,
+        weight_kg=inputs.weight.value if inputs.weight else None,
+        bsa_formula=inputs.bsa_formula,
+        bsa_cap_m2=inputs.bsa_cap_m2,
+        age_years=float(inputs.age_years),
+        serum_creatinine_umol_l=inputs.creatinine.value if inputs.creatinine else None,
+        sex=inputs.sex,
+        gfr_cap_ml_min=inputs.gfr_cap_ml_min,
+        modification_pct=line.modification_pct,
+        modification_reason=line.modification_reason,
+        max_dose_per_dose=line.max_dose,
+        rounding_step=rounding_step,
+    )
+
+
+def compute_dose(line: Line, inputs: DosingInputs, settings: SiteSettings) -> LineDose | None:
+    """The line's dose, rounded to the site's practical step for its size; None for a line
+    without a dose (a hydration bag is a volume, not a dose)."""
+    if line.protocol_dose <= 0:
+        return None
+    if line.dose_basis == "AUC" and inputs.creatinine is None:
+        raise DoseInputError(
+            f"{line.title} : dose par ASC (Calvert), la créatininémie est nécessaire pour le DFG "
+            "(Cockcroft-Gault). Saisissez la créatinine du patient sur son dossier."
+        )
+    raw = compute_line_dose(dose_request(line, inputs, settings, None))
+    step = settings.rounding_step_for(raw.dose_before_rounding)
+    if step is None:
+        return raw
+    return compute_line_dose(dose_request(line, inputs, settings, step))

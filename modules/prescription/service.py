@@ -1,0 +1,438 @@
+"""Prescription use cases: one function each, permission checked, every state change audited in
+the transaction that makes it. Reads the thesaurus from the snapshot, writes the fallback's own
+records. Doses come from the dose engine only (chemo_fallback.dosing)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from chemo_fallback.modules.prescription import repository as repo
+from chemo_fallback.modules.prescription import rules
+from chemo_fallback.modules.prescription.dosing_inputs import current_inputs, patient_identity
+from chemo_fallback.modules.prescription.models import (
+    DraftRequest,
+    Line,
+    OffProtocolLine,
+    Prescriber,
+    Prescription,
+    PrescriptionError,
+    Protocol,
+    Status,
+)
+
+from chemo_fallback import audit
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, Role, require
+from chemo_fallback.dosing import DoseInputError
+from chemo_fallback.site_settings import SiteSettings
+from chemo_fallback.store import Store
+
+RECORD = "prescription"
+LATEST_PAST_START_DAYS = 30  # a cycle may be entered late, not a quarter late
+FURTHEST_START_DAYS = 365
+
+
+def prescription_or_refuse(cur, prescription_id: str) -> Prescription:
+    rx = repo.load_prescription(cur, prescription_id)
+    if rx is None:
+        raise PrescriptionError(
+            f"Prescription {prescription_id} introuvable : rouvrez-la depuis la liste."
+        )
+    return rx
+
+
+def draft_or_refuse(cur, prescription_id: str) -> Prescription:
+    rx = prescription_or_refuse(cur, prescription_id)
+    if not rx.editable:
+        raise PrescriptionError(
+            f"La prescription {prescription_id} est « {rx.status_label} » : elle ne se modifie "
+            "plus. Pour la changer, créez une version corrigée."
+        )
+    return rx
+
+
+def _line(rx: Prescription, line_id: str) -> Line:
+    for line in rx.lines:
+        if line.line_id == line_id:
+            return line
+    raise PrescriptionError(f"Ligne {line_id} absente de la prescription {rx.prescription_id}.")
+
+
+def _dose_lines(lines: list[Line], inputs, settings: SiteSettings) -> list[Line]:
+    """Every line's dose recomputed; every line's problem reported at once."""
+    done, problems = [], []
+    for line in lines:
+        try:
+            derivation = rules.compute_dose(line, inputs, settings)
+        except DoseInputError as exc:
+            problems.append(f"{line.title} (J{line.day_no}) : {exc}")
+            continue
+        done.append(
+            line.model_copy(
+                update={
+                    "derivation": derivation,
+                    "final_dose": derivation.final_dose if derivation else None,
+                    "dose_unit": derivation.unit if derivation else None,
+                }
+            )
+        )
+    if problems:
+        raise PrescriptionError("Dose impossible à calculer. " + " ".join(problems))
+    return done
+
+
+def audit_summary(rx: Prescription) -> dict:
+    return {
+        "patient_id": rx.patient_id,
+        "protocol": rx.protocol_id,
+        "cycle_no": rx.cycle_no,
+        "cycle_start_date": rx.cycle_start_date.isoformat(),
+        "version": rx.version_no,
+        "status": rx.status.value,
+        "prescriber": rx.prescriber.name,
+        "doses": {line.line_id: line.final_dose for line in rx.lines},
+    }
+
+
+def _prescriber(cur, user: User, staff_id: str | None) -> Prescriber:
+    if user.role == Role.PRESCRIBER:
+        return Prescriber(staff_id=user.staff_id, name=user.display_name, transcribed=False)
+    known = {p["staff_id"]: p["name"] for p in repo.prescribers(cur)}
+    if not staff_id:
+        raise PrescriptionError(
+            "Prescription transcrite : choisissez le médecin prescripteur dans l'annuaire (son "
+            "nom figure sur la prescription papier)."
+        )
+    if staff_id not in known:
+        raise PrescriptionError(
+            f"Prescripteur « {staff_id} » inconnu de l'annuaire de l'instantané : choisissez-le "
+            "dans la liste."
+        )
+    return Prescriber(staff_id=staff_id, name=known[staff_id], transcribed=True)
+
+
+def prescribable_protocol(cur, protocol_id: str) -> Protocol:
+    protocol = repo.load_protocol(cur, protocol_id)
+    if protocol is None:
+        raise PrescriptionError(
+            f"Protocole « {protocol_id} » absent du thésaurus de l'instantané : choisissez-le "
+            "dans la liste."
+        )
+    problems = rules.protocol_problems(protocol)
+    if problems:
+        raise PrescriptionError(
+            f"Le protocole {protocol.name} ne peut pas être prescrit tel quel : "
+            + " ; ".join(problems)
+            + ". Faites corriger le thésaurus par un pharmacien, ou prescrivez la ligne hors "
+            "protocole avec un produit disponible."
+        )
+    return protocol
+
+
+def _check_request(request: DraftRequest, protocol: Protocol, today: date) -> list[int]:
+    if not 1 <= request.cycle_no <= 200:
+        raise PrescriptionError("Numéro de cycle impossible : saisissez un nombre de 1 à 200.")
+    offset = (request.cycle_start_date - today).days
+    if offset < -LATEST_PAST_START_DAYS or offset > FURTHEST_START_DAYS:
+        raise PrescriptionError(
+            f"Date de début du cycle {request.cycle_start_date:%d/%m/%Y} invraisemblable : elle "
+            f"doit être comprise entre {LATEST_PAST_START_DAYS} jours avant et "
+            f"{FURTHEST_START_DAYS} jours après aujourd'hui. Vérifiez l'année."
+        )
+    available = rules.protocol_days(protocol)
+    chosen = sorted(set(request.days)) if request.days else available
+    missing = [d for d in chosen if d not in available]
+    if missing or not chosen:
+        raise PrescriptionError(
+            "Jours choisis absents du protocole : "
+            + ", ".join(f"J{d}" for d in missing or ["?"])
+            + f". Jours du protocole : {', '.join(f'J{d}' for d in available)}."
+        )
+    return chosen
+
+
+def _protocol_lines(rx_id: str, protocol: Protocol, days: list[int], start: date) -> list[Line]:
+    lines = []
+    for day in days:
+        for pl in protocol.lines:
+            if day not in rules.parse_days(pl.days):
+                continue
+            line_no = len(lines) + 1
+            lines.append(
+                Line(
+                    line_id=f"{rx_id}-L{line_no}",
+                    prescription_id=rx_id,
+                    line_no=line_no,
+                    protocol_line_no=pl.line_no,
+                    line_kind=pl.line_kind,
+                    drug_id=pl.drug_id,
+                    drug_inn=pl.drug_inn,
+                    label=pl.label,
+                    day_no=day,
+                    planned_date=rules.planned_date(start, day),
+                    route=pl.route,
+                    duration_min=pl.duration_min,
+                    diluent=pl.diluent,
+                    volume_ml=pl.volume_ml,
+                    container=pl.container,
+                    dose_basis=pl.dose_basis,
+                    protocol_dose=pl.dose,
+                    max_dose=pl.max_dose,
+                    modification_pct=None,
+                    modification_reason=None,
+                    final_dose=None,
+                    dose_unit=None,
+                    derivation=None,
+                    off_protocol=False,
+                    off_protocol_reason=None,
+                    liste_en_sus=pl.liste_en_sus,
+                    indication_code=None,
+                    comment=pl.comment,
+                )
+            )
+    return lines
+
+
+def start_draft(
+    store: Store, user: User, request: DraftRequest, settings: SiteSettings, today: date
+) -> Prescription:
+    """A draft from the thesaurus: every line of the chosen days, each dose computed."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    with store.transaction() as cur:
+        identity = patient_identity(cur, request.patient_id, today)
+        protocol = prescribable_protocol(cur, request.protocol_id)
+        days = _check_request(request, protocol, today)
+        prescriber = _prescriber(cur, user, request.prescriber_staff_id)
+        inputs = current_inputs(cur, identity, protocol, settings, today)
+        number = repo.next_rx_number(cur)
+        rx_id = f"PS{number:06d}"
+        lines = _protocol_lines(rx_id, protocol, days, request.cycle_start_date)
+        now = datetime.now()
+        rx = Prescription(
+            prescription_id=rx_id,
+            rx_number=number,
+            version_no=1,
+            supersedes_id=None,
+            patient_id=identity.patient_id,
+            protocol_id=protocol.protocol_id,
+            protocol_name=protocol.name,
+            cycle_length_days=protocol.cycle_length_days,
+            cycle_no=request.cycle_no,
+            cycle_start_date=request.cycle_start_date,
+            ward_id=request.ward_id or identity.ward_id,
+            prescriber=prescriber,
+            status=Status.DRAFT,
+            dosing=inputs,
+            created_at=now,
+            created_by=user.username,
+            created_by_name=user.display_name,
+            signed_at=None,
+            signed_by=None,
+            status_reason=None,
+            status_changed_at=None,
+            status_changed_by=None,
+            lines=_dose_lines(lines, inputs, settings),
+        )
+        repo.insert_prescription(cur, rx)
+        audit.record(
+            cur, user.actor, "prescription.draft_created", RECORD, rx_id, after=audit_summary(rx)
+        )
+    return rx
+
+
+def recompute(
+    store: Store, user: User, prescription_id: str, settings: SiteSettings, today: date
+) -> Prescription:
+    """A draft's doses recomputed from the latest height, weight and creatinine."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    with store.transaction() as cur:
+        rx = draft_or_refuse(cur, prescription_id)
+        protocol = prescribable_protocol(cur, rx.protocol_id)
+        identity = patient_identity(cur, rx.patient_id, today)
+        inputs = current_inputs(cur, identity, protocol, settings, today)
+        lines = _dose_lines(rx.lines, inputs, settings)
+        after = rx.model_copy(update={"dosing": inputs, "lines": lines})
+        repo.save_dosing(cur, prescription_id, inputs)
+        for line in lines:
+            repo.replace_line(cur, line)
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.recomputed",
+            RECORD,
+            prescription_id,
+            before=audit_summary(rx),
+            after=audit_summary(after),
+        )
+    return after
+
+
+def modify_dose(
+    store: Store,
+    user: User,
+    prescription_id: str,
+    line_id: str,
+    modification_pct: float | None,
+    reason: str | None,
+    settings: SiteSettings,
+) -> Line:
+    """A reduction or an increase in %, always with its reason (0 or None: back to the
+    protocol's dose)."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    pct = modification_pct or None
+    text = rules.required_text(reason, "Le motif de la modification") if pct else None
+    with store.transaction() as cur:
+        rx = draft_or_refuse(cur, prescription_id)
+        line = _line(rx, line_id)
+        if line.protocol_dose <= 0:
+            raise PrescriptionError(f"{line.title} : ligne sans dose, rien à modifier.")
+        changed = line.model_copy(update={"modification_pct": pct, "modification_reason": text})
+        [dosed] = _dose_lines([changed], rx.dosing, settings)
+        repo.replace_line(cur, dosed)
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.dose_modified",
+            RECORD,
+            prescription_id,
+            before={"line_id": line_id, "modification_pct": line.modification_pct,
+                    "dose": line.final_dose},
+            after={"line_id": line_id, "modification_pct": pct, "dose": dosed.final_dose},
+            reason=text,
+        )
+    return dosed
+
+
+def add_off_protocol_line(
+    store: Store, user: User, prescription_id: str, wanted: OffProtocolLine, settings: SiteSettings
+) -> Line:
+    """A line the protocol does not hold: only with a reason, flagged "hors protocole"."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    reason = rules.required_text(wanted.reason, "Le motif d'une ligne hors protocole")
+    with store.transaction() as cur:
+        rx = draft_or_refuse(cur, prescription_id)
+        drug = {d["drug_id"]: d for d in repo.drug_list(cur)}.get(wanted.drug_id)
+        if drug is None:
+            raise PrescriptionError(
+                f"Médicament « {wanted.drug_id} » absent de l'instantané : choisissez-le dans la "
+                "liste."
+            )
+        if wanted.line_kind == "chemotherapy" and not drug["has_products"]:
+            raise PrescriptionError(
+                f"Aucun produit de {drug['inn']} dans l'instantané : la pharmacie ne peut pas le "
+                "préparer."
+            )
+        if not 1 <= wanted.day_no <= rx.cycle_length_days:
+            raise PrescriptionError(
+                f"Jour J{wanted.day_no} hors du cycle ({rx.cycle_length_days} jours) : choisissez "
+                f"un jour de J1 à J{rx.cycle_length_days}."
+            )
+        line_no = max((line.line_no for line in rx.lines), default=0) + 1
+        line = Line(
+            line_id=f"{prescription_id}-L{line_no}",
+            prescription_id=prescription_id,
+            line_no=line_no,
+            protocol_line_no=None,
+            line_kind=wanted.line_kind,
+            drug_id=wanted.drug_id,
+            drug_inn=drug["inn"],
+            label=None,
+            day_no=wanted.day_no,
+            planned_date=_date_of_day(rx, wanted.day_no),
+            route=wanted.route,
+            duration_min=wanted.duration_min,
+            diluent=wanted.diluent,
+            volume_ml=wanted.volume_ml,
+            container=wanted.container,
+            dose_basis=wanted.dose_basis,
+            protocol_dose=wanted.dose,
+            max_dose=None,
+            modification_pct=None,
+            modification_reason=None,
+            final_dose=None,
+            dose_unit=None,
+            derivation=None,
+            off_protocol=True,
+            off_protocol_reason=reason,
+            liste_en_sus=drug["liste_en_sus"],
+            indication_code=None,
+            comment=None,
+        )
+        if wanted.dose <= 0:
+            raise PrescriptionError("La dose d'une ligne hors protocole doit être positive.")
+        [dosed] = _dose_lines([line], rx.dosing, settings)
+        repo.insert_line(cur, dosed)
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.line_added",
+            RECORD,
+            prescription_id,
+            after={"line_id": dosed.line_id, "drug_id": dosed.drug_id, "day_no": dosed.day_no,
+                   "dose": dosed.final_dose, "off_protocol": True},
+            reason=reason,
+        )
+    return dosed
+
+
+def _date_of_day(rx: Prescription, day_no: int) -> date:
+    for day, planned in rx.days:
+        if day == day_no:
+            return planned
+    return rules.planned_date(rx.cycle_start_date, day_no)
+
+
+def set_indication_code(
+    store: Store, user: User, prescription_id: str, drug_id: str, code: str
+) -> None:
+    """The "liste en sus" indication, for every line of that drug in the prescription."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    cleaned = rules.check_indication_code(code)
+    with store.transaction() as cur:
+        rx = draft_or_refuse(cur, prescription_id)
+        lines = [line for line in rx.lines if line.drug_id == drug_id and line.liste_en_sus]
+        if not lines:
+            raise PrescriptionError(
+                f"{drug_id} n'est pas un médicament de la liste en sus de cette prescription."
+            )
+        for line in lines:
+            repo.replace_line(cur, line.model_copy(update={"indication_code": cleaned}))
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.indication_set",
+            RECORD,
+            prescription_id,
+            before={"drug_id": drug_id, "codes": sorted({str(x.indication_code) for x in lines})},
+            after={"drug_id": drug_id, "code": cleaned},
+        )
+
+
+def move_day(
+    store: Store, user: User, prescription_id: str, day_no: int, new_date: date
+) -> None:
+    """The planned date of one day of the cycle (e.g. D8 postponed), for every line of that day."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    with store.transaction() as cur:
+        rx = draft_or_refuse(cur, prescription_id)
+        lines = [line for line in rx.lines if line.day_no == day_no]
+        if not lines:
+            raise PrescriptionError(f"Aucune ligne au jour J{day_no} dans cette prescription.")
+        earlier = [p for d, p in rx.days if d < day_no]
+        later = [p for d, p in rx.days if d > day_no]
+        if (earlier and new_date <= max(earlier)) or (later and new_date >= min(later)):
+            raise PrescriptionError(
+                f"J{day_no} le {new_date:%d/%m/%Y} : les jours du cycle doivent rester dans "
+                "l'ordre (chaque jour après le précédent et avant le suivant)."
+            )
+        for line in lines:
+            repo.replace_line(cur, line.model_copy(update={"planned_date": new_date}))
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.day_moved",
+            RECORD,
+            prescription_id,
+            before={"day_no": day_no, "date": lines[0].planned_date.isoformat()},
+            after={"day_no": day_no, "date": new_date.isoformat()},
+        )
