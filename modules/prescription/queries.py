@@ -16,7 +16,6 @@ from chemo_fallback.modules.prescription.models import (
     Prescription,
 )
 from chemo_fallback.modules.prescription.service import prescription_or_refuse
-from chemo_fallback.patients.measurements import latest_measurements
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
@@ -133,6 +132,8 @@ def patient_context(
     require(user.role, Permission.PRESCRIPTION_WRITE)
     cur = _cursor(store)
     identity = patient_identity(cur, patient_id, today)
+    from chemo_fallback.patients.measurements import latest_measurements  # TEMP
+
     latest = latest_measurements(cur, patient_id)
     height, weight, creatinine = (
         MeasureUsed(value=m.value, measured_on=m.measured_on, source=m.label_fr) if m else None
