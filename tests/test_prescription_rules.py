@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+
+from chemo_fallback.dosing import DoseInputError
 from chemo_fallback.modules.prescription import rules
 from chemo_fallback.modules.prescription.models import (
     TRANSITIONS,
@@ -19,8 +21,6 @@ from chemo_fallback.modules.prescription.models import (
     ProtocolLine,
     Status,
 )
-
-from chemo_fallback.dosing import DoseInputError
 from chemo_fallback.site_settings import RoundingStep, SiteSettings
 
 TODAY = date(2026, 11, 23)
@@ -114,6 +114,7 @@ def test_protocol_lines_must_name_a_drug_the_pharmacy_can_make() -> None:
             protocol_line(line_no=2, drug_id="GHOST", drug_inn=None, drug_known=False),
             protocol_line(line_no=3, drug_id="NOVIAL", drug_inn="NOVIAL", has_products=False),
             protocol_line(line_no=4),
+            protocol_line(line_no=5, drug_id="PRED", route="PO", has_products=False),
         ],
     )
     problems = rules.protocol_problems(protocol)

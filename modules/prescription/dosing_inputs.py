@@ -13,14 +13,13 @@ from chemo_fallback.modules.prescription.models import (
     PrescriptionError,
     Protocol,
 )
-
+from chemo_fallback.patients.identity import find_identity
+from chemo_fallback.patients.measurements import latest_measurements
 from chemo_fallback.patients.models import PatientIdentity
 from chemo_fallback.site_settings import SiteSettings
 
 
 def patient_identity(cur, patient_id: str, today: date) -> PatientIdentity:
-    from chemo_fallback.patients.local import find_identity  # TEMP until patients lands
-
     identity = find_identity(cur, patient_id, today)
     if identity is None:
         raise PrescriptionError(
@@ -42,8 +41,6 @@ def current_inputs(
     cur, identity: PatientIdentity, protocol: Protocol, settings: SiteSettings, today: date
 ) -> DosingInputs:
     """The inputs for today, or a PrescriptionError listing every missing or stale one."""
-    from chemo_fallback.patients.measurements import latest_measurements  # TEMP
-
     latest = latest_measurements(cur, identity.patient_id)
     height, weight = _used(latest.height), _used(latest.weight)
     problems = rules.measure_problems(height, weight, today, settings.weight_max_age_days)

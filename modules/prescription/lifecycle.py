@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from chemo_fallback import audit
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, Role, require
+from chemo_fallback.auth.signature import Meaning, Signature, record_signature
 from chemo_fallback.modules.prescription import repository as repo
 from chemo_fallback.modules.prescription import rules
 from chemo_fallback.modules.prescription.dosing_inputs import (
@@ -26,11 +30,6 @@ from chemo_fallback.modules.prescription.service import (
     prescribable_protocol,
     prescription_or_refuse,
 )
-
-from chemo_fallback import audit
-from chemo_fallback.auth.accounts import User
-from chemo_fallback.auth.roles import Permission, Role, require
-from chemo_fallback.auth.signature import Meaning, Signature, record_signature
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
 

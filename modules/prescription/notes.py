@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from chemo_fallback.modules.prescription import repository as repo
-from chemo_fallback.modules.prescription.dosing_inputs import patient_identity
-from chemo_fallback.modules.prescription.models import Note, PrescriptionError
-
 from chemo_fallback import audit
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
+from chemo_fallback.modules.prescription import repository as repo
+from chemo_fallback.modules.prescription.dosing_inputs import patient_identity
+from chemo_fallback.modules.prescription.models import Note, PrescriptionError
 from chemo_fallback.store import Store
 
 MAX_NOTE_CHARS = 2000

@@ -9,13 +9,13 @@ from datetime import date, timedelta
 from itertools import groupby
 from urllib.parse import quote
 
-from chemo_fallback.modules.prescription import queries
-from chemo_fallback.modules.prescription.models import ListEntry
 from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.modules.prescription import queries
+from chemo_fallback.modules.prescription.models import ListEntry
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
 from chemo_fallback.web.patient_pages import columns, fr_date, patient_url, table

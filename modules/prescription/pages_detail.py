@@ -7,6 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import groupby
 
+from nicegui import run, ui
+
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, allowed
+from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription import (
     lifecycle,
     pages,
@@ -25,12 +31,6 @@ from chemo_fallback.modules.prescription.models import (
 )
 from chemo_fallback.modules.prescription.pages_new import measure_text
 from chemo_fallback.modules.prescription.pages_notes import notes_section
-from nicegui import run, ui
-
-from chemo_fallback.auth.accounts import User
-from chemo_fallback.auth.roles import Permission, allowed
-from chemo_fallback.dosing.french import format_dose_fr
-from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.web import state
 from chemo_fallback.web.patient_pages import fr_date, identity_banner, patient_url
 from chemo_fallback.web.signature_dialog import open_signature_dialog

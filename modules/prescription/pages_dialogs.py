@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from chemo_fallback.modules.prescription.models import DILUENT_LABELS, LINE_KIND_LABELS, Line
 from nicegui import run, ui
 
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.modules.prescription.models import DILUENT_LABELS, LINE_KIND_LABELS, Line
 from chemo_fallback.snapshot.tables import CONTAINERS, DOSE_BASES, ROUTES
 
 Action = Callable[[], object]

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from chemo_fallback.modules.prescription import pages, queries, service
-from chemo_fallback.modules.prescription.models import DraftRequest, MeasureUsed, PatientContext
 from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Role
 from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.modules.prescription import pages, queries, service
+from chemo_fallback.modules.prescription.models import DraftRequest, MeasureUsed, PatientContext
 from chemo_fallback.patients.search import search_patients
 from chemo_fallback.web import state
 from chemo_fallback.web.patient_pages import (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from chemo_fallback.modules.prescription import notes
 from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.modules.prescription import notes
 from chemo_fallback.web import state
 from chemo_fallback.web.patient_pages import fr_date
 

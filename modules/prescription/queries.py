@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.modules.prescription import repository as repo
 from chemo_fallback.modules.prescription import rules
 from chemo_fallback.modules.prescription.dosing_inputs import patient_identity
@@ -16,9 +18,7 @@ from chemo_fallback.modules.prescription.models import (
     Prescription,
 )
 from chemo_fallback.modules.prescription.service import prescription_or_refuse
-
-from chemo_fallback.auth.accounts import User
-from chemo_fallback.auth.roles import Permission, require
+from chemo_fallback.patients.measurements import latest_measurements
 from chemo_fallback.patients.models import (
     NO_SNAPSHOT,
     NoActiveSnapshot,
@@ -132,8 +132,6 @@ def patient_context(
     require(user.role, Permission.PRESCRIPTION_WRITE)
     cur = _cursor(store)
     identity = patient_identity(cur, patient_id, today)
-    from chemo_fallback.patients.measurements import latest_measurements  # TEMP
-
     latest = latest_measurements(cur, patient_id)
     height, weight, creatinine = (
         MeasureUsed(value=m.value, measured_on=m.measured_on, source=m.label_fr) if m else None

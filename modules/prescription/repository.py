@@ -8,6 +8,8 @@ import json
 from datetime import date, datetime
 
 import duckdb
+
+from chemo_fallback.dosing import LineDose
 from chemo_fallback.modules.prescription.models import (
     DosingInputs,
     Line,
@@ -17,8 +19,6 @@ from chemo_fallback.modules.prescription.models import (
     Protocol,
     ProtocolLine,
 )
-
-from chemo_fallback.dosing import LineDose
 
 Cursor = duckdb.DuckDBPyConnection
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from chemo_fallback.dosing import DoseInputError, LineDose, LineDoseRequest, compute_line_dose
+from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.modules.prescription.models import (
     STATUS_LABELS,
     TRANSITIONS,
@@ -20,9 +22,6 @@ from chemo_fallback.modules.prescription.models import (
     Protocol,
     Status,
 )
-
-from chemo_fallback.dosing import DoseInputError, LineDose, LineDoseRequest, compute_line_dose
-from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.site_settings import SiteSettings
 
 # French "liste en sus" indication codes: the letter I and six digits (e.g. I000123).
@@ -69,12 +68,12 @@ def check_transition(current: Status, target: Status) -> None:
 
 
 def protocol_problems(protocol: Protocol) -> list[str]:
-    """Why this protocol cannot be prescribed as is: every chemotherapy line must name a drug
-    the pharmacy can make (known drug with at least one product)."""
+    """Why this protocol cannot be prescribed as is: every compounded line (an injectable
+    chemotherapy) must name a drug the pharmacy can make (known, with at least one product)."""
     problems = []
     for line in protocol.lines:
-        if line.line_kind != "chemotherapy":
-            continue  # premedication and hydration come from the ward's stock
+        if line.line_kind != "chemotherapy" or line.route == "PO":
+            continue  # premedication, hydration and oral drugs come from the ward's stock
         if not line.drug_id or not line.drug_known:
             problems.append(
                 f"ligne {line.line_no} : le médicament « {line.drug_id or '(aucun)'} » est "

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from chemo_fallback import audit
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, Role, require
+from chemo_fallback.dosing import DoseInputError
 from chemo_fallback.modules.prescription import repository as repo
 from chemo_fallback.modules.prescription import rules
 from chemo_fallback.modules.prescription.dosing_inputs import current_inputs, patient_identity
@@ -19,11 +23,6 @@ from chemo_fallback.modules.prescription.models import (
     Protocol,
     Status,
 )
-
-from chemo_fallback import audit
-from chemo_fallback.auth.accounts import User
-from chemo_fallback.auth.roles import Permission, Role, require
-from chemo_fallback.dosing import DoseInputError
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
 
@@ -317,7 +316,8 @@ def add_off_protocol_line(
                 f"Médicament « {wanted.drug_id} » absent de l'instantané : choisissez-le dans la "
                 "liste."
             )
-        if wanted.line_kind == "chemotherapy" and not drug["has_products"]:
+        compounded = wanted.line_kind == "chemotherapy" and wanted.route != "PO"
+        if compounded and not drug["has_products"]:
             raise PrescriptionError(
                 f"Aucun produit de {drug['inn']} dans l'instantané : la pharmacie ne peut pas le "
                 "préparer."
