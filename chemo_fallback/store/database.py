@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,7 +77,16 @@ class Store:
         return store
 
     def close(self) -> None:
+        """Close, waiting (up to 5 s) for reads still running in worker threads to finish."""
         with self.lock:
+            for _attempt in range(100):
+                try:
+                    self.con.close()
+                    return
+                except duckdb.Error as exc:
+                    if "busy" not in str(exc):
+                        raise
+                    time.sleep(0.05)
             self.con.close()
 
     @property

@@ -77,7 +77,7 @@ def header_card(rx: Prescription, versions: list[tuple[str, int, str]]) -> None:
         ui.label(
             f"Prescription {rx.prescription_id} (version {rx.version_no}) — cycle de "
             f"{rx.cycle_length_days} jours, du {fr_date(rx.cycle_start_date)} au {fr_date(end)}"
-        )
+        ).mark("rx-id")
         if rx.prescriber.transcribed:
             who = (
                 f"Prescripteur : {rx.prescriber.name} — prescription transcrite par "
