@@ -22,6 +22,9 @@ ACTION_LABELS = {
     "auth.login_failed": "échec de connexion",
     "auth.locked": "compte verrouillé",
     "signature": "signature électronique",
+    "patient.created": "patient créé pendant la panne",
+    "measurement.recorded": "mesure saisie (taille, poids, créatinine)",
+    "measurement.corrected": "mesure corrigée",
 }
 HEADERS = (
     "n°",

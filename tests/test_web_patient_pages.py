@@ -161,7 +161,8 @@ async def test_unknown_patient_gets_a_message(user: User, app_state) -> None:
     await sign_in(user, app_state.store, "nurse")
     await user.open("/patients/INCONNU42")
     await user.should_see(
-        "Patient inconnu : aucun patient n'a l'IPP « INCONNU42 » dans l'instantané actif.",
+        "Patient inconnu : aucun patient n'a l'IPP « INCONNU42 » dans l'instantané actif ni "
+        "parmi les patients créés pendant la panne.",
         retries=SLOW,
     )
     user.find(marker="back-to-search").click()

@@ -47,11 +47,37 @@ NO_SNAPSHOT = (
 
 
 class PatientNotFound(ChemoFallbackError):
-    """No patient with this IPP in the active snapshot."""
+    """No patient with this IPP in the active snapshot nor among those created locally."""
+
+
+class InvalidEntry(ChemoFallbackError):
+    """What was entered is refused; `problems` lists every problem (French), not the first."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+class PossibleDuplicates(ChemoFallbackError):
+    """A patient with the same birth date and a similar name exists: creating another one
+    needs the user's written confirmation that it is a different person."""
+
+    def __init__(self, candidates: list[DuplicateCandidate]) -> None:
+        count = len(candidates)
+        super().__init__(
+            f"{count} patient(s) existant(s) pourrai(en)t être la même personne (même date de "
+            "naissance, nom proche). Ouvrez-les pour vérifier ; si c'est bien un autre patient, "
+            "confirmez en indiquant pourquoi."
+        )
+        self.candidates = candidates
 
 
 class NoActiveSnapshot(ChemoFallbackError):
     """Nothing to search or read until an administrator activates a snapshot."""
+
+
+PatientSource = Literal["snapshot", "local"]  # local: created in the fallback during the outage
+LOCAL_MARK = "créé pendant la panne"
 
 
 class PatientHit(BaseModel):
@@ -65,6 +91,7 @@ class PatientHit(BaseModel):
     birth_date: date
     ward_id: str | None
     ward_name: str | None
+    source: PatientSource = "snapshot"
 
 
 SearchKind = Literal["invalid", "none", "found", "more"]
@@ -94,6 +121,7 @@ class PatientIdentity(BaseModel):
     age_years: int
     ward_id: str | None
     ward_name: str | None
+    source: PatientSource = "snapshot"
 
     @property
     def sex_label(self) -> str:
@@ -102,6 +130,24 @@ class PatientIdentity(BaseModel):
     @property
     def born_word(self) -> str:
         return "née" if self.sex == "F" else "né"
+
+
+class NewPatient(BaseModel):
+    """What the "Nouveau patient" form sends; checked by rules.new_patient_problems."""
+
+    last_name: str = ""
+    first_name: str = ""
+    birth_name: str | None = None
+    sex: str | None = None
+    birth_date: date | None = None
+    ward_id: str | None = None
+
+
+class DuplicateCandidate(BaseModel):
+    """An existing patient who may be the one being created, and why (French)."""
+
+    patient: PatientHit
+    reasons: list[str]
 
 
 class Measurement(BaseModel):
@@ -177,10 +223,58 @@ class LabResult(BaseModel):
         return LAB_LABELS.get(self.test_code, self.test_code)
 
 
+MeasurementKind = Literal["height", "weight", "creatinine"]
+ValueSource = Literal["fallback", "snapshot_patient", "snapshot_prescription", "snapshot_lab"]
+
+
+class MeasuredValue(BaseModel):
+    """The value dosing uses for one kind of measurement, and where it comes from."""
+
+    value: float
+    unit: str  # cm, kg, µmol/L
+    measured_on: date
+    source: ValueSource
+    label_fr: str  # e.g. "saisie pendant la panne (n° 3, par Paul Garnier)"
+    reference: str | None = None  # measurement n°, prescription or lab result id
+
+
+class LatestMeasurements(BaseModel):
+    """The latest dated value of each kind across the fallback's records and the snapshot;
+    None when there is none. On the same date the fallback's own record wins."""
+
+    height: MeasuredValue | None = None  # cm
+    weight: MeasuredValue | None = None  # kg
+    creatinine: MeasuredValue | None = None  # µmol/L
+
+
+class RecordedMeasurement(BaseModel):
+    """One row of patient_measurements, with who replaced it if it was corrected."""
+
+    measurement_id: int
+    patient_id: str
+    kind: MeasurementKind
+    value: float
+    unit: str
+    measured_on: date
+    recorded_at: datetime
+    recorded_by: str
+    recorded_by_name: str
+    comment: str | None = None
+    replaces_id: int | None = None
+    replace_reason: str | None = None
+    replaced_by: int | None = None  # the correction that replaced this one
+
+    @property
+    def replaced(self) -> bool:
+        return self.replaced_by is not None
+
+
 class PatientRecord(BaseModel):
     as_of: date  # the day "current" and the age refer to
     identity: PatientIdentity
-    measurements: list[Measurement]  # most recent first
+    latest: LatestMeasurements = LatestMeasurements()
+    recorded: list[RecordedMeasurement] = []  # the fallback's own, most recent first
+    measurements: list[Measurement]  # the snapshot's height/weight, most recent first
     current: list[PrescriptionView]  # cycles ongoing or to come, soonest first
     history: list[PrescriptionView]  # past and cancelled cycles, most recent first
     latest_labs: list[LabResult]  # the latest result of each test

@@ -131,14 +131,16 @@ def parse_query(text: str | None, today: date | None = None) -> PatientQuery | Q
     return PatientQuery(tuple(words), ipp, birth)
 
 
-# The lookup table built by search.py: one row per patient, `rank` its place in alphabetical
-# order (usual name, first name, birth date, IPP).
+# The lookup tables built by search.py: one row per patient, `rank` its place in alphabetical
+# order (usual name, first name, birth date, IPP). `patient_index` holds the snapshot's,
+# `all_patients` adds those created during the outage.
 SELECT_HITS = """SELECT patient_id, last_name, first_name, birth_name, sex, birth_date,
-       ward_id, ward_name
-FROM patient_index"""
+       ward_id, ward_name, source
+FROM {table}"""
+TABLES = ("patient_index", "all_patients")
 
 
-def search_sql(query: PatientQuery, limit: int) -> tuple[str, list]:
+def search_sql(query: PatientQuery, limit: int, table: str = "patient_index") -> tuple[str, list]:
     """SQL and parameters giving at most `limit` rows, most relevant first: the exact IPP,
     then patients whose usual name starts with a typed word, then whose birth name does, then
     the others (first names), each group in alphabetical order."""
@@ -161,8 +163,10 @@ def search_sql(query: PatientQuery, limit: int) -> tuple[str, list]:
                 "(" + " OR ".join(f"starts_with({key}, ?)" for _ in query.words) + ") DESC"
             )
             order_params.extend(query.words)
+    if table not in TABLES:  # a name, not a parameter: only ours
+        raise ValueError(table)
     sql = (
-        f"{SELECT_HITS}\nWHERE {' AND '.join(conditions)}\n"
+        f"{SELECT_HITS.format(table=table)}\nWHERE {' AND '.join(conditions)}\n"
         f"ORDER BY {', '.join(order)}, rank\nLIMIT ?"
     )
     return sql, [*params, *order_params, limit]

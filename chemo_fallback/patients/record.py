@@ -1,5 +1,6 @@
-"""The patient record, read from the active snapshot: identity, height and weight over time,
-cycles ongoing or to come, past cycles with their lines and preparations, and lab results."""
+"""The patient record: identity, height, weight and creatinine (the snapshot's and those
+recorded during the outage), cycles ongoing or to come, past cycles with their lines and
+preparations, and lab results. A patient created during the outage has no history."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import duckdb
 
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.errors import StoreError
+from chemo_fallback.patients.identity import age_years, find_identity
+from chemo_fallback.patients.measurements import latest_measurements, recorded_measurements
 from chemo_fallback.patients.models import (
     NO_SNAPSHOT,
     LabResult,
     Measurement,
     NoActiveSnapshot,
-    PatientIdentity,
     PatientNotFound,
     PatientRecord,
     PreparationRef,
@@ -27,10 +29,8 @@ from chemo_fallback.store import Store
 LAB_HISTORY_LIMIT = 60
 LAB_ORDER = ("PNN", "PLQ", "HB", "LEUCO", "CREAT", "CLCR", "BILI", "ASAT", "ALAT")
 
-IDENTITY_SQL = """SELECT p.patient_id, p.last_name, p.first_name, nullif(p.birth_name, ''), p.sex,
-       p.birth_date, p.ward_id, w.name, p.height_cm, p.weight_kg, p.measured_on
-FROM ref.patients p LEFT JOIN ref.wards w ON w.ward_id = p.ward_id
-WHERE p.patient_id = ?"""
+PATIENT_FILE_SQL = """SELECT height_cm, weight_kg, measured_on FROM ref.patients
+WHERE patient_id = ?"""
 
 PRESCRIPTIONS_SQL = """SELECT rx.prescription_id, rx.protocol_id, pr.name, rx.cycle_no,
        rx.cycle_start_date, pr.cycle_length_days, rx.status,
@@ -67,9 +67,7 @@ def mosteller_bsa_m2(height_cm: float | None, weight_kg: float | None) -> float 
     return round(math.sqrt(height_cm * weight_kg / 3600), 2)
 
 
-def age_years(birth_date: date, on: date) -> int:
-    before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
-    return on.year - birth_date.year - before_birthday
+__all__ = ["age_years", "load_patient_record", "mosteller_bsa_m2"]
 
 
 def cycle_end(start: date, cycle_length_days: int | None) -> date | None:
@@ -200,44 +198,42 @@ def load_patient_record(
     (French messages) rather than returning half a record."""
     require(role, Permission.PATIENT_READ)
     today = today or date.today()
-    if store.active_snapshot() is None:
-        raise NoActiveSnapshot(NO_SNAPSHOT)
+    snapshot = store.active_snapshot() is not None
     cur = store.cursor()
     try:
-        row = cur.execute(IDENTITY_SQL, [patient_id]).fetchone()
-        if row is None:
+        identity = find_identity(cur, patient_id, today)
+        if identity is None and not snapshot:
+            raise NoActiveSnapshot(NO_SNAPSHOT)
+        if identity is None:
             raise PatientNotFound(
                 f"Patient inconnu : aucun patient n'a l'IPP « {patient_id} » dans l'instantané "
-                "actif. Recherchez-le par son nom et sa date de naissance."
+                "actif ni parmi les patients créés pendant la panne. Recherchez-le par son nom "
+                "et sa date de naissance."
             )
-        prescriptions = _prescriptions(cur, patient_id)
-        labs = [
-            LabResult(test_code=t, value=v, unit=u, sampled_at=s)
-            for t, v, u, s in cur.execute(LABS_SQL, [patient_id, LAB_HISTORY_LIMIT]).fetchall()
-        ]
+        latest = latest_measurements(cur, patient_id)
+        recorded = recorded_measurements(cur, patient_id)
+        prescriptions, labs, patient_file = [], [], None
+        if identity.source == "snapshot":
+            patient_file = cur.execute(PATIENT_FILE_SQL, [patient_id]).fetchone()
+            prescriptions = _prescriptions(cur, patient_id)
+            labs = [
+                LabResult(test_code=t, value=v, unit=u, sampled_at=s)
+                for t, v, u, s in cur.execute(LABS_SQL, [patient_id, LAB_HISTORY_LIMIT]).fetchall()
+            ]
     except duckdb.Error as exc:  # e.g. an activation swapping the snapshot at this moment
         raise StoreError(
             f"Lecture du dossier impossible ({exc.__class__.__name__}) : réessayez dans un instant."
         ) from exc
     finally:
         cur.close()
-    identity = PatientIdentity(
-        patient_id=row[0],
-        last_name=row[1],
-        first_name=row[2],
-        birth_name=row[3],
-        sex=row[4],
-        birth_date=row[5],
-        age_years=age_years(row[5], today),
-        ward_id=row[6],
-        ward_name=row[7],
-    )
     current = [rx for rx in prescriptions if is_current(rx, today)]
     current.reverse()  # soonest first
     return PatientRecord(
         as_of=today,
         identity=identity,
-        measurements=measurements(row[8:11], prescriptions),
+        latest=latest,
+        recorded=recorded,
+        measurements=measurements(patient_file, prescriptions) if patient_file else [],
         current=current,
         history=[rx for rx in prescriptions if not is_current(rx, today)],
         latest_labs=latest_by_test(labs),

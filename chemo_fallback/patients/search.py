@@ -8,8 +8,11 @@ word prefix is `contains(names_key, ' dup')`), the IPP in upper case, and `rank`
 order. A search then scans that table only (a few milliseconds, see benchmarks/search_bench.py).
 The table is rebuilt when another activation becomes active.
 
-Only the reference snapshot is searched: patients created locally during the outage will be
-added by the prescription module.
+Patients created during the outage (`local_patients`, a few) are kept in a second table of the
+same shape, `local_index`, rebuilt in a few milliseconds whenever their number changes (they
+are never edited nor deleted), so a new patient is found by the very next search. Their `rank`
+falls between those of the snapshot's patients around them, and the view `all_patients` puts
+both together; while there is none, searches read `patient_index` alone as before.
 """
 
 from __future__ import annotations
@@ -40,44 +43,85 @@ DEFAULT_LIMIT = 50
 SOURCE_SQL = """SELECT p.patient_id, p.last_name, p.first_name, p.birth_name, p.sex,
        p.birth_date, p.ward_id, w.name AS ward_name
 FROM ref.patients p LEFT JOIN ref.wards w ON w.ward_id = p.ward_id"""
+LOCAL_SOURCE_SQL = """SELECT l.patient_id, l.last_name, l.first_name, l.birth_name, l.sex,
+       l.birth_date, l.ward_id, w.name AS ward_name
+FROM local_patients l LEFT JOIN ref.wards w ON w.ward_id = l.ward_id"""
+LOCAL_COUNT_SQL = "SELECT count(*) FROM local_patients"
 
 # Compound names also in one word ("N'Diaye" is found by "ndiaye", "Le Goff" by "legoff").
 JOINED_KEY_MACRO = """CREATE OR REPLACE MACRO joined_key(s) AS
     CASE WHEN contains(search_key(s), ' ') THEN replace(search_key(s), ' ', '') END"""
 
-BUILD_SQL = """CREATE TABLE patient_index AS
+KEYS_SQL = """SELECT patient_id, last_name, first_name, nullif(birth_name, '') AS birth_name,
+       sex, CAST(birth_date AS DATE) AS birth_date, ward_id, ward_name, '{source}' AS source,
+       upper(patient_id) AS ipp_key,
+       search_key(last_name) AS last_key,
+       search_key(first_name) AS first_key,
+       coalesce(search_key(birth_name), '') AS birth_key,
+       ' ' || concat_ws(' ', search_key(last_name), joined_key(last_name),
+                        search_key(birth_name), joined_key(birth_name),
+                        search_key(first_name), joined_key(first_name)) AS names_key
+FROM {table}"""
+
+BUILD_SQL = f"""CREATE TABLE patient_index AS
 SELECT row_number() OVER (ORDER BY last_key, first_key, birth_date, patient_id)::INTEGER AS rank,
        *
-FROM (
-    SELECT patient_id, last_name, first_name, nullif(birth_name, '') AS birth_name, sex,
-           CAST(birth_date AS DATE) AS birth_date, ward_id, ward_name,
-           upper(patient_id) AS ipp_key,
-           search_key(last_name) AS last_key,
-           search_key(first_name) AS first_key,
-           coalesce(search_key(birth_name), '') AS birth_key,
-           ' ' || concat_ws(' ', search_key(last_name), joined_key(last_name),
-                            search_key(birth_name), joined_key(birth_name),
-                            search_key(first_name), joined_key(first_name)) AS names_key
-    FROM source
-)
+FROM ({KEYS_SQL.format(source="snapshot", table="source")})
 ORDER BY rank"""
 
+# Typed, since pandas cannot tell the type of an empty or all-NULL column.
+LOCAL_SOURCE_VIEW = """CREATE OR REPLACE TEMP VIEW local_source AS
+SELECT CAST(patient_id AS VARCHAR) AS patient_id, CAST(last_name AS VARCHAR) AS last_name,
+       CAST(first_name AS VARCHAR) AS first_name, CAST(birth_name AS VARCHAR) AS birth_name,
+       CAST(sex AS VARCHAR) AS sex, CAST(birth_date AS DATE) AS birth_date,
+       CAST(ward_id AS VARCHAR) AS ward_id, CAST(ward_name AS VARCHAR) AS ward_name
+FROM local_rows"""
+# Rank: the snapshot rank of the patient just before in alphabetical order (ASOF join), plus a
+# fraction keeping several local patients between the same two in their own order.
+LOCAL_BUILD_SQL = f"""CREATE OR REPLACE TABLE local_index AS
+SELECT coalesce(s.rank, 0) + row_number() OVER (ORDER BY l.last_key, l.first_key, l.birth_date,
+           l.patient_id) / (count(*) OVER () + 1) AS rank,
+       l.*
+FROM ({KEYS_SQL.format(source="local", table="local_source")}) l
+ASOF LEFT JOIN patient_index s
+    ON {{k: l.last_key, f: l.first_key, b: l.birth_date, i: l.patient_id}}
+       >= {{k: s.last_key, f: s.first_key, b: s.birth_date, i: s.patient_id}}"""
+ALL_PATIENTS_VIEW = """CREATE VIEW all_patients AS
+SELECT * FROM patient_index UNION ALL BY NAME SELECT * FROM local_index"""
 
-def _build(source: pandas.DataFrame) -> duckdb.DuckDBPyConnection:
-    """A private in-memory database holding `patient_index`, made from the copied rows."""
+
+def _build(source: pandas.DataFrame, local: pandas.DataFrame) -> duckdb.DuckDBPyConnection:
+    """A private in-memory database holding `patient_index` and `local_index`, made from the
+    copied rows, and the view over both."""
     con = duckdb.connect(":memory:")
     con.execute(SQL_SEARCH_KEY_MACRO)
     con.execute(JOINED_KEY_MACRO)
     con.register("source", source)
     con.execute(BUILD_SQL)
     con.unregister("source")
+    _build_local(con, local)
+    con.execute(ALL_PATIENTS_VIEW)
     return con
+
+
+def _build_local(con: duckdb.DuckDBPyConnection, local: pandas.DataFrame) -> None:
+    """(Re)build `local_index` from the rows of LOCAL_SOURCE_SQL."""
+    con.register("local_rows", local)
+    con.execute(LOCAL_SOURCE_VIEW)
+    con.execute(LOCAL_BUILD_SQL)
+    con.execute("DROP VIEW local_source")
+    con.unregister("local_rows")
 
 
 @dataclass(frozen=True)
 class _Index:
     activation_id: int
     con: duckdb.DuckDBPyConnection  # a private in-memory database holding `patient_index`
+    local_count: int  # rows of `local_index`
+
+    @property
+    def table(self) -> str:
+        return "all_patients" if self.local_count else "patient_index"
 
 
 class PatientIndex:
@@ -98,23 +142,40 @@ class PatientIndex:
         return store
 
     def _current(self) -> _Index | None:
-        active = self._store.active_snapshot()
+        store = self._store
+        active = store.active_snapshot()
         if active is None:
             return None
+        local_count = store.cursor().execute(LOCAL_COUNT_SQL).fetchone()[0]
         index = self._index
-        if index is not None and index.activation_id == active.activation_id:
+        if index is not None and (index.activation_id, index.local_count) == (
+            active.activation_id,
+            local_count,
+        ):
             return index
         with self._lock:  # one build at a time; the others wait for it
-            # The store's lock is held while `ref` is swapped: the id read and the rows copied
-            # under it belong to the same activation.
-            with self._store.lock:
-                active = self._store.active_snapshot()
+            # The store's lock is held while `ref` is swapped or a patient created: the id,
+            # the rows and the count read under it belong together.
+            with store.lock:
+                active = store.active_snapshot()
                 if active is None:
                     return None
-                if self._index is not None and self._index.activation_id == active.activation_id:
-                    return self._index
-                frame = self._store.cursor().execute(SOURCE_SQL).df()
-            self._index = _Index(active.activation_id, _build(frame))
+                cur = store.cursor()
+                local = cur.execute(LOCAL_SOURCE_SQL).df()
+                index = self._index
+                if index is not None and (index.activation_id, index.local_count) == (
+                    active.activation_id,
+                    len(local),
+                ):
+                    return index
+                same_snapshot = index is not None and index.activation_id == active.activation_id
+                frame = None if same_snapshot else cur.execute(SOURCE_SQL).df()
+            if same_snapshot:  # only the few local patients changed
+                con = index.con
+                _build_local(con, local)
+            else:
+                con = _build(frame, local)
+            self._index = _Index(active.activation_id, con, len(local))
             return self._index
 
     def warm_up(self) -> None:
@@ -131,7 +192,7 @@ class PatientIndex:
             index = self._current()
             if index is None:
                 return SearchOutcome(kind="invalid", message=NO_SNAPSHOT, limit=limit)
-            sql, params = search_sql(parsed, limit + 1)
+            sql, params = search_sql(parsed, limit + 1, index.table)
             cur = index.con.cursor()
             try:
                 rows = cur.execute(sql, params).fetchall()
