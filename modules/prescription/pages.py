@@ -96,7 +96,7 @@ def worklist_view(user: User) -> None:
                 rows = [list_row(e) for e in group]
                 ui.label(day_title(day, len(rows))).classes("text-lg font-bold mt-2")
                 grid = table(LIST_COLUMNS, rows, "key", f"day-{day.isoformat()}")
-                grid.classes("cursor-pointer")
+                grid.props("wrap-cells").classes("cursor-pointer")
                 grid.on("rowClick", lambda e: ui.navigate.to(e.args[1]["target"]))
 
     async def fill_wards() -> None:

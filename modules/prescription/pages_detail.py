@@ -21,7 +21,6 @@ from chemo_fallback.modules.prescription import (
     service,
 )
 from chemo_fallback.modules.prescription.models import (
-    DILUENT_LABELS,
     LINE_KIND_LABELS,
     TRANSITIONS,
     Line,
@@ -29,8 +28,8 @@ from chemo_fallback.modules.prescription.models import (
     Prescription,
     Status,
 )
-from chemo_fallback.modules.prescription.pages_new import measure_text
 from chemo_fallback.modules.prescription.pages_notes import notes_section
+from chemo_fallback.modules.prescription.wording import administration_text, dose_text, measure_text
 from chemo_fallback.web import state
 from chemo_fallback.web.patient_pages import fr_date, identity_banner, patient_url
 from chemo_fallback.web.signature_dialog import open_signature_dialog
@@ -46,24 +45,10 @@ STATUS_COLORS = {
 BASIS_TEXT = {"mg/m2": "mg/m²", "UI/m2": "UI/m²", "AUC": "ASC"}
 
 
-def dose_text(line: Line) -> str:
-    if not line.has_dose:
-        return "—"
-    return f"{format_dose_fr(line.final_dose)} {line.dose_unit}"
 
 
-def administration_text(line: Line) -> str:
-    parts = [line.route or "voie ?"]
-    if line.duration_min:
-        parts.append(f"{format_dose_fr(line.duration_min)} min")
-    if line.diluent or line.volume_ml:
-        parts.append(
-            f"{DILUENT_LABELS.get(line.diluent or '', line.diluent or '')} "
-            f"{format_dose_fr(line.volume_ml) + ' mL' if line.volume_ml else ''}".strip()
-        )
-    if line.container:
-        parts.append(line.container)
-    return " · ".join(parts)
+
+
 
 
 def header_card(rx: Prescription, versions: list[tuple[str, int, str]]) -> None:

@@ -9,10 +9,10 @@ from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Role
-from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription import pages, queries, service
-from chemo_fallback.modules.prescription.models import DraftRequest, MeasureUsed, PatientContext
+from chemo_fallback.modules.prescription.models import DraftRequest, PatientContext
+from chemo_fallback.modules.prescription.wording import measure_text
 from chemo_fallback.patients.search import search_patients
 from chemo_fallback.web import state
 from chemo_fallback.web.patient_pages import (
@@ -60,13 +60,6 @@ def patient_picker(user: User) -> None:
     button.on_click(search)
 
 
-def measure_text(label: str, measure: MeasureUsed | None, unit: str) -> str:
-    if measure is None:
-        return f"{label} : non renseigné(e)"
-    return (
-        f"{label} : {format_dose_fr(measure.value)} {unit} (le {fr_date(measure.measured_on)}, "
-        f"{measure.source})"
-    )
 
 
 def measures_card(context: PatientContext) -> None:
