@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "patient.created": "patient créé pendant la panne",
     "measurement.recorded": "mesure saisie (taille, poids, créatinine)",
     "measurement.corrected": "mesure corrigée",
+    "document.printed": "document imprimé",
+    "document.reprinted": "document réimprimé",
 }
 HEADERS = (
     "n°",
