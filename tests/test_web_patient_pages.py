@@ -49,6 +49,7 @@ async def test_search_then_open_the_patient_by_clicking_the_row(user: User, app_
             "birth_date": "30/12/1970",
             "sex": "F",
             "ward": "Hématologie clinique",
+            "origin": "",
         }
     ]
     row = result_rows(user)[0]

@@ -101,7 +101,8 @@ def _new_id(cur: duckdb.DuckDBPyConnection) -> str:
             return patient_id
 
 
-def _reason_problems(reason: str | None) -> list[str]:
+def reason_problems(reason: str | None) -> list[str]:
+    """What is wrong with the reason confirming that a new patient is not a duplicate."""
     if not reason or len(reason) < MIN_REASON_CHARS:
         return [
             "Motif trop court : expliquez en quelques mots pourquoi il s'agit d'un autre "
@@ -138,7 +139,7 @@ def create_local_patient(
         candidates = find_duplicates(cur, new)
         if candidates and reason is None:
             raise PossibleDuplicates(candidates)
-        if candidates and (problems := _reason_problems(reason)):
+        if candidates and (problems := reason_problems(reason)):
             raise InvalidEntry(problems)
         patient_id = _new_id(cur)
         cur.execute(

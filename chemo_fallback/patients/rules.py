@@ -130,8 +130,11 @@ def _name_problems(value: str, label: str, required: bool) -> list[str]:
     return []
 
 
-def new_patient_problems(patient: NewPatient, today: date, wards: set[str]) -> list[str]:
-    """Every problem of a new patient's identity; `wards` are the snapshot's ward codes."""
+def new_patient_problems(
+    patient: NewPatient, today: date, wards: set[str], birth_date_problem: str | None = None
+) -> list[str]:
+    """Every problem of a new patient's identity; `wards` are the snapshot's ward codes;
+    `birth_date_problem`, what was wrong with the typed birth date (see parse_day)."""
     problems = [
         *_name_problems(patient.last_name, "Nom d'usage", required=True),
         *_name_problems(patient.first_name, "Prénom", required=True),
@@ -140,7 +143,9 @@ def new_patient_problems(patient: NewPatient, today: date, wards: set[str]) -> l
     if patient.sex not in ("F", "M"):
         problems.append("Sexe manquant : choisissez Femme ou Homme.")
     born = patient.birth_date
-    if born is None:
+    if birth_date_problem:
+        problems.append(birth_date_problem)
+    elif born is None:
         problems.append("Date de naissance manquante : saisissez-la au format JJ/MM/AAAA.")
     elif born > today:
         problems.append(f"Date de naissance dans le futur ({fr_day(born)}) : vérifiez-la.")
@@ -157,21 +162,30 @@ def new_patient_problems(patient: NewPatient, today: date, wards: set[str]) -> l
 
 
 def measurement_problems(
-    kind: str, value: float | None, measured_on: date | None, today: date, born: date | None
+    kind: str,
+    value: float | str | None,
+    measured_on: date | str | None,
+    today: date,
+    born: date | None,
 ) -> list[str]:
-    """Every problem of one measurement; `born` is the patient's birth date."""
+    """Every problem of one measurement; `born` is the patient's birth date. A text in place
+    of the value or the date is what was wrong when reading it (parse_decimal, parse_day)."""
     rule = KINDS.get(kind)
     if rule is None:
         return ["Type de mesure inconnu : choisissez Taille, Poids ou Créatinine."]
     problems = []
-    if value is None or not math.isfinite(value):
+    if isinstance(value, str):
+        problems.append(value)
+    elif value is None or not math.isfinite(value):
         problems.append(f"Valeur manquante : saisissez {rule.the} en {rule.unit}.")
     elif not rule.minimum <= value <= rule.maximum:
         problems.append(
             f"{rule.label} invraisemblable : {fr(value)} {rule.unit} (attendu entre "
             f"{fr(rule.minimum)} et {fr(rule.maximum)} {rule.unit}). {rule.how}"
         )
-    if measured_on is None:
+    if isinstance(measured_on, str):
+        problems.append(measured_on)
+    elif measured_on is None:
         problems.append("Date de la mesure manquante : saisissez-la au format JJ/MM/AAAA.")
     elif measured_on > today:
         problems.append(

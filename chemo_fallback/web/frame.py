@@ -20,6 +20,7 @@ FRESHNESS_COLORS = {"fresh": "bg-green-700", "stale": "bg-orange-600", "old": "b
 MENU: list[tuple[str, str, str, Permission]] = [
     ("/", "Instantané", "storage", Permission.SNAPSHOT_VIEW),
     ("/patients", "Patients", "person_search", Permission.PATIENT_READ),
+    ("/patients/nouveau", "Nouveau patient", "person_add", Permission.PATIENT_CREATE),
     ("/prescriptions", "Prescriptions", "event_note", Permission.PRESCRIPTION_READ),
     (
         "/prescriptions/nouvelle",

@@ -1,0 +1,68 @@
+"""What the patient pages share: French numbers and dates, tables, links, marks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import quote
+
+from nicegui import ui
+
+from chemo_fallback.patients.models import LOCAL_MARK
+
+ERROR_CLASSES = "text-red-700"
+
+
+def columns(right: tuple[str, ...] = (), **labels: str) -> list[dict]:
+    """Table columns, left-aligned but for the `right` ones (numbers)."""
+    return [
+        {"name": f, "label": label, "field": f, "align": "right" if f in right else "left"}
+        for f, label in labels.items()
+    ]
+
+
+def table(cols: list[dict], rows: list[dict], key: str, marker: str) -> ui.table:
+    return (
+        ui.table(columns=cols, rows=rows, row_key=key)
+        .props("dense flat")
+        .classes("w-full")
+        .mark(marker)
+    )
+
+
+def fr_number(value: float | None, digits: int = 1, *, fixed: bool = False) -> str:
+    """A number the French way (decimal comma); trailing zeros dropped unless `fixed`."""
+    if value is None:
+        return "—"
+    text = f"{value:.{digits}f}"
+    if digits and not fixed:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def fr_date(value: date | datetime | None, with_time: bool = False) -> str:
+    if value is None:
+        return "date inconnue"
+    return f"{value:%d/%m/%Y %H:%M}" if with_time else f"{value:%d/%m/%Y}"
+
+
+def patient_url(patient_id: str) -> str:
+    return f"/patients/{quote(patient_id, safe='')}"
+
+
+def new_prescription_url(patient_id: str) -> str:
+    return f"/prescriptions/nouvelle?patient={quote(patient_id, safe='')}"
+
+
+def local_badge(marker: str) -> None:
+    """The mark of a patient created during the outage, wherever the patient is shown."""
+    ui.label(LOCAL_MARK).classes(
+        "px-2 rounded bg-orange-200 text-orange-900 font-bold text-sm"
+    ).mark(marker)
+
+
+def problems_view(container: ui.column, problems: list[str]) -> None:
+    """Show every problem, one per line, in red (replacing those shown before)."""
+    container.clear()
+    with container:
+        for problem in problems:
+            ui.label(problem).classes(ERROR_CLASSES)
