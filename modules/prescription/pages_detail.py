@@ -11,12 +11,14 @@ from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
+from chemo_fallback.documents.web import offer_pdf
 from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription import (
     lifecycle,
     pages,
     pages_dialogs,
+    printing,
     queries,
     service,
 )
@@ -295,6 +297,55 @@ def add_line(user: User, rx: Prescription, refresh) -> None:
     )
 
 
+def printing_section(rx: Prescription, user: User) -> None:
+    """Print the summary for the patient file; every earlier print can be reprinted as it was."""
+    app = state.current()
+    with ui.row().classes("items-center gap-2").mark("rx-printing"):
+        error = ui.label().classes("text-red-700")
+
+        async def print_now() -> None:
+            try:
+                document, pdf = await run.io_bound(
+                    printing.print_summary, app.store, user, rx.prescription_id, pages.today()
+                )
+            except ChemoFallbackError as exc:
+                error.set_text(str(exc))
+                return
+            offer_pdf(pdf, document.filename)
+            await show_prints()
+
+        ui.button("Imprimer le résumé (PDF)", icon="print", on_click=print_now).props(
+            "outline"
+        ).mark("rx-print")
+    prints = ui.column().classes("gap-1").mark("rx-prints")
+
+    async def reprint(document_id: int, filename: str) -> None:
+        try:
+            pdf = await run.io_bound(printing.reprint_summary, app.store, user, document_id)
+        except ChemoFallbackError as exc:
+            error.set_text(str(exc))
+            return
+        offer_pdf(pdf, filename)
+
+    async def show_prints() -> None:
+        found = await run.io_bound(printing.printed_summaries, app.store, user, rx.prescription_id)
+        prints.clear()
+        with prints:
+            for document in found or []:
+                with ui.row().classes("items-center gap-2 text-sm"):
+                    ui.label(
+                        f"Résumé n° {document.number} imprimé le "
+                        f"{fr_date(document.printed_at, with_time=True)} par "
+                        f"{document.printed_by_name}"
+                    )
+                    ui.button(
+                        "Réimprimer", icon="print",
+                        on_click=lambda d=document: reprint(d.document_id, d.filename),
+                    ).props("flat dense").mark(f"reprint-{document.document_id}")
+
+    ui.timer(0, show_prints, once=True)
+
+
 def prescription_view(user: User, prescription_id: str) -> None:
     app = state.current()
     body = ui.column().classes("w-full gap-3")
@@ -322,6 +373,7 @@ def prescription_view(user: User, prescription_id: str) -> None:
             header_card(rx, versions)
             dosing_card(rx)
             actions(rx, user, render)
+            printing_section(rx, user)
             days_section(rx, user, render)
             notes_section(user, rx.patient_id, rx.prescription_id)
 

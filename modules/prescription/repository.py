@@ -352,3 +352,15 @@ ORDER BY x.planned_date, ward_name NULLS LAST, patient_name, x.prescription_id, 
 
 def worklist_rows(cur: Cursor, first: date, last: date, ward_id: str | None) -> list[dict]:
     return _dicts(cur.execute(WORKLIST_SQL, [first, last, first, last, ward_id, ward_id]))
+
+
+def signature_text(cur: Cursor, prescription_id: str) -> str | None:
+    """The prescription's electronic signature as printed ("Prescrit par … le …")."""
+    from chemo_fallback.auth.signature import Signature  # the signature service's own model
+
+    row = cur.execute(
+        "SELECT * FROM signatures WHERE record_type = 'prescription' AND record_id = ? "
+        "AND meaning IN ('prescrit', 'transcrit') ORDER BY signature_id DESC LIMIT 1",
+        [prescription_id],
+    ).fetchone()
+    return Signature(*row).manifestation() if row else None
