@@ -147,7 +147,7 @@ def test_a_duplicate_needs_a_written_reason(active, pharmacist) -> None:
     with pytest.raises(PossibleDuplicates) as refused:
         create_local_patient(active, pharmacist, same, today=TODAY)
     assert [c.patient.patient_id for c in refused.value.candidates] == ["IPP00000001"]
-    assert "pourrai(en)t être la même personne" in str(refused.value)
+    assert str(refused.value).startswith("Un patient existant pourrait être la même personne")
     with pytest.raises(InvalidEntry, match="Motif trop court"):
         create_local_patient(
             active, pharmacist, same, confirm_not_duplicate_reason=" non ", today=TODAY
@@ -221,3 +221,14 @@ def test_typed_numbers_and_dates() -> None:
     )
     assert parse_day("14/03/58", "Date").startswith("Date non reconnue : « 14/03/58 ».")
     assert levenshtein("dupont", "dupond") == 1 and levenshtein("", "abc") == 3
+
+
+def test_first_names_typed_in_one_case_are_written_as_in_the_snapshot(active, pharmacist) -> None:
+    created = create_local_patient(
+        active, pharmacist, new("  le   Goff ", "JEAN-PIERRE", sex="M"), today=TODAY
+    )
+    assert (created.last_name, created.first_name) == ("le Goff", "Jean-Pierre")
+    other = create_local_patient(active, pharmacist, new("Aaron", "marie-ève"), today=TODAY)
+    assert other.first_name == "Marie-Ève"
+    kept = create_local_patient(active, pharmacist, new("Abel", "McKenzie"), today=TODAY)
+    assert kept.first_name == "McKenzie"

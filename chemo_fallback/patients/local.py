@@ -69,12 +69,20 @@ def wards(cur_or_store: duckdb.DuckDBPyConnection | Store) -> list[tuple[str, st
         ]
 
 
+def first_name_case(text: str) -> str:
+    """ "jean-pierre" or "JEAN-PIERRE" as "Jean-Pierre", the way the snapshot writes first
+    names (they are printed on labels); a name typed in mixed case is kept as typed."""
+    if text.islower() or text.isupper():
+        return text.title()
+    return text
+
+
 def cleaned(new: NewPatient) -> NewPatient:
     """Spaces trimmed; names kept as typed otherwise (the production software re-types them)."""
     return new.model_copy(
         update={
             "last_name": clean_text(new.last_name),
-            "first_name": clean_text(new.first_name),
+            "first_name": first_name_case(clean_text(new.first_name)),
             "birth_name": clean_text(new.birth_name) or None,
             "ward_id": clean_text(new.ward_id) or None,
         }

@@ -63,11 +63,14 @@ class PossibleDuplicates(ChemoFallbackError):
     needs the user's written confirmation that it is a different person."""
 
     def __init__(self, candidates: list[DuplicateCandidate]) -> None:
-        count = len(candidates)
+        who = (
+            "Un patient existant pourrait être la même personne"
+            if len(candidates) == 1
+            else f"{len(candidates)} patients existants pourraient être la même personne"
+        )
         super().__init__(
-            f"{count} patient(s) existant(s) pourrai(en)t être la même personne (même date de "
-            "naissance, nom proche). Ouvrez-les pour vérifier ; si c'est bien un autre patient, "
-            "confirmez en indiquant pourquoi."
+            f"{who} (même date de naissance, nom proche). Ouvrez chaque dossier pour vérifier ; "
+            "si c'est bien un autre patient, confirmez en indiquant pourquoi."
         )
         self.candidates = candidates
 

@@ -113,6 +113,7 @@ def snapshot_rows(record: PatientRecord) -> list[dict]:
 
 
 def measurement_tables(record: PatientRecord) -> None:
+    """What changes when a measurement is recorded: the values used, the recorded ones."""
     ui.label("Valeurs retenues pour le calcul des doses (la plus récente de chaque mesure)")
     table(LATEST_COLUMNS, latest_rows(record), "kind", "latest-measurements")
     ui.label("Mesures saisies pendant la panne").classes("font-bold")
@@ -120,13 +121,18 @@ def measurement_tables(record: PatientRecord) -> None:
         table(RECORDED_COLUMNS, recorded_rows(record), "number", "recorded-measurements")
     else:
         ui.label("Aucune mesure saisie pendant la panne.").mark("no-recorded-measurements")
+
+
+def snapshot_history(record: PatientRecord) -> None:
+    """The snapshot's heights and weights (patient file and each prescription)."""
     if record.identity.source == "local":
         return
-    ui.label("Taille et poids de l'instantané").classes("font-bold")
-    if record.measurements:
-        table(SNAPSHOT_COLUMNS, snapshot_rows(record), "key", "patient-measurements")
-    else:
-        ui.label("Aucune taille ni aucun poids dans l'instantané.").classes("text-orange-700")
+    title = f"Taille et poids de l'instantané ({len(record.measurements)} relevé(s))"
+    with ui.expansion(title, value=True).classes("w-full"):
+        if record.measurements:
+            table(SNAPSHOT_COLUMNS, snapshot_rows(record), "key", "patient-measurements")
+        else:
+            ui.label("Aucune taille ni aucun poids dans l'instantané.").classes("text-orange-700")
 
 
 def correction_options(record: PatientRecord) -> dict:
@@ -146,6 +152,7 @@ def measurements_section(user: User, record: PatientRecord, clock: Callable[[], 
         measurement_tables(record)
     if allowed(user.role, Permission.MEASUREMENT_RECORD):
         measurement_form(user, record, tables, clock)
+    snapshot_history(record)
 
 
 def measurement_form(
@@ -159,7 +166,7 @@ def measurement_form(
         with ui.row().classes("w-full items-start gap-2"):
             kind = ui.select(KIND_OPTIONS, value="weight", label="Mesure").classes("w-52")
             value = ui.input("Valeur", placeholder="ex. 62,5").props('suffix="kg"').classes("w-36")
-            day = ui.input("Date de la mesure (JJ/MM/AAAA)", value=fr_date(clock()))
+            day = ui.input("Date de la mesure (JJ/MM/AAAA)", value=fr_date(clock())).classes("w-60")
             comment = ui.input("Commentaire (facultatif)").classes("w-72")
         with ui.row().classes("w-full items-start gap-2"):
             replaces = ui.select(
