@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -232,3 +234,9 @@ def test_first_names_typed_in_one_case_are_written_as_in_the_snapshot(active, ph
     assert other.first_name == "Marie-Ève"
     kept = create_local_patient(active, pharmacist, new("Abel", "McKenzie"), today=TODAY)
     assert kept.first_name == "McKenzie"
+
+
+def test_rules_are_pure() -> None:
+    code = "import sys, chemo_fallback.patients.rules; print(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert not {"duckdb", "nicegui", "pandas", "reportlab"} & set(out.stdout.split())
