@@ -27,6 +27,17 @@ ACTION_LABELS = {
     "measurement.corrected": "mesure corrigée",
     "document.printed": "document imprimé",
     "document.reprinted": "document réimprimé",
+    "prescription.draft_created": "prescription créée (brouillon)",
+    "prescription.recomputed": "doses recalculées",
+    "prescription.dose_modified": "dose modifiée",
+    "prescription.line_added": "ligne hors protocole ajoutée",
+    "prescription.indication_set": "code indication (liste en sus) saisi",
+    "prescription.day_moved": "date d'un jour du cycle changée",
+    "prescription.signed": "prescription signée",
+    "prescription.cancelled": "prescription annulée",
+    "prescription.correction_started": "version corrigée créée",
+    "prescription.superseded": "prescription remplacée par une version corrigée",
+    "note.added": "note ajoutée",
 }
 HEADERS = (
     "n°",

@@ -171,3 +171,17 @@ async def test_nurse_reads_but_cannot_prescribe(user: User, app_state) -> None:
     await user.open(f"/prescriptions/nouvelle?patient={RECENT_PATIENT}")
     await user.should_see("Accès refusé")
     assert ("/prescriptions", "Prescriptions", "event_note") in [m[:3] for m in MENU]
+
+
+async def test_print_then_reprint_the_same_pdf(user: User, app_state) -> None:
+    await sign_in(user, app_state.store, "prescriber")
+    await new_mfolfox6(user)
+    user.find(marker="rx-print").click()
+    first = await user.download.next(timeout=SLOW)
+    assert first.content.startswith(b"%PDF")
+    await user.should_see("Résumé n° 000001 imprimé le", retries=SLOW)
+    user.find(marker="reprint-1").click()
+    again = await user.download.next(timeout=SLOW)
+    assert again.content == first.content
+    assert len(audit_rows(app_state.store, "document.printed")) == 1
+    assert len(audit_rows(app_state.store, "document.reprinted")) == 1
