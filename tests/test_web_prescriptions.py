@@ -185,3 +185,22 @@ async def test_print_then_reprint_the_same_pdf(user: User, app_state) -> None:
     assert again.content == first.content
     assert len(audit_rows(app_state.store, "document.printed")) == 1
     assert len(audit_rows(app_state.store, "document.reprinted")) == 1
+
+
+async def test_patient_record_lists_the_fallback_prescriptions_and_notes(
+    user: User, app_state
+) -> None:
+    await sign_in(user, app_state.store, "prescriber")
+    rx_id = await new_mfolfox6(user)
+    user.find(marker="rx-patient-link").click()
+    await user.should_see(marker="fallback-prescription-table", retries=SLOW)
+    [grid] = user.find(marker="fallback-prescription-table").elements
+    assert [(r["prescription"], r["cycle"], r["status"]) for r in grid.rows] == [
+        (rx_id, 3, "brouillon")
+    ]
+    user.find(marker="note-text").type("Allergie au pansement adhésif")
+    user.find(marker="note-add").click()
+    await user.should_see("Allergie au pansement adhésif", retries=SLOW)
+    await user.should_see("sur le patient")
+    [note] = audit_rows(app_state.store, "note.added")
+    assert note["after_json"]["prescription_id"] is None

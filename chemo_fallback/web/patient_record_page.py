@@ -35,6 +35,9 @@ LINE_COLUMNS = columns(
     preparations="Préparation",
 )
 LAB_COLUMNS = columns(("value",), test="Examen", value="Valeur", unit="Unité", date="Prélèvement")
+# Sections the crisis modules add to the record (e.g. the fallback's prescriptions and notes),
+# drawn after the measurements: the record page does not import the modules.
+RECORD_SECTIONS: list[Callable[[User, PatientIdentity], None]] = []
 
 
 def record_page(user: User, patient_id: str, clock: Callable[[], date]) -> None:
@@ -71,6 +74,8 @@ def record_view(user: User, record: PatientRecord, clock: Callable[[], date]) ->
         ):
             ui.button("Nouvelle prescription", icon="add")
     patient_measurements.measurements_section(user, record, clock)
+    for section in RECORD_SECTIONS:
+        section(user, record.identity)
     if record.identity.source == "local":
         ui.label(
             "Patient créé pendant la panne : ni traitement antérieur ni biologie dans "

@@ -126,7 +126,12 @@ def parse_date(text: str | None) -> date:
 
 
 def register() -> None:
-    from chemo_fallback.modules.prescription import pages_detail, pages_new
+    from chemo_fallback.modules.prescription import pages_detail, pages_new, pages_patient
+    from chemo_fallback.web import patient_record_page
+
+    section = pages_patient.fallback_prescriptions_section
+    if section not in patient_record_page.RECORD_SECTIONS:
+        patient_record_page.RECORD_SECTIONS.append(section)
 
     @protected_page(
         "/prescriptions", Permission.PRESCRIPTION_READ, "Prescriptions du jour et à venir"
