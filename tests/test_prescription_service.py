@@ -271,3 +271,26 @@ def test_worklist_by_day_and_ward_holds_both_sources(demo) -> None:
     lifecycle.cancel(demo, user, rx.prescription_id, "Erreur de patient")
     after = queries.worklist(demo, user, TODAY, TODAY + timedelta(days=6))
     assert rx.prescription_id not in {e.prescription_id for e in after}
+
+
+def test_a_draft_is_changed_and_signed_only_by_its_author_side(demo) -> None:
+    author = create_account(demo, "prescriber")
+    other = create_account(demo, "prescriber", "autre_medecin")
+    pharmacist = create_account(demo, "pharmacist")
+    own = draft(demo, author)
+    oxali = next(x for x in own.lines if x.drug_id == "OXALIPLATINE")
+    for intruder in (other, pharmacist):
+        with pytest.raises(PrescriptionError, match="lui seul le modifie et le signe"):
+            service.modify_dose(demo, intruder, own.prescription_id, oxali.line_id, -10, "tox",
+                                SETTINGS)
+        with pytest.raises(PrescriptionError, match="lui seul le modifie et le signe"):
+            lifecycle.sign(demo, intruder, own.prescription_id, SETTINGS, TODAY)
+    transcribed = draft(demo, pharmacist, prescriber_staff_id="MED003")
+    with pytest.raises(PrescriptionError, match="seul un pharmacien le modifie"):
+        lifecycle.sign(demo, author, transcribed.prescription_id, SETTINGS, TODAY)
+    lifecycle.sign(demo, pharmacist, transcribed.prescription_id, SETTINGS, TODAY)
+    # a pharmacist's correction of a physician's prescription is a transcription in its name
+    lifecycle.sign(demo, author, own.prescription_id, SETTINGS, TODAY)
+    correction = lifecycle.start_correction(demo, pharmacist, own.prescription_id)
+    assert correction.prescriber.transcribed
+    assert correction.prescriber.name == "Test prescriber"

@@ -19,6 +19,7 @@ from chemo_fallback.modules.prescription.dosing_inputs import (
 )
 from chemo_fallback.modules.prescription.models import (
     CORRECTABLE,
+    Prescriber,
     Prescription,
     PrescriptionError,
     Status,
@@ -46,13 +47,8 @@ def sign(
     (the signature dialog does that). Everything missing is listed at once."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
-        rx = draft_or_refuse(cur, prescription_id)
+        rx = draft_or_refuse(cur, prescription_id, user)
         rules.check_transition(rx.status, Status.SIGNED)
-        if user.role == Role.PRESCRIBER and rx.prescriber.transcribed:
-            raise PrescriptionError(
-                f"Cette prescription a été saisie pour {rx.prescriber.name} : le pharmacien qui "
-                "l'a transcrite la signe."
-            )
         problems = rules.sign_problems(rx)
         protocol = prescribable_protocol(cur, rx.protocol_id)
         identity = patient_identity(cur, rx.patient_id, today)
@@ -141,6 +137,12 @@ def start_correction(store: Store, user: User, prescription_id: str) -> Prescrip
         if already:
             return prescription_or_refuse(cur, already)
         version = max(v for _id, v, _s in repo.versions(cur, rx.rx_number)) + 1
+        if user.role == Role.PRESCRIBER:  # the correcting physician becomes the prescriber
+            prescriber = Prescriber(
+                staff_id=user.staff_id, name=user.display_name, transcribed=False
+            )
+        else:  # a pharmacist transcribes the correction given by the prescriber
+            prescriber = rx.prescriber.model_copy(update={"transcribed": True})
         new_id = f"PS{rx.rx_number:06d}-{version}"
         now = datetime.now()
         copy = rx.model_copy(
@@ -149,6 +151,7 @@ def start_correction(store: Store, user: User, prescription_id: str) -> Prescrip
                 "version_no": version,
                 "supersedes_id": prescription_id,
                 "status": Status.DRAFT,
+                "prescriber": prescriber,
                 "created_at": now,
                 "created_by": user.username,
                 "created_by_name": user.display_name,

@@ -20,6 +20,7 @@ from chemo_fallback.modules.prescription import (
     pages_dialogs,
     printing,
     queries,
+    rules,
     service,
 )
 from chemo_fallback.modules.prescription.models import (
@@ -51,6 +52,14 @@ BASIS_TEXT = {"mg/m2": "mg/m²", "UI/m2": "UI/m²", "AUC": "ASC"}
 
 
 
+
+
+def may_edit(rx: Prescription, user: User) -> bool:
+    return (
+        rx.editable
+        and allowed(user.role, Permission.PRESCRIPTION_WRITE)
+        and rules.edit_refusal(rx, user.username, user.role) is None
+    )
 
 
 def header_card(rx: Prescription, versions: list[tuple[str, int, str]]) -> None:
@@ -109,7 +118,7 @@ def dosing_card(rx: Prescription) -> None:
 
 
 def line_row(rx: Prescription, line: Line, user: User, refresh) -> None:
-    editable = rx.editable and allowed(user.role, Permission.PRESCRIPTION_WRITE)
+    editable = may_edit(rx, user)
     with ui.card().classes("w-full p-2").mark(f"line-{line.line_id}"):
         with ui.row().classes("w-full items-center gap-3"):
             ui.label(LINE_KIND_LABELS.get(line.line_kind, line.line_kind)).classes(
@@ -195,7 +204,7 @@ def set_indication(user: User, rx: Prescription, line: Line, refresh) -> None:
 
 
 def days_section(rx: Prescription, user: User, refresh) -> None:
-    editable = rx.editable and allowed(user.role, Permission.PRESCRIPTION_WRITE)
+    editable = may_edit(rx, user)
     app = state.current()
     for (day_no, planned), lines in groupby(rx.lines, key=lambda x: (x.day_no, x.planned_date)):
         with ui.row().classes("items-center gap-3 mt-2"):
@@ -240,7 +249,9 @@ def actions(rx: Prescription, user: User, refresh) -> None:
             await refresh()
 
     with ui.row().classes("gap-2").mark("rx-actions"):
-        if rx.editable:
+        if rx.editable and not may_edit(rx, user):
+            ui.label(rules.edit_refusal(rx, user.username, user.role)).classes("text-gray-700")
+        if may_edit(rx, user):
             ui.button(
                 "Recalculer les doses", icon="calculate",
                 on_click=lambda: call(service.recompute, app.store, user, rx.prescription_id,

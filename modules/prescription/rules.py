@@ -67,6 +67,22 @@ def check_transition(current: Status, target: Status) -> None:
         )
 
 
+def edit_refusal(rx: Prescription, username: str, role: str) -> str | None:
+    """Why this user may not change or sign this draft (None: they may). A physician's own
+    draft is theirs alone; a transcription belongs to the pharmacists."""
+    if rx.prescriber.transcribed and role != "pharmacist":
+        return (
+            f"Brouillon transcrit par un pharmacien pour {rx.prescriber.name} : seul un "
+            "pharmacien le modifie et le signe."
+        )
+    if not rx.prescriber.transcribed and username != rx.created_by:
+        return (
+            f"Brouillon de {rx.prescriber.name} : lui seul le modifie et le signe. Pour une "
+            "prescription papier d'un autre médecin, créez une prescription transcrite."
+        )
+    return None
+
+
 def protocol_problems(protocol: Protocol) -> list[str]:
     """Why this protocol cannot be prescribed as is: every compounded line (an injectable
     chemotherapy) must name a drug the pharmacy can make (known, with at least one product)."""

@@ -40,13 +40,18 @@ def prescription_or_refuse(cur, prescription_id: str) -> Prescription:
     return rx
 
 
-def draft_or_refuse(cur, prescription_id: str) -> Prescription:
+def draft_or_refuse(cur, prescription_id: str, user: User) -> Prescription:
+    """A draft this user may change: a prescriber's own draft, or a pharmacist's transcription
+    (a pharmacist never edits a physician's own prescription, nor another physician)."""
     rx = prescription_or_refuse(cur, prescription_id)
     if not rx.editable:
         raise PrescriptionError(
             f"La prescription {prescription_id} est « {rx.status_label} » : elle ne se modifie "
             "plus. Pour la changer, créez une version corrigée."
         )
+    refusal = rules.edit_refusal(rx, user.username, user.role)
+    if refusal:
+        raise PrescriptionError(refusal)
     return rx
 
 
@@ -245,7 +250,7 @@ def recompute(
     """A draft's doses recomputed from the latest height, weight and creatinine."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
-        rx = draft_or_refuse(cur, prescription_id)
+        rx = draft_or_refuse(cur, prescription_id, user)
         protocol = prescribable_protocol(cur, rx.protocol_id)
         identity = patient_identity(cur, rx.patient_id, today)
         inputs = current_inputs(cur, identity, protocol, settings, today)
@@ -281,7 +286,7 @@ def modify_dose(
     pct = modification_pct or None
     text = rules.required_text(reason, "Le motif de la modification") if pct else None
     with store.transaction() as cur:
-        rx = draft_or_refuse(cur, prescription_id)
+        rx = draft_or_refuse(cur, prescription_id, user)
         line = _line(rx, line_id)
         if line.protocol_dose <= 0:
             raise PrescriptionError(f"{line.title} : ligne sans dose, rien à modifier.")
@@ -309,7 +314,7 @@ def add_off_protocol_line(
     require(user.role, Permission.PRESCRIPTION_WRITE)
     reason = rules.required_text(wanted.reason, "Le motif d'une ligne hors protocole")
     with store.transaction() as cur:
-        rx = draft_or_refuse(cur, prescription_id)
+        rx = draft_or_refuse(cur, prescription_id, user)
         drug = {d["drug_id"]: d for d in repo.drug_list(cur)}.get(wanted.drug_id)
         if drug is None:
             raise PrescriptionError(
@@ -389,7 +394,7 @@ def set_indication_code(
     require(user.role, Permission.PRESCRIPTION_WRITE)
     cleaned = rules.check_indication_code(code)
     with store.transaction() as cur:
-        rx = draft_or_refuse(cur, prescription_id)
+        rx = draft_or_refuse(cur, prescription_id, user)
         lines = [line for line in rx.lines if line.drug_id == drug_id and line.liste_en_sus]
         if not lines:
             raise PrescriptionError(
@@ -414,7 +419,7 @@ def move_day(
     """The planned date of one day of the cycle (e.g. D8 postponed), for every line of that day."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
-        rx = draft_or_refuse(cur, prescription_id)
+        rx = draft_or_refuse(cur, prescription_id, user)
         lines = [line for line in rx.lines if line.day_no == day_no]
         if not lines:
             raise PrescriptionError(f"Aucune ligne au jour J{day_no} dans cette prescription.")
