@@ -34,7 +34,9 @@ def test_snapshot_core_does_not_import_the_ui() -> None:
 
 def test_pure_modules_import_no_database_nor_ui() -> None:
     loaded = _modules_loaded_by(
-        "import chemo_fallback.snapshot.tables, chemo_fallback.snapshot.freshness"
+        "import chemo_fallback.snapshot.tables, chemo_fallback.snapshot.freshness, "
+        "chemo_fallback.site_settings, chemo_fallback.modules.prescription.rules, "
+        "chemo_fallback.modules.prescription.models"
     )
     assert not {"duckdb", "nicegui", "pandas", "reportlab"} & loaded
 
