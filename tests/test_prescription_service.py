@@ -294,3 +294,20 @@ def test_a_draft_is_changed_and_signed_only_by_its_author_side(demo) -> None:
     correction = lifecycle.start_correction(demo, pharmacist, own.prescription_id)
     assert correction.prescriber.transcribed
     assert correction.prescriber.name == "Test prescriber"
+
+
+def test_impossible_values_are_refused_not_computed(demo) -> None:
+    user = create_account(demo, "prescriber")
+    rx = draft(demo, user)
+    oxali = next(x for x in rx.lines if x.drug_id == "OXALIPLATINE")
+    with pytest.raises(PrescriptionError, match="pourcentage de modification"):
+        service.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -150, "tox", SETTINGS)
+    with pytest.raises(PrescriptionError, match="doit être positive"):
+        service.add_off_protocol_line(
+            demo, user, rx.prescription_id,
+            OffProtocolLine(drug_id="IRINOTECAN", dose=0, dose_basis="mg/m2", day_no=1,
+                            route="IV", reason="RCP"),
+            SETTINGS,
+        )
+    unchanged = queries.read_prescription(demo, user, rx.prescription_id)
+    assert unchanged == rx
