@@ -43,6 +43,17 @@ class SiteSettings(BaseModel):
         RoundingStep(below=1e12, step=10),
     )
     upcoming_days: int = Field(default=7, ge=1, le=60)
+    # Pharmaceutical validation (thresholds a protocol or a product does not give)
+    dose_tolerance_pct: float = Field(default=5.0, ge=0, le=50)
+    weight_change_pct: float = Field(default=10.0, ge=1, le=50)
+    bsa_change_pct: float = Field(default=10.0, ge=1, le=50)
+    interval_tolerance_days: int = Field(default=2, ge=0, le=14)
+    lab_max_age_days: int = Field(default=7, ge=1, le=60)
+    cumulative_warning_pct: float = Field(default=90.0, ge=50, le=100)
+    anc_min_g_l: float | None = Field(default=1.5, ge=0, le=20)
+    platelets_min_g_l: float | None = Field(default=100.0, ge=0, le=1000)
+    platinum_clearance_min_ml_min: float | None = Field(default=60.0, ge=0, le=200)
+    validation_double_check: bool = False
 
     @model_validator(mode="after")
     def _rounding_in_order(self) -> SiteSettings:
