@@ -6,9 +6,13 @@ import argparse
 import json
 import sys
 
-from benchmarks import import_bench, search_bench
+from benchmarks import import_bench, search_bench, validation_bench
 
-BENCHMARKS = {"import": import_bench.run, "search": search_bench.run}
+BENCHMARKS = {
+    "import": import_bench.run,
+    "search": search_bench.run,
+    "validation": validation_bench.run,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,11 @@ ACTION_LABELS = {
     "prescription.correction_started": "version corrigée créée",
     "prescription.superseded": "prescription remplacée par une version corrigée",
     "note.added": "note ajoutée",
+    "prescription.validated": "prescription validée (validation pharmaceutique)",
+    "prescription.first_check": "1re validation pharmaceutique (double contrôle)",
+    "prescription.rejected": "prescription refusée par la pharmacie",
+    "prescription.intervention": "intervention pharmaceutique",
+    "prescription.go_ahead": "feu vert de l'équipe soignante",
 }
 HEADERS = (
     "n°",

@@ -37,12 +37,16 @@ class Permission(StrEnum):
     NOTE_WRITE = "note.write"  # notes between professionals
     PRESCRIPTION_READ = "prescription.read"
     PRESCRIPTION_WRITE = "prescription.write"  # draft, sign, correct, cancel
+    PRESCRIPTION_VALIDATE = "prescription.validate"  # pharmaceutical validation
+    GO_AHEAD_RECORD = "go_ahead.record"  # the clinical team's day-of "feu vert"
 
 
 # Every role sees the snapshot's state and searches patients.
 EVERYONE = frozenset({Permission.SNAPSHOT_VIEW, Permission.PATIENT_READ})
 # Clinical roles read prescriptions and write notes to each other.
 CLINICAL = frozenset({Permission.PRESCRIPTION_READ, Permission.NOTE_WRITE})
+# Those who may hear the clinical team's "OK to make" and record it.
+CARE = frozenset({Permission.GO_AHEAD_RECORD})
 # Prescribers prescribe; pharmacists transcribe paper prescriptions in a prescriber's name.
 PRESCRIBING = frozenset(
     {Permission.PRESCRIPTION_WRITE, Permission.PATIENT_CREATE, Permission.MEASUREMENT_RECORD}
@@ -50,10 +54,14 @@ PRESCRIBING = frozenset(
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: EVERYONE
     | {Permission.SNAPSHOT_ACTIVATE, Permission.USERS_MANAGE, Permission.AUDIT_VIEW},
-    Role.PRESCRIBER: EVERYONE | CLINICAL | PRESCRIBING,
-    Role.PHARMACIST: EVERYONE | CLINICAL | PRESCRIBING,
+    Role.PRESCRIBER: EVERYONE | CLINICAL | PRESCRIBING | CARE,
+    Role.PHARMACIST: EVERYONE
+    | CLINICAL
+    | PRESCRIBING
+    | CARE
+    | {Permission.PRESCRIPTION_VALIDATE},
     Role.PREPARER: EVERYONE | CLINICAL,
-    Role.NURSE: EVERYONE | CLINICAL | {Permission.MEASUREMENT_RECORD},  # nurses weigh patients
+    Role.NURSE: EVERYONE | CLINICAL | CARE | {Permission.MEASUREMENT_RECORD},  # nurses weigh
     Role.BUYER: EVERYONE,  # patient search is for every role (issue 3)
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chemo_fallback.modules.prescription import pages as prescription_pages
+from chemo_fallback.modules.validation import pages as validation_pages
 from chemo_fallback.web import (
     audit_pages,
     login_page,
@@ -20,6 +21,7 @@ PAGE_GROUPS = (
     audit_pages,
     patient_pages,
     prescription_pages,
+    validation_pages,
 )
 
 

@@ -28,6 +28,7 @@ MENU: list[tuple[str, str, str, Permission]] = [
         "note_add",
         Permission.PRESCRIPTION_WRITE,
     ),
+    ("/validation", "Validation", "fact_check", Permission.PRESCRIPTION_VALIDATE),
     (
         "/admin/instantanes",
         "Activer un instantané",

@@ -46,6 +46,9 @@ STATUS_COLORS = {
     Status.SUPERSEDED: "bg-orange-700",
 }
 BASIS_TEXT = {"mg/m2": "mg/m²", "UI/m2": "UI/m²", "AUC": "ASC"}
+# Sections other modules add under a prescription (e.g. the day-of "feu vert"), called with
+# (user, prescription, refresh); this page does not import those modules.
+DETAIL_SECTIONS: list = []
 
 
 
@@ -386,6 +389,8 @@ def prescription_view(user: User, prescription_id: str) -> None:
             actions(rx, user, render)
             printing_section(rx, user)
             days_section(rx, user, render)
+            for section in DETAIL_SECTIONS:
+                section(user, rx, render)
             notes_section(user, rx.patient_id, rx.prescription_id)
 
     with body:

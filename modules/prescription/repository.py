@@ -172,22 +172,31 @@ def set_signed(cur: Cursor, prescription_id: str, by: str, at: datetime) -> None
 
 
 def load_prescription(cur: Cursor, prescription_id: str) -> Prescription | None:
+    return load_prescriptions(cur, [prescription_id]).get(prescription_id)
+
+
+def load_prescriptions(cur: Cursor, prescription_ids: list[str]) -> dict[str, Prescription]:
+    """Several prescriptions with their lines in two queries (worklists read hundreds)."""
+    if not prescription_ids:
+        return {}
     rows = _dicts(
         cur.execute(
-            f"SELECT {RX_COLUMNS} FROM rx_prescriptions WHERE prescription_id = ?",
-            [prescription_id],
+            f"SELECT {RX_COLUMNS} FROM rx_prescriptions "
+            "WHERE prescription_id IN (SELECT unnest(?::VARCHAR[]))",
+            [prescription_ids],
         )
     )
-    if not rows:
-        return None
-    lines = _dicts(
+    lines: dict[str, list[Line]] = {r["prescription_id"]: [] for r in rows}
+    for row in _dicts(
         cur.execute(
-            f"SELECT {LINE_COLUMNS} FROM rx_lines WHERE prescription_id = ? "
-            "ORDER BY planned_date, day_no, line_no",
-            [prescription_id],
+            f"SELECT {LINE_COLUMNS} FROM rx_lines "
+            "WHERE prescription_id IN (SELECT unnest(?::VARCHAR[])) "
+            "ORDER BY prescription_id, planned_date, day_no, line_no",
+            [prescription_ids],
         )
-    )
-    return _prescription(rows[0], [_line(r) for r in lines])
+    ):
+        lines[row["prescription_id"]].append(_line(row))
+    return {r["prescription_id"]: _prescription(r, lines[r["prescription_id"]]) for r in rows}
 
 
 def versions(cur: Cursor, rx_number: int) -> list[tuple[str, int, str]]:

@@ -1,0 +1,70 @@
+"""The day-of "feu vert" (OK chimio) under a prescription: the clinical team says the patient
+is fit today; whoever hears it (nurse, physician, pharmacist) records who said it and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from nicegui import run, ui
+
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, allowed
+from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.modules.prescription.models import Prescription, Status
+from chemo_fallback.modules.validation import repository as repo
+from chemo_fallback.modules.validation import service
+from chemo_fallback.web import state
+from chemo_fallback.web.patient_pages import fr_date
+
+
+def parse_moment(text: str | None) -> datetime:
+    value = (text or "").strip()
+    try:
+        return datetime.strptime(value, "%d/%m/%Y %H:%M")
+    except ValueError as exc:
+        raise ChemoFallbackError(
+            f"Heure du feu vert « {value} » illisible : écrivez JJ/MM/AAAA HH:MM "
+            "(par exemple 23/11/2026 08:45)."
+        ) from exc
+
+
+def go_ahead_section(user: User, rx: Prescription, refresh) -> None:
+    if rx.status not in (Status.SIGNED, Status.VALIDATED):
+        return
+    store = state.current().store
+    given = repo.go_aheads(store.cursor(), rx.prescription_id)
+    ui.label("Feu vert de l'équipe soignante (OK chimio)").classes("text-xl font-bold mt-4")
+    with ui.column().classes("w-full gap-1").mark("go-aheads"):
+        if not given:
+            ui.label("Aucun feu vert enregistré.").classes("text-orange-800").mark("no-go-ahead")
+        for g in given:
+            ui.label(
+                f"J{g['day_no']} ({fr_date(g['planned_date'])}) : feu vert de {g['given_by']} "
+                f"le {fr_date(g['given_at'], with_time=True)}, noté par {g['recorded_by_name']}"
+                + (f" — {g['comment']}" if g["comment"] else "")
+            ).classes("text-green-800 font-bold")
+    if not allowed(user.role, Permission.GO_AHEAD_RECORD):
+        return
+    with ui.row().classes("items-end gap-2"):
+        day = ui.select({d: f"J{d} ({fr_date(p)})" for d, p in rx.days}, value=rx.days[0][0],
+                        label="Jour").classes("w-40").mark("go-ahead-day")
+        who = ui.input("Donné par (nom, fonction)").classes("w-64").mark("go-ahead-by")
+        when = ui.input("Le (JJ/MM/AAAA HH:MM)", value=f"{datetime.now():%d/%m/%Y %H:%M}")
+        when.classes("w-48").mark("go-ahead-at")
+        comment = ui.input("Commentaire").classes("w-64").mark("go-ahead-comment")
+        error = ui.label().classes("text-red-700").mark("go-ahead-error")
+
+        async def save() -> None:
+            try:
+                await run.io_bound(
+                    service.record_go_ahead, store, user, rx.prescription_id, day.value,
+                    who.value or "", parse_moment(when.value), comment.value,
+                )
+            except ChemoFallbackError as exc:
+                error.set_text(str(exc))
+                return
+            await refresh()
+
+        ui.button("Enregistrer le feu vert", icon="check_circle", on_click=save).mark(
+            "go-ahead-save"
+        )

@@ -1,0 +1,195 @@
+"""The pharmaceutical review of one prescription: the prescription with every dose's
+derivation, the patient's recent history and labs, every finding at once; then the decision:
+validate (signed; each blocking finding lifted with a reason), reject, or intervene."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.signature import Meaning
+from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.modules.prescription import pages_detail
+from chemo_fallback.modules.prescription import queries as rx_queries
+from chemo_fallback.modules.prescription.models import Status
+from chemo_fallback.modules.prescription.pages import prescription_url
+from chemo_fallback.modules.prescription.pages_dialogs import action_dialog, reason_fields
+from chemo_fallback.modules.validation import pages, service
+from chemo_fallback.modules.validation.models import Override, Severity
+from chemo_fallback.modules.validation.pages_go_ahead import go_ahead_section
+from chemo_fallback.web import state
+from chemo_fallback.web.patient_pages import columns, fr_date, identity_banner, table
+from chemo_fallback.web.signature_dialog import open_signature_dialog
+
+CYCLE_COLUMNS = columns(
+    ("weight", "bsa"), start="Début", protocol="Protocole", cycle="Cycle", weight="Poids (kg)",
+    bsa="SC (m²)", source="Source",
+)
+LAB_COLUMNS = columns(("value",), test="Examen", value="Valeur", unit="Unité", date="Prélèvement")
+DECISION_LABELS = {
+    "first_check": "1re validation (double contrôle attendu)",
+    "validated": "validée",
+    "rejected": "refusée",
+    "intervention": "intervention pharmaceutique",
+}
+
+
+def history_section(review: service.Review) -> None:
+    ctx = review.context
+    ui.label("Historique récent du patient").classes("text-xl font-bold")
+    rows = [
+        {
+            "key": c.prescription_id, "start": fr_date(c.cycle_start_date),
+            "protocol": c.protocol_id, "cycle": c.cycle_no,
+            "weight": format_dose_fr(c.weight_kg) if c.weight_kg else "—",
+            "bsa": format_dose_fr(c.bsa_m2) if c.bsa_m2 else "—", "source": c.source,
+        }
+        for c in ctx.previous_cycles[:8]
+    ]
+    if rows:
+        table(CYCLE_COLUMNS, rows, "key", "review-cycles")
+    else:
+        ui.label("Aucun cycle antérieur connu.").mark("review-no-cycle")
+    labs = [
+        {"key": i, "test": lab.test_code, "value": format_dose_fr(lab.value), "unit": lab.unit,
+         "date": fr_date(lab.sampled_at, with_time=True)}
+        for i, lab in enumerate(ctx.labs)
+    ]
+    if labs:
+        table(LAB_COLUMNS, labs, "key", "review-labs")
+    else:
+        ui.label("Aucun résultat de biologie dans l'instantané.").classes("text-orange-800")
+
+
+def decisions_section(review: service.Review) -> None:
+    for d in review.decisions:
+        text = (
+            f"{DECISION_LABELS.get(d['decision'], d['decision']).capitalize()} par "
+            f"{d['pharmacist_name']} le {fr_date(d['decided_at'], with_time=True)}"
+        )
+        if d["intervention_code"]:
+            text += f" — {service.INTERVENTION_CODES.get(d['intervention_code'], '')}"
+        if d["reason"]:
+            text += f" : {d['reason']}"
+        ui.label(text).classes("font-bold").mark(f"decision-{d['decision_id']}")
+
+
+def decision_buttons(user: User, review: service.Review, overrides: dict, refresh) -> None:
+    app = state.current()
+    rx = review.prescription
+    error = ui.label().classes("text-red-700 font-bold").mark("review-error")
+
+    async def validate() -> None:
+        given = [Override(key=k, reason=v.value or "") for k, v in overrides.items()
+                 if (v.value or "").strip()]
+        try:
+            decision = await run.io_bound(
+                service.validate, app.store, user, rx.prescription_id, given, app.settings,
+                pages.today(),
+            )
+        except ChemoFallbackError as exc:
+            error.set_text(str(exc))
+            return
+        if decision:
+            await refresh()
+
+    blocking = sum(f.severity == Severity.BLOCKING for f in review.findings)
+    meaning = Meaning.CHECKED if app.settings.validation_double_check else Meaning.VALIDATED
+    with ui.row().classes("gap-2").mark("review-actions"):
+        ui.button(
+            "Valider et signer", icon="verified",
+            on_click=lambda: open_signature_dialog(
+                user, meaning,
+                f"Validation de la prescription {rx.prescription_id} ({blocking} point(s) "
+                "bloquant(s) levé(s))", validate,
+            ),
+        ).props("color=green").mark("review-validate")
+        ui.button(
+            "Demander une modification", icon="forum",
+            on_click=lambda: intervention_dialog(user, rx.prescription_id, refresh),
+        ).props("outline").mark("review-intervene")
+        ui.button(
+            "Refuser", icon="block",
+            on_click=lambda: action_dialog(
+                f"Refuser la prescription {rx.prescription_id}",
+                lambda: reason_fields(
+                    "Motif du refus (obligatoire)",
+                    lambda reason: lambda: service.reject(app.store, user, rx.prescription_id,
+                                                          reason),
+                    "reject-reason",
+                ),
+                refresh, confirm="Refuser", marker="reject",
+            ),
+        ).props("outline color=red").mark("review-reject")
+
+
+def intervention_dialog(user: User, prescription_id: str, refresh) -> None:
+    app = state.current()
+
+    def build():
+        ui.label(
+            "La prescription retourne au prescripteur, qui y répond par une version corrigée."
+        )
+        code = ui.select(
+            {k: f"{k}. {v}" for k, v in service.INTERVENTION_CODES.items()},
+            label="Problème (codification SFPC)",
+        ).classes("w-full").mark("intervention-code")
+        text = ui.textarea("Intervention (proposition au prescripteur)").classes("w-full")
+        text.mark("intervention-text")
+        return lambda: lambda: service.request_change(
+            app.store, user, prescription_id, code.value or "", text.value or ""
+        )
+
+    action_dialog("Intervention pharmaceutique", build, refresh, confirm="Envoyer",
+                  marker="intervention")
+
+
+def review_view(user: User, prescription_id: str) -> None:
+    app = state.current()
+    body = ui.column().classes("w-full gap-3")
+
+    async def render() -> None:
+        try:
+            review = await run.io_bound(
+                service.review, app.store, user, prescription_id, app.settings, pages.today()
+            )
+            identity = await run.io_bound(
+                rx_queries.identity, app.store, user, review.prescription.patient_id,
+                pages.today(),
+            )
+        except ChemoFallbackError as exc:
+            body.clear()
+            with body:
+                ui.label(str(exc)).classes("text-lg text-red-700").mark("review-load-error")
+            return
+        if review is None or identity is None:
+            return
+        rx = review.prescription
+        body.clear()
+        with body:
+            with ui.row().classes("gap-4"):
+                ui.link("← Liste de validation", "/validation")
+                ui.link("Prescription", prescription_url(rx.prescription_id))
+            identity_banner(identity)
+            pages_detail.header_card(rx, [])
+            decisions_section(review)
+            counts = {s: sum(f.severity == s for f in review.findings) for s in Severity}
+            ui.label(
+                f"Analyse : {counts[Severity.BLOCKING]} point(s) bloquant(s), "
+                f"{counts[Severity.WARNING]} point(s) d'attention, "
+                f"{counts[Severity.INFO]} information(s)"
+            ).classes("text-xl font-bold").mark("review-counts")
+            overrides: dict = {}
+            for finding in review.findings:
+                pages.finding_card(finding, overrides if rx.status == Status.SIGNED else {})
+            if rx.status == Status.SIGNED:
+                decision_buttons(user, review, overrides, render)
+            pages_detail.dosing_card(rx)
+            history_section(review)
+            pages_detail.days_section(rx, user, render)
+            go_ahead_section(user, rx, render)
+
+    with body:
+        ui.spinner(size="lg")
+    ui.timer(0, render, once=True)

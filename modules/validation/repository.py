@@ -1,0 +1,232 @@
+"""The validation module's SQL: what the checks need for many prescriptions at once (a day's
+worklist is hundreds), read in a handful of batch queries over the snapshot (`ref`) and the
+fallback's records; and the decisions and "feu vert" written in the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import duckdb
+
+from chemo_fallback.modules.prescription.models import Prescription
+from chemo_fallback.modules.validation.models import (
+    DrugLimits,
+    Finding,
+    GivenDose,
+    LabValue,
+    Override,
+    PreviousCycle,
+    ProtocolThresholds,
+)
+
+Cursor = duckdb.DuckDBPyConnection
+LAB_TESTS = ["PNN", "PLQ", "CREAT", "CLCR"]
+LABS_PER_TEST = 3  # the latest few of each test are enough to judge freshness
+
+
+def _dicts(cur: Cursor) -> list[dict]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def awaiting_ids(cur: Cursor, until: date, ward_id: str | None) -> list[str]:
+    """Signed prescriptions whose first day is on or before `until` (late ones included),
+    most urgent first: earliest first day, then the oldest signature."""
+    return [
+        r[0]
+        for r in cur.execute(
+            """SELECT p.prescription_id
+               FROM rx_prescriptions p JOIN rx_lines l USING (prescription_id)
+               WHERE p.status = 'signed' AND (? IS NULL OR p.ward_id = ?)
+               GROUP BY p.prescription_id, p.signed_at
+               HAVING min(l.planned_date) <= ?
+               ORDER BY min(l.planned_date), p.signed_at, p.prescription_id""",
+            [ward_id, ward_id, until],
+        ).fetchall()
+    ]
+
+
+def patient_names(cur: Cursor, patient_ids: list[str]) -> dict[str, str]:
+    """"DUPONT Marie" for each IPP, from the snapshot or the patients created in the outage."""
+    rows = cur.execute(
+        """SELECT patient_id, upper(last_name) || ' ' || first_name FROM ref.patients
+           WHERE patient_id IN (SELECT unnest(?::VARCHAR[]))
+           UNION ALL
+           SELECT patient_id, upper(last_name) || ' ' || first_name FROM local_patients
+           WHERE patient_id IN (SELECT unnest(?::VARCHAR[]))""",
+        [patient_ids, patient_ids],
+    ).fetchall()
+    return dict(rows)
+
+
+def protocol_thresholds(cur: Cursor, protocol_ids: list[str]) -> dict[str, ProtocolThresholds]:
+    rows = _dicts(
+        cur.execute(
+            """SELECT protocol_id, cycle_length_days, anc_min_g_l, platelets_min_g_l,
+                      clearance_min_ml_min
+               FROM ref.protocols WHERE protocol_id IN (SELECT unnest(?::VARCHAR[]))""",
+            [protocol_ids],
+        )
+    )
+    return {r["protocol_id"]: ProtocolThresholds(**r) for r in rows}
+
+
+def drug_limits(cur: Cursor) -> dict[str, DrugLimits]:
+    rows = _dicts(
+        cur.execute(
+            """SELECT drug_id, inn, cumulative_limit, cumulative_limit_unit, final_conc_min,
+                      final_conc_max FROM ref.drugs"""
+        )
+    )
+    return {r["drug_id"]: DrugLimits(**r) for r in rows}
+
+
+def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[PreviousCycle]]:
+    """Every cycle of these patients, snapshot and fallback (not cancelled, not replaced,
+    not drafts), most recent first."""
+    found: dict[str, list[PreviousCycle]] = {p: [] for p in patient_ids}
+    rows = cur.execute(
+        """SELECT patient_id, prescription_id, protocol_id, cycle_no, cycle_start_date,
+                  height_cm, weight_kg, bsa_m2, 'instantané' AS source
+           FROM ref.prescriptions
+           WHERE patient_id IN (SELECT unnest(?::VARCHAR[])) AND status <> 'cancelled'
+           UNION ALL
+           SELECT p.patient_id, p.prescription_id, p.protocol_id, p.cycle_no,
+                  p.cycle_start_date,
+                  TRY_CAST(json_extract_string(p.dosing_json, '$.height.value') AS DOUBLE),
+                  TRY_CAST(json_extract_string(p.dosing_json, '$.weight.value') AS DOUBLE),
+                  (SELECT max(TRY_CAST(json_extract_string(l.derivation_json, '$.bsa_m2')
+                                       AS DOUBLE))
+                   FROM rx_lines l WHERE l.prescription_id = p.prescription_id),
+                  'secours'
+           FROM rx_prescriptions p
+           WHERE p.patient_id IN (SELECT unnest(?::VARCHAR[]))
+             AND p.status IN ('signed', 'validated')
+           ORDER BY cycle_start_date DESC, cycle_no DESC""",
+        [patient_ids, patient_ids],
+    ).fetchall()
+    for patient_id, *values in rows:
+        fields = ("prescription_id", "protocol_id", "cycle_no", "cycle_start_date",
+                  "height_cm", "weight_kg", "bsa_m2", "source")
+        found[patient_id].append(PreviousCycle(**dict(zip(fields, values, strict=True))))
+    return found
+
+
+def given_doses(cur: Cursor, patient_ids: list[str]) -> dict[str, list[GivenDose]]:
+    """Every dose of these patients' prescriptions (snapshot and fallback), cancelled ones
+    and replaced versions left out."""
+    found: dict[str, list[GivenDose]] = {p: [] for p in patient_ids}
+    rows = cur.execute(
+        """WITH rx AS (
+               SELECT prescription_id, patient_id, bsa_m2 FROM ref.prescriptions
+               WHERE patient_id IN (SELECT unnest(?::VARCHAR[])) AND status <> 'cancelled')
+           SELECT rx.patient_id, l.prescription_id, l.drug_id, l.planned_date, l.dose,
+                  l.dose_unit, rx.bsa_m2, l.status, 'instantané' AS source
+           FROM ref.prescription_lines l JOIN rx USING (prescription_id)
+           WHERE l.status <> 'cancelled'
+           UNION ALL
+           SELECT p.patient_id, l.prescription_id, l.drug_id, l.planned_date, l.final_dose,
+                  l.dose_unit,
+                  TRY_CAST(json_extract_string(l.derivation_json, '$.bsa_m2') AS DOUBLE),
+                  p.status, 'secours'
+           FROM rx_lines l JOIN rx_prescriptions p USING (prescription_id)
+           WHERE p.patient_id IN (SELECT unnest(?::VARCHAR[]))
+             AND p.status IN ('signed', 'validated') AND l.final_dose IS NOT NULL
+             AND l.drug_id IS NOT NULL""",
+        [patient_ids, patient_ids],
+    ).fetchall()
+    fields = ("prescription_id", "drug_id", "planned_date", "dose", "dose_unit", "bsa_m2",
+              "status", "source")
+    for patient_id, *values in rows:
+        found[patient_id].append(GivenDose(**dict(zip(fields, values, strict=True))))
+    return found
+
+
+def recent_labs(cur: Cursor, patient_ids: list[str]) -> dict[str, list[LabValue]]:
+    found: dict[str, list[LabValue]] = {p: [] for p in patient_ids}
+    rows = cur.execute(
+        """SELECT patient_id, test_code, value, unit, sampled_at FROM ref.lab_results
+           WHERE patient_id IN (SELECT unnest(?::VARCHAR[]))
+             AND test_code IN (SELECT unnest(?::VARCHAR[]))
+           QUALIFY row_number() OVER (PARTITION BY patient_id, test_code
+                                      ORDER BY sampled_at DESC) <= ?
+           ORDER BY patient_id, sampled_at DESC, test_code""",
+        [patient_ids, LAB_TESTS, LABS_PER_TEST],
+    ).fetchall()
+    for patient_id, test_code, value, unit, sampled_at in rows:
+        found[patient_id].append(
+            LabValue(test_code=test_code, value=value, unit=unit, sampled_at=sampled_at)
+        )
+    return found
+
+
+# --- decisions and "feu vert" -------------------------------------------------------------
+
+
+def insert_decision(
+    cur: Cursor,
+    rx: Prescription,
+    decision: str,
+    user,
+    at: datetime,
+    findings: list[Finding],
+    overrides: list[Override],
+    *,
+    reason: str | None = None,
+    intervention_code: str | None = None,
+    signature_id: int | None = None,
+) -> int:
+    return cur.execute(
+        """INSERT INTO validation_decisions (prescription_id, decision, pharmacist,
+               pharmacist_name, decided_at, reason, intervention_code, findings_json,
+               overrides_json, signature_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING decision_id""",
+        [
+            rx.prescription_id,
+            decision,
+            user.username,
+            user.display_name,
+            at,
+            reason,
+            intervention_code,
+            json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False),
+            json.dumps([o.model_dump() for o in overrides], ensure_ascii=False),
+            signature_id,
+        ],
+    ).fetchone()[0]
+
+
+def decisions(cur: Cursor, prescription_id: str) -> list[dict]:
+    return _dicts(
+        cur.execute(
+            """SELECT decision_id, decision, pharmacist, pharmacist_name, decided_at, reason,
+                      intervention_code, overrides_json
+               FROM validation_decisions WHERE prescription_id = ? ORDER BY decision_id""",
+            [prescription_id],
+        )
+    )
+
+
+def insert_go_ahead(
+    cur: Cursor, rx: Prescription, day_no: int, planned: date, given_by: str,
+    given_at: datetime, user, at: datetime, comment: str | None,
+) -> int:
+    return cur.execute(
+        """INSERT INTO go_aheads (prescription_id, day_no, planned_date, given_by, given_at,
+               recorded_by, recorded_by_name, recorded_at, comment)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING go_ahead_id""",
+        [rx.prescription_id, day_no, planned, given_by, given_at, user.username,
+         user.display_name, at, comment],
+    ).fetchone()[0]
+
+
+def go_aheads(cur: Cursor, prescription_id: str) -> list[dict]:
+    return _dicts(
+        cur.execute(
+            """SELECT go_ahead_id, day_no, planned_date, given_by, given_at, recorded_by_name,
+                      recorded_at, comment
+               FROM go_aheads WHERE prescription_id = ? ORDER BY day_no, go_ahead_id""",
+            [prescription_id],
+        )
+    )

@@ -1,0 +1,312 @@
+"""Validation use cases: the findings of one prescription or of a whole worklist (gathered in
+batch), and the pharmacist's signed decisions: validate (every blocking finding overridden
+with a reason), reject, or ask for a change (pharmaceutical intervention); and the clinical
+team's "feu vert". Each decision is audited in the transaction that records it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from chemo_fallback import audit
+from chemo_fallback.auth.accounts import User
+from chemo_fallback.auth.roles import Permission, require
+from chemo_fallback.auth.signature import Meaning, record_signature
+from chemo_fallback.modules.prescription import repository as rx_repo
+from chemo_fallback.modules.prescription import rules as rx_rules
+from chemo_fallback.modules.prescription.models import Prescription, Status
+from chemo_fallback.modules.validation import repository as repo
+from chemo_fallback.modules.validation.models import (
+    Finding,
+    Override,
+    Severity,
+    ValidationContext,
+    ValidationError,
+)
+from chemo_fallback.modules.validation.rules import all_findings
+from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
+from chemo_fallback.site_settings import SiteSettings
+from chemo_fallback.store import Store
+
+RECORD = "prescription"
+# SFPC coding of the drug-related problem behind a pharmaceutical intervention.
+INTERVENTION_CODES = {
+    "1": "Non-conformité aux référentiels ou contre-indication",
+    "2": "Indication non traitée",
+    "3": "Sous-dosage",
+    "4": "Surdosage",
+    "5": "Médicament non indiqué",
+    "6": "Interaction",
+    "7": "Effet indésirable",
+    "8": "Voie ou administration inappropriée",
+    "9": "Traitement non reçu",
+    "10": "Monitoring à suivre",
+}
+
+
+def contexts(
+    cur, prescriptions: list[Prescription], settings: SiteSettings, today: date
+) -> dict[str, ValidationContext]:
+    """Everything the checks need for these prescriptions, in a handful of batch queries."""
+    patients = sorted({rx.patient_id for rx in prescriptions})
+    protocols = repo.protocol_thresholds(cur, sorted({rx.protocol_id for rx in prescriptions}))
+    drugs = repo.drug_limits(cur)
+    cycles = repo.previous_cycles(cur, patients)
+    doses = repo.given_doses(cur, patients)
+    labs = repo.recent_labs(cur, patients)
+    found = {}
+    for rx in prescriptions:
+        own_drugs = {line.drug_id for line in rx.lines if line.drug_id}
+        found[rx.prescription_id] = ValidationContext(
+            prescription=rx,
+            protocol=protocols.get(rx.protocol_id),
+            drugs={d: drugs[d] for d in own_drugs if d in drugs},
+            # other versions of this prescription are not "other" prescriptions
+            previous_cycles=[
+                c for c in cycles[rx.patient_id] if not _version_of(c.prescription_id, rx)
+            ],
+            other_doses=[d for d in doses[rx.patient_id] if not _version_of(d.prescription_id, rx)],
+            labs=labs[rx.patient_id],
+            settings=settings,
+            today=today,
+        )
+    return found
+
+
+def _version_of(prescription_id: str, rx: Prescription) -> bool:
+    """True for this prescription and its other versions (PS000012, PS000012-2, …)."""
+    base = f"PS{rx.rx_number:06d}"
+    return prescription_id == base or prescription_id.startswith(base + "-")
+
+
+def findings_of(
+    store: Store, user: User, prescription_id: str, settings: SiteSettings, today: date
+) -> tuple[Prescription, list[Finding]]:
+    require(user.role, Permission.PRESCRIPTION_VALIDATE)
+    cur = _reading(store)
+    rx = _prescription(cur, prescription_id)
+    return rx, all_findings(contexts(cur, [rx], settings, today)[prescription_id])
+
+
+def worklist(
+    store: Store, user: User, until: date, ward_id: str | None, settings: SiteSettings,
+    today: date,
+) -> list[tuple[Prescription, list[Finding], str]]:
+    """Signed prescriptions awaiting validation up to `until`, most urgent first, each with all
+    its findings and the patient's name."""
+    require(user.role, Permission.PRESCRIPTION_VALIDATE)
+    cur = _reading(store)
+    ids = repo.awaiting_ids(cur, until, ward_id)
+    loaded = rx_repo.load_prescriptions(cur, ids)
+    prescriptions = [loaded[i] for i in ids]
+    found = contexts(cur, prescriptions, settings, today)
+    names = repo.patient_names(cur, sorted({rx.patient_id for rx in prescriptions}))
+    return [
+        (rx, all_findings(found[rx.prescription_id]), names.get(rx.patient_id, "?"))
+        for rx in prescriptions
+    ]
+
+
+class Review(BaseModel):
+    """What the review page shows: the prescription, every finding, the patient's recent
+    history and labs, and the decisions already taken."""
+
+    prescription: Prescription
+    findings: list[Finding]
+    context: ValidationContext
+    decisions: list[dict]
+
+
+def review(
+    store: Store, user: User, prescription_id: str, settings: SiteSettings, today: date
+) -> Review:
+    require(user.role, Permission.PRESCRIPTION_VALIDATE)
+    cur = _reading(store)
+    rx = _prescription(cur, prescription_id)
+    context = contexts(cur, [rx], settings, today)[prescription_id]
+    return Review(
+        prescription=rx,
+        findings=all_findings(context),
+        context=context,
+        decisions=repo.decisions(cur, prescription_id),
+    )
+
+
+def _reading(store: Store):
+    """A cursor on the store, once a snapshot is active (the checks read its history)."""
+    if store.active_snapshot() is None:
+        raise NoActiveSnapshot(NO_SNAPSHOT)
+    return store.cursor()
+
+
+def _prescription(cur, prescription_id: str) -> Prescription:
+    rx = rx_repo.load_prescription(cur, prescription_id)
+    if rx is None:
+        raise ValidationError(f"Prescription {prescription_id} introuvable.")
+    return rx
+
+
+def _awaiting(cur, prescription_id: str) -> Prescription:
+    rx = _prescription(cur, prescription_id)
+    if rx.status != Status.SIGNED:
+        raise ValidationError(
+            f"La prescription {prescription_id} est « {rx.status_label} » : seule une "
+            "prescription signée et en attente se valide, se refuse ou fait l'objet d'une "
+            "intervention."
+        )
+    return rx
+
+
+def missing_overrides(findings: list[Finding], overrides: list[Override]) -> list[str]:
+    """French reasons the validation is refused: each blocking finding needs an override with
+    a written reason."""
+    given = {o.key: o.reason.strip() for o in overrides}
+    problems = []
+    for finding in findings:
+        if finding.severity != Severity.BLOCKING:
+            continue
+        reason = given.get(finding.key)
+        if reason is None:
+            problems.append(f"« {finding.message} » n'est pas levé")
+        elif len(reason) < 3:
+            problems.append(f"« {finding.message} » est levé sans motif")
+    return problems
+
+
+def validate(
+    store: Store,
+    user: User,
+    prescription_id: str,
+    overrides: list[Override],
+    settings: SiteSettings,
+    today: date,
+) -> str:
+    """The signed validation (the password was confirmed by the signature dialog). Refused
+    while a blocking finding is not overridden with a reason. With the site's double check, the
+    first pharmacist's validation waits for a second, different pharmacist. Returns the
+    decision made: "first_check" or "validated"."""
+    require(user.role, Permission.PRESCRIPTION_VALIDATE)
+    with store.transaction() as cur:
+        rx = _awaiting(cur, prescription_id)
+        findings = all_findings(contexts(cur, [rx], settings, today)[prescription_id])
+        problems = missing_overrides(findings, overrides)
+        if problems:
+            raise ValidationError(
+                "Validation refusée : " + " ; ".join(problems) + ". Levez chaque point "
+                "bloquant avec un motif, ou refusez la prescription."
+            )
+        blocking = {f.key for f in findings if f.severity == Severity.BLOCKING}
+        kept = [o for o in overrides if o.key in blocking]
+        earlier = [d for d in repo.decisions(cur, prescription_id) if d["decision"] ==
+                   "first_check" and d["decided_at"] >= (rx.signed_at or datetime.min)]
+        decision = "validated"
+        if settings.validation_double_check and not earlier:
+            decision = "first_check"
+        if earlier and any(d["pharmacist"] == user.username for d in earlier):
+            raise ValidationError(
+                "Double contrôle : la seconde validation doit être faite par un autre "
+                "pharmacien."
+            )
+        meaning = Meaning.VALIDATED if decision == "validated" else Meaning.CHECKED
+        signature = record_signature(cur, user, meaning, RECORD, prescription_id)
+        now = datetime.now()
+        repo.insert_decision(
+            cur, rx, decision, user, now, findings, kept, signature_id=signature.signature_id
+        )
+        if decision == "validated":
+            rx_rules.check_transition(rx.status, Status.VALIDATED)
+            rx_repo.set_status(cur, prescription_id, Status.VALIDATED.value, user.username,
+                               now, None)
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.validated" if decision == "validated" else "prescription.first_check",
+            RECORD,
+            prescription_id,
+            before={"status": rx.status.value},
+            after={
+                "status": Status.VALIDATED.value if decision == "validated" else rx.status.value,
+                "findings": [f.key for f in findings],
+                "overrides": {o.key: o.reason for o in kept},
+            },
+        )
+    return decision
+
+
+def reject(store: Store, user: User, prescription_id: str, reason: str) -> None:
+    require(user.role, Permission.PRESCRIPTION_VALIDATE)
+    text = rx_rules.required_text(reason, "Le motif du refus")
+    _close(store, user, prescription_id, "rejected", text, None)
+
+
+def request_change(
+    store: Store, user: User, prescription_id: str, code: str, text: str
+) -> None:
+    """A pharmaceutical intervention: the prescription goes back to the prescriber, who
+    answers with a corrected version."""
+    require(user.role, Permission.PRESCRIPTION_VALIDATE)
+    if code not in INTERVENTION_CODES:
+        raise ValidationError("Choisissez le problème en cause (codification SFPC).")
+    detail = rx_rules.required_text(text, "Le texte de l'intervention")
+    _close(store, user, prescription_id, "intervention", detail, code)
+
+
+def _close(
+    store: Store, user: User, prescription_id: str, decision: str, reason: str, code: str | None
+) -> None:
+    with store.transaction() as cur:
+        rx = _awaiting(cur, prescription_id)
+        rx_rules.check_transition(rx.status, Status.REJECTED)
+        now = datetime.now()
+        shown = f"{INTERVENTION_CODES[code]} — {reason}" if code else reason
+        repo.insert_decision(cur, rx, decision, user, now, [], [], reason=reason,
+                             intervention_code=code)
+        rx_repo.set_status(cur, prescription_id, Status.REJECTED.value, user.username, now,
+                           ("Intervention pharmaceutique : " if code else "Refus : ") + shown)
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.intervention" if code else "prescription.rejected",
+            RECORD,
+            prescription_id,
+            before={"status": rx.status.value},
+            after={"status": Status.REJECTED.value, "intervention_code": code},
+            reason=reason,
+        )
+
+
+def record_go_ahead(
+    store: Store,
+    user: User,
+    prescription_id: str,
+    day_no: int,
+    given_by: str,
+    given_at: datetime,
+    comment: str | None = None,
+) -> int:
+    """The clinical team's "OK chimio" for one day: who gave it, when, who recorded it."""
+    require(user.role, Permission.GO_AHEAD_RECORD)
+    who = rx_rules.required_text(given_by, "Le nom de la personne qui donne le feu vert")
+    with store.transaction() as cur:
+        rx = _prescription(cur, prescription_id)
+        if rx.status not in (Status.SIGNED, Status.VALIDATED):
+            raise ValidationError(
+                f"Feu vert impossible : la prescription est « {rx.status_label} »."
+            )
+        days = dict(rx.days)
+        if day_no not in days:
+            raise ValidationError(f"J{day_no} n'est pas un jour de cette prescription.")
+        if given_at > datetime.now():
+            raise ValidationError("L'heure du feu vert est dans le futur : corrigez-la.")
+        go_ahead_id = repo.insert_go_ahead(cur, rx, day_no, days[day_no], who, given_at, user,
+                                           datetime.now(), (comment or "").strip() or None)
+        audit.record(
+            cur,
+            user.actor,
+            "prescription.go_ahead",
+            RECORD,
+            prescription_id,
+            after={"day_no": day_no, "given_by": who, "given_at": given_at.isoformat()},
+        )
+    return go_ahead_id

@@ -1,0 +1,44 @@
+"""Audited scenarios of the validation module's writes (see test_every_write_is_audited.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prescription_helpers import TODAY, activate_demo
+from test_validation_service import lift, signed_mfolfox6
+
+from chemo_fallback.auth import accounts
+from chemo_fallback.modules.validation import service as validation
+from chemo_fallback.site_settings import SiteSettings
+
+M = "modules/validation"
+
+
+def _signed(store):
+    activate_demo(store)
+    return accounts.find_user(store, "pharmacist"), signed_mfolfox6(store)
+
+
+def _validate(store, tmp_path):
+    pharmacist, rx_id = _signed(store)
+    overrides = lift(store, pharmacist, rx_id)
+    validation.validate(store, pharmacist, rx_id, overrides, SiteSettings(), TODAY)
+
+
+def _reject(store, tmp_path):
+    pharmacist, rx_id = _signed(store)
+    validation.reject(store, pharmacist, rx_id, "Doublon")
+
+
+def _go_ahead(store, tmp_path):
+    pharmacist, rx_id = _signed(store)
+    validation.record_go_ahead(store, pharmacist, rx_id, 1, "Dr Colin", datetime.now())
+
+
+SCENARIOS = {
+    f"{M}/service.py:validate": _validate,
+    f"{M}/service.py:_close": _reject,
+    f"{M}/service.py:record_go_ahead": _go_ahead,
+    f"{M}/repository.py:insert_decision": _validate,
+    f"{M}/repository.py:insert_go_ahead": _go_ahead,
+}
