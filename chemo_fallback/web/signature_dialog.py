@@ -11,6 +11,14 @@ from chemo_fallback.auth.signature import Meaning, confirm_signer
 from chemo_fallback.web import state
 
 
+def discard(dialog: ui.dialog) -> None:
+    """Close and remove a dialog, so that the next one opened is the only one on the page (a
+    stale password field must never receive what is typed)."""
+    dialog.close()
+    if not dialog.is_deleted:
+        dialog.delete()
+
+
 def open_signature_dialog(
     signer: accounts.User,
     meaning: Meaning,
@@ -39,12 +47,16 @@ def open_signature_dialog(
                 password.value = ""
                 return
             dialog.close()
-            result = on_signed()
-            if result is not None:
-                await result
+            with dialog.parent_slot:  # what the callback draws must outlive the dialog
+                result = on_signed()
+                if result is not None:
+                    await result
+            discard(dialog)
 
         with ui.row().classes("w-full justify-end"):
-            ui.button("Annuler", on_click=dialog.close).props("flat").mark("signature-cancel")
+            ui.button("Annuler", on_click=lambda: discard(dialog)).props("flat").mark(
+                "signature-cancel"
+            )
             ui.button("Signer", icon="draw", on_click=sign).mark("signature-sign")
     dialog.open()
     return dialog

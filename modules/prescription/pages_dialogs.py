@@ -11,6 +11,7 @@ from nicegui import run, ui
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription.models import DILUENT_LABELS, LINE_KIND_LABELS, Line
 from chemo_fallback.snapshot.tables import CONTAINERS, DOSE_BASES, ROUTES
+from chemo_fallback.web.signature_dialog import discard
 
 Action = Callable[[], object]
 BASIS_LABELS = {"mg/m2": "mg/m²", "UI/m2": "UI/m²", "AUC": "ASC (Calvert)"}
@@ -55,10 +56,14 @@ def action_dialog(
                 error.set_text(str(exc))
                 return
             dialog.close()
-            await on_done()
+            with dialog.parent_slot:  # what the callback draws must outlive the dialog
+                await on_done()
+            discard(dialog)
 
         with ui.row().classes("w-full justify-end"):
-            ui.button("Fermer", on_click=dialog.close).props("flat").mark(f"{marker}-close")
+            ui.button("Fermer", on_click=lambda: discard(dialog)).props("flat").mark(
+                f"{marker}-close"
+            )
             ui.button(confirm, on_click=save).mark(f"{marker}-save")
     dialog.open()
 
