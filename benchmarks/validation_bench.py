@@ -60,6 +60,8 @@ def setup(store: Store, today: date) -> int:
             request = DraftRequest(patient_id=patient_id, protocol_id=protocol_id,
                                    cycle_no=min(cycle_no, 200), cycle_start_date=today)
             rx = service.start_draft(store, doctor, request, settings, today)
+            for drug_id in sorted({x.drug_id for x in rx.lines if x.liste_en_sus}):
+                service.set_indication_code(store, doctor, rx.prescription_id, drug_id, "I000001")
             lifecycle.sign(store, doctor, rx.prescription_id, settings, today)
         except (PrescriptionError, ValueError) as exc:
             print(f"  skipped {patient_id}: {exc}", file=sys.stderr)
