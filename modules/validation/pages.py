@@ -10,6 +10,7 @@ from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission
+from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription import queries as rx_queries
 from chemo_fallback.modules.prescription.pages import parse_date
@@ -58,6 +59,7 @@ def worklist_view(user: User) -> None:
                 service.worklist, app.store, user, parse_date(until.value), ward.value or None,
                 app.settings, today(),
             )
+            ward_names = await run.io_bound(rx_queries.ward_choices, app.store, user)
         except ChemoFallbackError as exc:
             message.set_text(str(exc))
             message.classes(replace="text-red-700")
@@ -70,7 +72,7 @@ def worklist_view(user: User) -> None:
             rows.append({
                 "id": rx.prescription_id,
                 "first_day": fr_date(rx.days[0][1]) if rx.days else "—",
-                "ward": rx.ward_id or "—",
+                "ward": (ward_names or {}).get(rx.ward_id or "", rx.ward_id or "—"),
                 "patient": f"{patient} ({rx.patient_id})",
                 "protocol": rx.protocol_name,
                 "cycle": f"C{rx.cycle_no}",
@@ -103,7 +105,11 @@ def finding_card(finding: Finding, override_inputs: dict) -> None:
         f"finding-{finding.key}"
     ):
         ui.label(finding.message).classes("font-bold" if finding.severity == "blocking" else "")
-        details = ", ".join(f"{k} : {v}" for k, v in finding.values.items() if v is not None)
+        details = ", ".join(
+            f"{k} : {format_dose_fr(v) if isinstance(v, float | int) else v}"
+            for k, v in finding.values.items()
+            if v is not None
+        )
         if finding.threshold_source:
             details += f" (seuil : {finding.threshold_source})"
         if details:
