@@ -44,6 +44,10 @@ async def test_validate_with_signature_after_lifting_each_blocking_point(
     rx_id = await open_review(user, app_state.store)
     await user.should_see("2 point(s) bloquant(s)")
     await user.should_see("19/11/2026")  # the previous cycle, in the interval finding
+    [doses] = user.find(marker="review-doses").elements  # what cycle 4 gave, from the snapshot
+    assert {"date": "19/11/2026", "drug": "oxaliplatine", "dose": "178 mg"}.items() <= next(
+        r for r in doses.rows if r["drug"] == "oxaliplatine"
+    ).items()
     user.find(marker="review-validate").click()
     user.find(marker="signature-password").type(PASSWORD)
     user.find(marker="signature-sign").click()

@@ -12,12 +12,13 @@ from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription import pages_detail
 from chemo_fallback.modules.prescription import queries as rx_queries
-from chemo_fallback.modules.prescription.models import Status
+from chemo_fallback.modules.prescription.models import STATUS_LABELS, Status
 from chemo_fallback.modules.prescription.pages import prescription_url
 from chemo_fallback.modules.prescription.pages_dialogs import action_dialog, reason_fields
 from chemo_fallback.modules.validation import pages, service
 from chemo_fallback.modules.validation.models import Override, Severity
 from chemo_fallback.modules.validation.pages_go_ahead import go_ahead_section
+from chemo_fallback.patients.models import status_label
 from chemo_fallback.web import state
 from chemo_fallback.web.patient_pages import columns, fr_date, identity_banner, table
 from chemo_fallback.web.signature_dialog import open_signature_dialog
@@ -27,12 +28,23 @@ CYCLE_COLUMNS = columns(
     bsa="SC (m²)", source="Source",
 )
 LAB_COLUMNS = columns(("value",), test="Examen", value="Valeur", unit="Unité", date="Prélèvement")
+DOSE_COLUMNS = columns(
+    ("dose",), date="Date", drug="Médicament", dose="Dose", status="Statut", source="Source",
+    prescription="Prescription",
+)
+RECENT_DOSES = 20  # the last cycles' doses, enough to compare with this one
 DECISION_LABELS = {
     "first_check": "1re validation (double contrôle attendu)",
     "validated": "validée",
     "rejected": "refusée",
     "intervention": "intervention pharmaceutique",
 }
+
+
+def dose_status(dose) -> str:
+    if dose.source == "secours":
+        return STATUS_LABELS.get(Status(dose.status), dose.status)
+    return status_label(dose.status)
 
 
 def history_section(review: service.Review) -> None:
@@ -51,6 +63,21 @@ def history_section(review: service.Review) -> None:
         table(CYCLE_COLUMNS, rows, "key", "review-cycles")
     else:
         ui.label("Aucun cycle antérieur connu.").mark("review-no-cycle")
+    ui.label("Doses des cycles précédents").classes("font-bold")
+    past = sorted(
+        (d for d in ctx.other_doses if d.planned_date < review.prescription.cycle_start_date),
+        key=lambda d: d.planned_date, reverse=True,
+    )[:RECENT_DOSES]
+    drugs = {line.drug_id: line.title for line in review.prescription.lines if line.drug_id}
+    if past:
+        table(DOSE_COLUMNS, [
+            {"key": i, "date": fr_date(d.planned_date), "drug": drugs.get(d.drug_id, d.drug_id),
+             "dose": f"{format_dose_fr(d.dose)} {d.dose_unit}", "status": dose_status(d),
+             "source": d.source, "prescription": d.prescription_id}
+            for i, d in enumerate(past)
+        ], "key", "review-doses")
+    else:
+        ui.label("Aucune dose antérieure connue.").mark("review-no-dose")
     labs = [
         {"key": i, "test": lab.test_code, "value": format_dose_fr(lab.value), "unit": lab.unit,
          "date": fr_date(lab.sampled_at, with_time=True)}
