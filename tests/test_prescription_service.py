@@ -311,3 +311,29 @@ def test_impossible_values_are_refused_not_computed(demo) -> None:
         )
     unchanged = queries.read_prescription(demo, user, rx.prescription_id)
     assert unchanged == rx
+
+
+def test_take_over_a_production_prescription_of_the_snapshot(demo) -> None:
+    """GARNIER Hamid's cycle 5 (ORD01000250, 03/12/2026, Dr KLEIN) was prescribed in the
+    production software before the outage: a pharmacist continues it in the fallback."""
+    pharmacist = create_account(demo, "pharmacist")
+    rx = service.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY)
+    assert (rx.protocol_id, rx.cycle_no, rx.cycle_start_date) == (
+        "MFOLFOX6", 5, TODAY + timedelta(days=10)
+    )
+    assert rx.prescriber.transcribed and rx.prescriber.staff_id == "MED016"
+    assert rx.snapshot_prescription_id == "ORD01000250" and rx.status == Status.DRAFT
+    assert next(x for x in rx.lines if x.drug_id == "OXALIPLATINE").final_dose == 178
+    assert service.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY) == rx  # once
+    [created] = audit_rows(demo, "prescription.draft_created")
+    assert created["after_json"]["continues"] == "ORD01000250"
+    day = TODAY + timedelta(days=10)
+    rows = [e for e in queries.worklist(demo, pharmacist, day, day) if e.patient_id ==
+            RECENT_PATIENT]
+    assert [(e.source, e.prescription_id, e.continues) for e in rows] == [
+        ("secours", rx.prescription_id, "ORD01000250")
+    ]
+    with pytest.raises(PrescriptionError, match="déjà administrée"):
+        service.take_over(demo, pharmacist, "ORD01000244", SETTINGS, TODAY)
+    with pytest.raises(PrescriptionError, match="absente de l'instantané"):
+        service.take_over(demo, pharmacist, "ORD0", SETTINGS, TODAY)

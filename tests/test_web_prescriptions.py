@@ -204,3 +204,22 @@ async def test_patient_record_lists_the_fallback_prescriptions_and_notes(
     await user.should_see("sur le patient")
     [note] = audit_rows(app_state.store, "note.added")
     assert note["after_json"]["prescription_id"] is None
+
+
+async def test_take_over_a_snapshot_prescription_from_the_day_list(user: User, app_state) -> None:
+    await sign_in(user, app_state.store, "pharmacist")
+    await user.open("/prescriptions")
+    user.find(marker="list-from").clear().type("03/12/2026")
+    user.find(marker="list-days").clear().type("1")
+    user.find(marker="list-show").click()
+    await user.should_see(marker="day-2026-12-03", retries=SLOW)
+    [grid] = user.find(marker="day-2026-12-03").elements
+    row = next(r for r in grid.rows if r["snapshot_id"] == "ORD01000250")
+    user.find(marker="day-2026-12-03").trigger("rowClick", [{}, row, 0])
+    await user.should_see("Prescription ORD01000250 du logiciel de production")
+    user.find(marker="take-over").click()
+    await user.should_see("prescription transcrite par Test pharmacist", retries=SLOW)
+    await user.should_see("mFOLFOX6 — cycle 5")
+    await user.should_see("Reprend la prescription ORD01000250 du logiciel de production")
+    [created] = audit_rows(app_state.store, "prescription.draft_created")
+    assert created["after_json"]["continues"] == "ORD01000250"

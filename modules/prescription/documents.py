@@ -125,6 +125,9 @@ class PrescriptionSummaryDocument(DocumentRenderer):
         ]
         if rx.supersedes_id:
             pairs.append(("Remplace", f"la version {rx.supersedes_id}"))
+        if rx.snapshot_prescription_id:
+            pairs.append(("Reprend", f"la prescription {rx.snapshot_prescription_id} du "
+                                     "logiciel de production"))
         story.append(self.key_values(pairs))
         story += self.heading("Mesures et paramètres du calcul")
         d = rx.dosing

@@ -189,6 +189,7 @@ class Prescription(BaseModel):
     status_reason: str | None
     status_changed_at: datetime | None
     status_changed_by: str | None
+    snapshot_prescription_id: str | None = None  # the production prescription it continues
     lines: list[Line] = []
 
     @property
@@ -227,6 +228,7 @@ class DraftRequest(BaseModel):
     days: tuple[int, ...] | None = None  # None: every day of the protocol
     ward_id: str | None = None
     prescriber_staff_id: str | None = None  # required when a pharmacist transcribes
+    snapshot_prescription_id: str | None = None  # taking over a production prescription
 
 
 class OffProtocolLine(BaseModel):
@@ -264,6 +266,7 @@ class ListEntry(BaseModel):
     status: str  # French label
     prescriber_name: str | None
     drugs: str
+    continues: str | None = None  # a fallback row taking over this production prescription
 
 
 class PatientContext(BaseModel):

@@ -12,9 +12,9 @@ from urllib.parse import quote
 from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
-from chemo_fallback.auth.roles import Permission
+from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
-from chemo_fallback.modules.prescription import queries
+from chemo_fallback.modules.prescription import queries, service
 from chemo_fallback.modules.prescription.models import ListEntry
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
@@ -51,7 +51,8 @@ def list_row(entry: ListEntry) -> dict:
         "drugs": entry.drugs,
         "prescriber": entry.prescriber_name or "—",
         "status": entry.status,
-        "source": entry.source,
+        "source": f"secours (reprend {entry.continues})" if entry.continues else entry.source,
+        "snapshot_id": entry.prescription_id if entry.source == "instantané" else "",
         "target": prescription_url(entry.prescription_id)
         if entry.source == "secours"
         else patient_url(entry.patient_id),
@@ -97,7 +98,7 @@ def worklist_view(user: User) -> None:
                 ui.label(day_title(day, len(rows))).classes("text-lg font-bold mt-2")
                 grid = table(LIST_COLUMNS, rows, "key", f"day-{day.isoformat()}")
                 grid.props("wrap-cells").classes("cursor-pointer")
-                grid.on("rowClick", lambda e: ui.navigate.to(e.args[1]["target"]))
+                grid.on("rowClick", lambda e: row_clicked(user, e.args[1]))
 
     async def fill_wards() -> None:
         try:
@@ -109,6 +110,43 @@ def worklist_view(user: User) -> None:
     show.on_click(load)
     ui.timer(0, fill_wards, once=True)
     ui.timer(0, load, once=True)
+
+
+def row_clicked(user: User, row: dict) -> None:
+    """A fallback prescription opens; a production one (snapshot) may be taken over."""
+    if not row["snapshot_id"] or not allowed(user.role, Permission.PRESCRIPTION_WRITE):
+        ui.navigate.to(row["target"])
+        return
+    app = state.current()
+    with ui.dialog() as dialog, ui.card().classes("w-[34rem]"):
+        ui.label(f"Prescription {row['snapshot_id']} du logiciel de production").classes(
+            "text-lg font-bold"
+        )
+        ui.label(f"{row['patient']} — {row['protocol']} {row['day']}")
+        ui.label(
+            "La reprendre dans le secours crée un brouillon du même protocole, cycle, jours et "
+            "prescripteur, doses recalculées sur les mesures du jour, à vérifier puis signer."
+        ).classes("text-sm")
+        error = ui.label().classes("text-red-700").mark("take-over-error")
+
+        async def take_over() -> None:
+            try:
+                rx = await run.io_bound(
+                    service.take_over, app.store, user, row["snapshot_id"], app.settings, today()
+                )
+            except ChemoFallbackError as exc:
+                error.set_text(str(exc))
+                return
+            if rx is not None:
+                ui.navigate.to(prescription_url(rx.prescription_id))
+
+        with ui.row().classes("w-full justify-end"):
+            ui.button("Ouvrir le dossier patient", on_click=lambda: ui.navigate.to(
+                row["target"])).props("flat").mark("take-over-patient")
+            ui.button("Reprendre dans le secours", icon="input", on_click=take_over).mark(
+                "take-over"
+            )
+    dialog.open()
 
 
 def parse_date(text: str | None) -> date:

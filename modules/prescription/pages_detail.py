@@ -85,6 +85,10 @@ def header_card(rx: Prescription, versions: list[tuple[str, int, str]]) -> None:
         else:
             who = f"Prescripteur : {rx.prescriber.name}"
         ui.label(who).mark("rx-prescriber")
+        if rx.snapshot_prescription_id:
+            ui.label(
+                f"Reprend la prescription {rx.snapshot_prescription_id} du logiciel de production"
+            ).mark("rx-continues")
         if rx.signed_at:
             ui.label(f"Signée le {fr_date(rx.signed_at, with_time=True)}").mark("rx-signed")
         if rx.status_reason:

@@ -108,6 +108,7 @@ def worklist(
                 status=label,
                 prescriber_name=row["prescriber_name"],
                 drugs=row["drugs"] or "—",
+                continues=row["continues"],
             )
         )
     return entries

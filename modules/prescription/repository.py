@@ -109,7 +109,8 @@ RX_COLUMNS = (
     "prescription_id, rx_number, version_no, supersedes_id, patient_id, protocol_id, "
     "protocol_name, cycle_length_days, cycle_no, cycle_start_date, ward_id, prescriber_staff_id, "
     "prescriber_name, transcribed, status, dosing_json, created_at, created_by, created_by_name, "
-    "signed_at, signed_by, status_reason, status_changed_at, status_changed_by"
+    "signed_at, signed_by, status_reason, status_changed_at, status_changed_by, "
+    "snapshot_prescription_id"
 )
 LINE_COLUMNS = (
     "line_id, prescription_id, line_no, protocol_line_no, line_kind, drug_id, drug_inn, label, "
@@ -293,6 +294,7 @@ def _rx_values(rx: Prescription) -> list:
         rx.status_reason,
         rx.status_changed_at,
         rx.status_changed_by,
+        rx.snapshot_prescription_id,
     ]
 
 
@@ -327,6 +329,7 @@ def _line(row: dict) -> Line:
 WORKLIST_SQL = """WITH own AS (
     SELECT l.planned_date, p.ward_id, p.patient_id, p.protocol_name, p.cycle_no, l.day_no,
            p.prescription_id, 'secours' AS source, p.status, p.prescriber_name,
+           p.snapshot_prescription_id AS continues,
            string_agg(DISTINCT CASE WHEN l.line_kind = 'chemotherapy' THEN l.drug_inn END, ', '
                       ORDER BY CASE WHEN l.line_kind = 'chemotherapy' THEN l.drug_inn END)
                AS drugs
@@ -337,6 +340,7 @@ WORKLIST_SQL = """WITH own AS (
     SELECT l.planned_date, p.ward_id, p.patient_id, pr.name AS protocol_name, p.cycle_no,
            l.day_no, p.prescription_id, 'instantané' AS source, p.status,
            concat_ws(' ', 'Dr', s.first_name, upper(s.last_name)) AS prescriber_name,
+           NULL AS continues,
            string_agg(DISTINCT d.inn, ', ' ORDER BY d.inn) AS drugs
     FROM ref.prescription_lines l
     JOIN ref.prescriptions p ON p.prescription_id = l.prescription_id
@@ -345,6 +349,10 @@ WORKLIST_SQL = """WITH own AS (
     LEFT JOIN ref.drugs d ON d.drug_id = l.drug_id
     WHERE p.status <> 'cancelled' AND l.status <> 'cancelled'
       AND l.planned_date BETWEEN ? AND ?
+      AND p.prescription_id NOT IN (  -- taken over: the fallback's row stands for it
+          SELECT snapshot_prescription_id FROM rx_prescriptions
+          WHERE snapshot_prescription_id IS NOT NULL
+            AND status NOT IN ('cancelled', 'superseded'))
     GROUP BY ALL
 )
 SELECT x.*, w.name AS ward_name,
@@ -373,3 +381,32 @@ def signature_text(cur: Cursor, prescription_id: str) -> str | None:
         [prescription_id],
     ).fetchone()
     return Signature(*row).manifestation() if row else None
+
+
+def snapshot_prescription(cur: Cursor, prescription_id: str) -> dict | None:
+    """A production prescription of the snapshot, with the cycle days it holds."""
+    rows = _dicts(
+        cur.execute(
+            """SELECT p.prescription_id, p.patient_id, p.protocol_id, p.cycle_no,
+                      p.cycle_start_date, p.prescriber_id, p.ward_id, p.status,
+                      list_sort(list_distinct(list(l.day_no))) AS days
+               FROM ref.prescriptions p
+               LEFT JOIN ref.prescription_lines l
+                      ON l.prescription_id = p.prescription_id AND l.status <> 'cancelled'
+               WHERE p.prescription_id = ?
+               GROUP BY ALL""",
+            [prescription_id],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def taken_over(cur: Cursor, snapshot_prescription_id: str) -> str | None:
+    """The fallback prescription continuing this production one, if any is still alive."""
+    row = cur.execute(
+        """SELECT prescription_id FROM rx_prescriptions
+           WHERE snapshot_prescription_id = ? AND status NOT IN ('cancelled', 'superseded')
+           ORDER BY version_no DESC LIMIT 1""",
+        [snapshot_prescription_id],
+    ).fetchone()
+    return row[0] if row else None

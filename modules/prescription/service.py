@@ -203,6 +203,12 @@ def start_draft(
     """A draft from the thesaurus: every line of the chosen days, each dose computed."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
+        continued = request.snapshot_prescription_id
+        if continued and repo.taken_over(cur, continued):
+            raise PrescriptionError(
+                f"La prescription {continued} est déjà reprise par "
+                f"{repo.taken_over(cur, continued)}."
+            )
         identity = patient_identity(cur, request.patient_id, today)
         protocol = prescribable_protocol(cur, request.protocol_id)
         days = _check_request(request, protocol, today)
@@ -235,13 +241,51 @@ def start_draft(
             status_reason=None,
             status_changed_at=None,
             status_changed_by=None,
+            snapshot_prescription_id=request.snapshot_prescription_id,
             lines=_dose_lines(lines, inputs, settings),
         )
         repo.insert_prescription(cur, rx)
-        audit.record(
-            cur, user.actor, "prescription.draft_created", RECORD, rx_id, after=audit_summary(rx)
-        )
+        after = audit_summary(rx)
+        if rx.snapshot_prescription_id:
+            after["continues"] = rx.snapshot_prescription_id
+        audit.record(cur, user.actor, "prescription.draft_created", RECORD, rx_id, after=after)
     return rx
+
+
+def take_over(
+    store: Store, user: User, snapshot_prescription_id: str, settings: SiteSettings, today: date
+) -> Prescription:
+    """A production prescription of the snapshot (made before the outage, not yet given)
+    continued in the fallback: a draft of the same protocol, cycle, start date and days, in
+    the same prescriber's name, its doses recomputed from today's measurements. Doing it twice
+    returns the prescription already continuing it."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    cur = store.cursor()
+    already = repo.taken_over(cur, snapshot_prescription_id)
+    if already:
+        return prescription_or_refuse(cur, already)
+    source = repo.snapshot_prescription(cur, snapshot_prescription_id)
+    if source is None:
+        raise PrescriptionError(
+            f"Prescription {snapshot_prescription_id} absente de l'instantané."
+        )
+    if source["status"] in ("cancelled", "administered"):
+        raise PrescriptionError(
+            f"La prescription {snapshot_prescription_id} est "
+            f"{'annulée' if source['status'] == 'cancelled' else 'déjà administrée'} dans "
+            "l'instantané : rien à reprendre."
+        )
+    request = DraftRequest(
+        patient_id=source["patient_id"],
+        protocol_id=source["protocol_id"],
+        cycle_no=source["cycle_no"],
+        cycle_start_date=source["cycle_start_date"],
+        days=tuple(source["days"]) or None,
+        ward_id=source["ward_id"],
+        prescriber_staff_id=source["prescriber_id"],
+        snapshot_prescription_id=snapshot_prescription_id,
+    )
+    return start_draft(store, user, request, settings, today)
 
 
 def recompute(
