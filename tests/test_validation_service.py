@@ -167,3 +167,13 @@ def test_worklist_most_urgent_first_with_findings(demo) -> None:
     assert validation.worklist(demo, pharmacist, TODAY, None, SETTINGS, TODAY)[0][0] \
         .prescription_id == sooner
     assert validation.worklist(demo, pharmacist, TODAY, "ONCO-HC", SETTINGS, TODAY) == []
+
+
+def test_a_taken_over_prescription_is_not_its_own_duplicate(demo) -> None:
+    pharmacist = create_account(demo, "pharmacist")
+    rx = service.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY)
+    lifecycle.sign(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
+    _rx, findings = validation.findings_of(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
+    assert "duplicate" not in {f.code for f in findings}
+    # the production cycle 4 of 19/11 is still the previous cycle: 14 days, no interval issue
+    assert INTERVAL not in {f.code for f in findings}

@@ -75,9 +75,13 @@ def contexts(
 
 
 def _version_of(prescription_id: str, rx: Prescription) -> bool:
-    """True for this prescription and its other versions (PS000012, PS000012-2, …)."""
+    """True for this prescription, its other versions (PS000012, PS000012-2, …) and the
+    production prescription it takes over: none of them is "another" prescription."""
     base = f"PS{rx.rx_number:06d}"
-    return prescription_id == base or prescription_id.startswith(base + "-")
+    return (
+        prescription_id in (base, rx.snapshot_prescription_id)
+        or prescription_id.startswith(base + "-")
+    )
 
 
 def findings_of(
