@@ -146,16 +146,17 @@ class Line(BaseModel):
     dose_basis: str
     protocol_dose: float
     max_dose: float | None
-    modification_pct: float | None
-    modification_reason: str | None
-    final_dose: float | None
-    dose_unit: str | None
-    derivation: LineDose | None
-    off_protocol: bool
-    off_protocol_reason: str | None
     liste_en_sus: bool
-    indication_code: str | None
-    comment: str | None
+    comment: str | None = None
+    # Set by the prescriber's changes and by the dose engine:
+    modification_pct: float | None = None
+    modification_reason: str | None = None
+    final_dose: float | None = None  # None for a line without a dose (hydration)
+    dose_unit: str | None = None
+    derivation: LineDose | None = None
+    off_protocol: bool = False
+    off_protocol_reason: str | None = None
+    indication_code: str | None = None
 
     @property
     def has_dose(self) -> bool:

@@ -59,6 +59,21 @@ def list_row(entry: ListEntry) -> dict:
     }
 
 
+def ward_filter(user: User) -> ui.select:
+    """A choice of ward ("" for all), filled from the snapshot once the page is shown."""
+    ward = ui.select({"": "Toutes les unités"}, value="", label="Unité").classes("w-64")
+
+    async def fill() -> None:
+        try:
+            choices = await run.io_bound(queries.ward_choices, state.current().store, user)
+        except ChemoFallbackError:
+            return
+        ward.set_options({"": "Toutes les unités", **(choices or {})}, value=ward.value)
+
+    ui.timer(0, fill, once=True)
+    return ward
+
+
 def worklist_view(user: User) -> None:
     store = state.current().store
     settings = state.current().settings
@@ -69,8 +84,7 @@ def worklist_view(user: User) -> None:
             .classes("w-36")
             .mark("list-days")
         )
-        ward = ui.select({"": "Toutes les unités"}, value="", label="Unité").classes("w-64")
-        ward.mark("list-ward")
+        ward = ward_filter(user).mark("list-ward")
         show = ui.button("Afficher", icon="refresh").mark("list-show")
     message = ui.label().classes("text-red-700").mark("list-message")
     body = ui.column().classes("w-full gap-2").mark("worklist")
@@ -100,15 +114,7 @@ def worklist_view(user: User) -> None:
                 grid.props("wrap-cells").classes("cursor-pointer")
                 grid.on("rowClick", lambda e: row_clicked(user, e.args[1]))
 
-    async def fill_wards() -> None:
-        try:
-            choices = await run.io_bound(queries.ward_choices, store, user)
-        except ChemoFallbackError:
-            return
-        ward.set_options({"": "Toutes les unités", **choices}, value=ward.value)
-
     show.on_click(load)
-    ui.timer(0, fill_wards, once=True)
     ui.timer(0, load, once=True)
 
 

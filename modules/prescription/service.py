@@ -182,15 +182,7 @@ def _protocol_lines(rx_id: str, protocol: Protocol, days: list[int], start: date
                     dose_basis=pl.dose_basis,
                     protocol_dose=pl.dose,
                     max_dose=pl.max_dose,
-                    modification_pct=None,
-                    modification_reason=None,
-                    final_dose=None,
-                    dose_unit=None,
-                    derivation=None,
-                    off_protocol=False,
-                    off_protocol_reason=None,
                     liste_en_sus=pl.liste_en_sus,
-                    indication_code=None,
                     comment=pl.comment,
                 )
             )
@@ -396,16 +388,9 @@ def add_off_protocol_line(
             dose_basis=wanted.dose_basis,
             protocol_dose=wanted.dose,
             max_dose=None,
-            modification_pct=None,
-            modification_reason=None,
-            final_dose=None,
-            dose_unit=None,
-            derivation=None,
             off_protocol=True,
             off_protocol_reason=reason,
             liste_en_sus=drug["liste_en_sus"],
-            indication_code=None,
-            comment=None,
         )
         if wanted.dose <= 0:
             raise PrescriptionError("La dose d'une ligne hors protocole doit être positive.")

@@ -13,7 +13,7 @@ from chemo_fallback.auth.roles import Permission
 from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription import queries as rx_queries
-from chemo_fallback.modules.prescription.pages import parse_date
+from chemo_fallback.modules.prescription.pages import parse_date, ward_filter
 from chemo_fallback.modules.validation import service
 from chemo_fallback.modules.validation.models import Finding, Severity
 from chemo_fallback.web import state
@@ -44,8 +44,7 @@ def worklist_view(user: User) -> None:
     with ui.row().classes("items-end gap-4"):
         until = ui.input("Jusqu'au", value=fr_date(today() + timedelta(days=1))).classes("w-36")
         until.mark("validation-until")
-        ward = ui.select({"": "Toutes les unités"}, value="", label="Unité").classes("w-64")
-        ward.mark("validation-ward")
+        ward = ward_filter(user).mark("validation-ward")
         blocking_only = ui.checkbox("Seulement avec points bloquants").mark("validation-blocking")
         show = ui.button("Afficher", icon="refresh").mark("validation-show")
     message = ui.label().mark("validation-message")
@@ -88,15 +87,7 @@ def worklist_view(user: User) -> None:
             if rows else "Aucune prescription en attente de validation."
         )
 
-    async def fill_wards() -> None:
-        try:
-            choices = await run.io_bound(rx_queries.ward_choices, app.store, user)
-        except ChemoFallbackError:
-            return
-        ward.set_options({"": "Toutes les unités", **choices}, value=ward.value)
-
     show.on_click(load)
-    ui.timer(0, fill_wards, once=True)
     ui.timer(0, load, once=True)
 
 
