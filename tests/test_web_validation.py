@@ -102,3 +102,27 @@ async def test_nurse_records_the_feu_vert_on_the_prescription(user: User, app_st
     assert audit["actor"] == "nurse" and audit["record_id"] == rx_id
     await user.open("/validation")
     await user.should_see("Accès refusé")
+
+
+@pytest.mark.parametrize("first_done", [False, True])
+async def test_double_check_signature_shows_the_meaning_recorded(
+    user: User, app_state, first_done: bool
+) -> None:
+    from test_validation_service import lift
+    from web_helpers import create_account
+
+    from chemo_fallback.modules.validation import service as validation
+    from chemo_fallback.site_settings import SiteSettings
+
+    app_state.settings = SiteSettings(validation_double_check=True)
+    rx_id = signed_mfolfox6(app_state.store)
+    if first_done:
+        other = create_account(app_state.store, "pharmacist", "pharmacien2")
+        overrides = lift(app_state.store, other, rx_id)
+        validation.validate(app_state.store, other, rx_id, overrides, app_state.settings, TODAY)
+    await sign_in(user, app_state.store, "pharmacist")
+    await user.open(f"/validation/{rx_id}")
+    await user.should_see(marker="review-validate", retries=SLOW)
+    user.find(marker="review-validate").click()
+    expected = "validé" if first_done else "contrôlé"
+    await user.should_see(f"Signification : « {expected} »")

@@ -122,7 +122,11 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
             await refresh()
 
     blocking = sum(f.severity == Severity.BLOCKING for f in review.findings)
-    meaning = Meaning.CHECKED if app.settings.validation_double_check else Meaning.VALIDATED
+    # The meaning shown is the one the service will record: with the double check, the first
+    # pharmacist's signature means "contrôlé", the second one's "validé".
+    first_done = any(d["decision"] == "first_check" for d in review.decisions)
+    double = app.settings.validation_double_check and not first_done
+    meaning = Meaning.CHECKED if double else Meaning.VALIDATED
     with ui.row().classes("gap-2").mark("review-actions"):
         ui.button(
             "Valider et signer", icon="verified",
