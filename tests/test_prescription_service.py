@@ -309,6 +309,13 @@ def test_impossible_values_are_refused_not_computed(demo) -> None:
                             route="IV", reason="RCP"),
             SETTINGS,
         )
+    with pytest.raises(PrescriptionError, match="volume final"):
+        service.add_off_protocol_line(
+            demo, user, rx.prescription_id,
+            OffProtocolLine(drug_id="IRINOTECAN", dose=180, dose_basis="mg/m2", day_no=1,
+                            route="IV", reason="RCP", volume_ml=-250),
+            SETTINGS,
+        )
     unchanged = queries.read_prescription(demo, user, rx.prescription_id)
     assert unchanged == rx
 

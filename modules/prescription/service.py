@@ -394,6 +394,15 @@ def add_off_protocol_line(
         )
         if wanted.dose <= 0:
             raise PrescriptionError("La dose d'une ligne hors protocole doit être positive.")
+        for value, label, upper in (
+            (wanted.duration_min, "La durée de perfusion (min)", 20_160),
+            (wanted.volume_ml, "Le volume final (mL)", 5000),
+        ):
+            if value is not None and not 0 < value <= upper:
+                raise PrescriptionError(
+                    f"{label} doit être comprise entre 0 et {upper} : corrigez-la ou laissez-la "
+                    "vide."
+                )
         [dosed] = _dose_lines([line], rx.dosing, settings)
         repo.insert_line(cur, dosed)
         audit.record(
