@@ -192,3 +192,16 @@ def test_rounding_steps_must_be_in_order() -> None:
         SiteSettings(rounding=(RoundingStep(below=100, step=1), RoundingStep(below=10, step=0.1)))
     assert SiteSettings().rounding_step_for(9.99) == 0.1
     assert SiteSettings().rounding_step_for(10) == 1
+
+
+def test_the_patient_record_shows_the_bsa_the_engine_uses() -> None:
+    from chemo_fallback.dosing import LineDoseRequest, compute_line_dose
+    from chemo_fallback.patients.record import mosteller_bsa_m2
+
+    for height in range(140, 200, 3):
+        for weight in (41.3, 55.5, 62.25, 70.0, 88.8, 104.6):
+            request = LineDoseRequest(
+                protocol_dose=1.0, basis="mg/m2", height_cm=float(height), weight_kg=weight
+            )
+            assert mosteller_bsa_m2(height, weight) == compute_line_dose(request).bsa_m2
+    assert mosteller_bsa_m2(None, 70) is None

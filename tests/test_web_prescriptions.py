@@ -223,3 +223,20 @@ async def test_take_over_a_snapshot_prescription_from_the_day_list(user: User, a
     await user.should_see("Reprend la prescription ORD01000250 du logiciel de production")
     [created] = audit_rows(app_state.store, "prescription.draft_created")
     assert created["after_json"]["continues"] == "ORD01000250"
+
+
+async def test_off_protocol_line_from_the_page(user: User, app_state) -> None:
+    await sign_in(user, app_state.store, "prescriber")
+    rx_id = await new_mfolfox6(user)
+    user.find(marker="rx-add-line").click()
+    await user.should_see(marker="off-drug", retries=SLOW)
+    await choose(user, "off-drug", "irinotécan")
+    user.find(marker="off-dose").type("180")
+    user.find(marker="off-save").click()
+    await user.should_see("Le motif d'une ligne hors protocole est obligatoire", retries=SLOW)
+    user.find(marker="off-reason").type("FOLFIRINOX décidé en RCP")
+    user.find(marker="off-save").click()
+    await user.should_see("HORS PROTOCOLE", retries=SLOW)
+    await user.should_see("Motif hors protocole : FOLFIRINOX décidé en RCP")
+    [added] = audit_rows(app_state.store, "prescription.line_added")
+    assert added["record_id"] == rx_id and added["after_json"]["dose"] == 376

@@ -37,9 +37,14 @@ def _clean(value: float) -> float:
     return float(f"{value:.12g}")
 
 
-def _half_up(value: float, decimals: int) -> float:
+def half_up(value: float, decimals: int) -> float:
     quantum = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def bsa_shown_m2(formula: str, height_cm: float, weight_kg: float) -> float:
+    """The BSA as the engine uses and prints it: the formula's value, half-up to 0,01 m²."""
+    return half_up(BSA_FUNCTIONS[formula](height_cm, weight_kg), 2)
 
 
 def _per_bsa(request: LineDoseRequest, unit: str, steps: list[DoseStep], out: dict) -> float:
@@ -49,7 +54,7 @@ def _per_bsa(request: LineDoseRequest, unit: str, steps: list[DoseStep], out: di
             "pour la surface corporelle. Saisissez-les (obligatoires sur toute prescription)."
         )
     name = BSA_FORMULAS[request.bsa_formula]
-    bsa = _half_up(BSA_FUNCTIONS[request.bsa_formula](request.height_cm, request.weight_kg), 2)
+    bsa = bsa_shown_m2(request.bsa_formula, request.height_cm, request.weight_kg)
     steps.append(
         DoseStep(
             rule="bsa",
@@ -119,7 +124,7 @@ def _gfr(request: LineDoseRequest, steps: list[DoseStep], out: dict) -> float:
                 "Saisissez le DFG ou les données manquantes."
             )
         assert request.sex is not None and request.age_years is not None  # for type checkers
-        gfr = _half_up(
+        gfr = half_up(
             f.creatinine_clearance_cockcroft_gault(
                 request.age_years,
                 request.weight_kg,

@@ -4,12 +4,13 @@ preparations, and lab results. A patient created during the outage has no histor
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 
 import duckdb
 
 from chemo_fallback.auth.roles import Permission, require
+from chemo_fallback.dosing import DoseInputError
+from chemo_fallback.dosing.line_dose import bsa_shown_m2
 from chemo_fallback.errors import StoreError
 from chemo_fallback.patients.identity import age_years, find_identity
 from chemo_fallback.patients.measurements import latest_measurements, recorded_measurements
@@ -61,10 +62,14 @@ LIMIT ?"""
 
 
 def mosteller_bsa_m2(height_cm: float | None, weight_kg: float | None) -> float | None:
-    """Body surface area, Mosteller: √(height_cm × weight_kg / 3600), to 2 decimals."""
-    if not height_cm or not weight_kg or height_cm <= 0 or weight_kg <= 0:
+    """Body surface area, Mosteller, rounded as the dose engine rounds it (so the record and
+    the prescription never show different BSAs); None when it cannot be computed."""
+    if not height_cm or not weight_kg:
         return None
-    return round(math.sqrt(height_cm * weight_kg / 3600), 2)
+    try:
+        return bsa_shown_m2("mosteller", height_cm, weight_kg)
+    except DoseInputError:  # out of the engine's physiological range
+        return None
 
 
 __all__ = ["age_years", "load_patient_record", "mosteller_bsa_m2"]

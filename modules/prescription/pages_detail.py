@@ -299,9 +299,12 @@ def actions(rx: Prescription, user: User, refresh) -> None:
             )).props("outline color=red").mark("rx-cancel")
 
 
-def add_line(user: User, rx: Prescription, refresh) -> None:
+async def add_line(user: User, rx: Prescription, refresh) -> None:
     app = state.current()
-    drugs = queries.form_choices(app.store, user)["drugs"]
+    choices = await run.io_bound(queries.form_choices, app.store, user)
+    if choices is None:  # the server is stopping
+        return
+    drugs = choices["drugs"]
     pages_dialogs.action_dialog(
         "Ajouter une ligne hors protocole",
         lambda: pages_dialogs.off_protocol_fields(

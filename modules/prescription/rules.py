@@ -170,9 +170,7 @@ def sign_problems(rx: Prescription) -> list[str]:
     return problems
 
 
-def dose_request(
-    line: Line, inputs: DosingInputs, settings: SiteSettings, rounding_step: float | None
-) -> LineDoseRequest:
+def dose_request(line: Line, inputs: DosingInputs, rounding_step: float | None) -> LineDoseRequest:
     return LineDoseRequest(
         protocol_dose=float(line.protocol_dose),
         basis=line.dose_basis,
@@ -201,8 +199,8 @@ def compute_dose(line: Line, inputs: DosingInputs, settings: SiteSettings) -> Li
             f"{line.title} : dose par ASC (Calvert), la créatininémie est nécessaire pour le DFG "
             "(Cockcroft-Gault). Saisissez la créatinine du patient sur son dossier."
         )
-    raw = compute_line_dose(dose_request(line, inputs, settings, None))
+    raw = compute_line_dose(dose_request(line, inputs, None))
     step = settings.rounding_step_for(raw.dose_before_rounding)
     if step is None:
         return raw
-    return compute_line_dose(dose_request(line, inputs, settings, step))
+    return compute_line_dose(dose_request(line, inputs, step))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+from chemo_fallback.documents import date_fr
 from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.modules.prescription.models import DILUENT_LABELS, Line, MeasureUsed
-
-
-def fr_date(value) -> str:
-    return f"{value:%d/%m/%Y}"
 
 
 def dose_text(line: Line) -> str:
@@ -43,6 +40,6 @@ def measure_text(label: str, measure: MeasureUsed | None, unit: str) -> str:
     if measure is None:
         return f"{label} : non renseigné(e)"
     return (
-        f"{label} : {format_dose_fr(measure.value)} {unit} (le {fr_date(measure.measured_on)}, "
+        f"{label} : {format_dose_fr(measure.value)} {unit} (le {date_fr(measure.measured_on)}, "
         f"{measure.source})"
     )

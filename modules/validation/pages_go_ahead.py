@@ -11,7 +11,6 @@ from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription.models import Prescription, Status
-from chemo_fallback.modules.validation import repository as repo
 from chemo_fallback.modules.validation import service
 from chemo_fallback.web import state
 from chemo_fallback.web.patient_pages import fr_date
@@ -32,17 +31,29 @@ def go_ahead_section(user: User, rx: Prescription, refresh) -> None:
     if rx.status not in (Status.SIGNED, Status.VALIDATED):
         return
     store = state.current().store
-    given = repo.go_aheads(store.cursor(), rx.prescription_id)
     ui.label("Feu vert de l'équipe soignante (OK chimio)").classes("text-xl font-bold mt-4")
-    with ui.column().classes("w-full gap-1").mark("go-aheads"):
-        if not given:
-            ui.label("Aucun feu vert enregistré.").classes("text-orange-800").mark("no-go-ahead")
-        for g in given:
-            ui.label(
-                f"J{g['day_no']} ({fr_date(g['planned_date'])}) : feu vert de {g['given_by']} "
-                f"le {fr_date(g['given_at'], with_time=True)}, noté par {g['recorded_by_name']}"
-                + (f" — {g['comment']}" if g["comment"] else "")
-            ).classes("text-green-800 font-bold")
+    listing = ui.column().classes("w-full gap-1").mark("go-aheads")
+
+    async def show() -> None:
+        try:
+            given = await run.io_bound(service.go_aheads_of, store, user, rx.prescription_id)
+        except ChemoFallbackError as exc:
+            with listing:
+                ui.label(str(exc)).classes("text-red-700")
+            return
+        with listing:
+            if not given:
+                ui.label("Aucun feu vert enregistré.").classes("text-orange-800").mark(
+                    "no-go-ahead"
+                )
+            for g in given or []:
+                ui.label(
+                    f"J{g['day_no']} ({fr_date(g['planned_date'])}) : feu vert de "
+                    f"{g['given_by']} le {fr_date(g['given_at'], with_time=True)}, noté par "
+                    f"{g['recorded_by_name']}" + (f" — {g['comment']}" if g["comment"] else "")
+                ).classes("text-green-800 font-bold")
+
+    ui.timer(0, show, once=True)
     if not allowed(user.role, Permission.GO_AHEAD_RECORD):
         return
     with ui.row().classes("items-end gap-2"):

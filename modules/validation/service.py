@@ -314,3 +314,8 @@ def record_go_ahead(
             after={"day_no": day_no, "given_by": who, "given_at": given_at.isoformat()},
         )
     return go_ahead_id
+
+
+def go_aheads_of(store: Store, user: User, prescription_id: str) -> list[dict]:
+    require(user.role, Permission.PRESCRIPTION_READ)
+    return repo.go_aheads(store.cursor(), prescription_id)
