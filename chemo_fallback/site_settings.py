@@ -54,6 +54,11 @@ class SiteSettings(BaseModel):
     platelets_min_g_l: float | None = Field(default=100.0, ge=0, le=1000)
     platinum_clearance_min_ml_min: float | None = Field(default=60.0, ge=0, le=200)
     validation_double_check: bool = False
+    # Clinical safety (issue 9): fail closed on stale or implausible inputs
+    weight_change_block_pct: float = Field(default=20.0, ge=1, le=80)
+    creatinine_max_age_days: int = Field(default=7, ge=0, le=90)
+    cockcroft_gault_weight: str = Field(default="actual", pattern="^(actual|ideal|adjusted)$")
+    single_pharmacist_allowed: bool = False
 
     @model_validator(mode="after")
     def _rounding_in_order(self) -> SiteSettings:
