@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "patient.created": "patient créé pendant la panne",
     "measurement.recorded": "mesure saisie (taille, poids, créatinine)",
     "measurement.corrected": "mesure corrigée",
+    "lab.recorded": "résultat de biologie saisi",
+    "lab.corrected": "résultat de biologie corrigé",
     "document.printed": "document imprimé",
     "document.reprinted": "document réimprimé",
     "prescription.draft_created": "prescription créée (brouillon)",

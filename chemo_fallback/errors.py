@@ -3,7 +3,12 @@ what to do, because it is shown as is to a pharmacist or an administrator."""
 
 
 class ChemoFallbackError(Exception):
-    """Base class: `str(error)` is the French message for the user."""
+    """Base class: `str(error)` is the French message for the user. `code`, when given, is the
+    stable code of the clinical rule that refused (listed in docs/clinical-rules.md)."""
+
+    def __init__(self, *args: object, code: str | None = None) -> None:
+        super().__init__(*args)
+        self.code = code
 
 
 class SnapshotRefused(ChemoFallbackError):

@@ -3,11 +3,12 @@ function of chemo_fallback/patients/ and a scenario that exercises it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from factory import write_snapshot
 
 from chemo_fallback.auth import accounts
+from chemo_fallback.patients.labs import record_lab_result
 from chemo_fallback.patients.local import create_local_patient
 from chemo_fallback.patients.measurements import record_measurement
 from chemo_fallback.patients.models import NewPatient
@@ -32,7 +33,8 @@ def _local_patient(store, tmp_path):
 def _measurement(store, tmp_path):
     activate_snapshot(store, write_snapshot(tmp_path / "snap"))
     pharmacist = accounts.find_user(store, "pharmacist")
-    wrong = record_measurement(store, pharmacist, "IPP00000001", "weight", 6.25, TODAY, today=TODAY)
+    # 6,25 kg for 165 cm is an impossible BMI (refused); 52,6 is a plausible typing slip.
+    wrong = record_measurement(store, pharmacist, "IPP00000001", "weight", 52.6, TODAY, today=TODAY)
     record_measurement(
         store,
         pharmacist,
@@ -41,12 +43,35 @@ def _measurement(store, tmp_path):
         62.5,
         TODAY,
         replaces_id=wrong.measurement_id,
-        reason="virgule mal placée",
+        reason="chiffres inversés",
         today=TODAY,
+    )
+
+
+def _lab_result(store, tmp_path):
+    activate_snapshot(store, write_snapshot(tmp_path / "snap"))
+    pharmacist = accounts.find_user(store, "pharmacist")
+    now = datetime(2026, 11, 20, 12, 0)
+    sampled = datetime(2026, 11, 20, 8, 0)
+    wrong = record_lab_result(
+        store, pharmacist, "IPP00000001", "PNN", 12, "G/L", sampled, now=now
+    )
+    record_lab_result(
+        store,
+        pharmacist,
+        "IPP00000001",
+        "PNN",
+        1200,
+        "/mm³",
+        sampled,
+        replaces_id=wrong.lab_record_id,
+        reason="unité du compte rendu : /mm³",
+        now=now,
     )
 
 
 SCENARIOS = {
     "chemo_fallback/patients/local.py:create_local_patient": _local_patient,
     "chemo_fallback/patients/measurements.py:record_measurement": _measurement,
+    "chemo_fallback/patients/labs.py:record_lab_result": _lab_result,
 }

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from prescription_helpers import TODAY, activate_demo
-from test_validation_service import lift, signed_mfolfox6
+from test_validation_service import at, created_at, lift, signed_mfolfox6
 
 from chemo_fallback.auth import accounts
 from chemo_fallback.modules.validation import service as validation
@@ -32,7 +30,9 @@ def _reject(store, tmp_path):
 
 def _go_ahead(store, tmp_path):
     pharmacist, rx_id = _signed(store)
-    validation.record_go_ahead(store, pharmacist, rx_id, 1, "Dr Colin", datetime.now())
+    created_at(store, rx_id, at(TODAY, 7))
+    validation.record_go_ahead(store, pharmacist, rx_id, 1, "Dr Colin", at(TODAY, 8),
+                               now=at(TODAY, 9))
 
 
 SCENARIOS = {

@@ -78,6 +78,8 @@ ROWS: dict[str, list[dict]] = {
             "storage": "2-8",
             "protect_from_light": "N",
             "containers": "poche",
+            "routes": "IV",
+            "intrathecal_capable": "N",
         },
         {
             "drug_id": "DOXO",
@@ -88,6 +90,8 @@ ROWS: dict[str, list[dict]] = {
             "diluents": "NACL09|G5",
             "storage": "2-8",
             "protect_from_light": "O",
+            "containers": "seringue|poche",
+            "routes": "IV",
         },
     ],
     "products": [

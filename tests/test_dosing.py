@@ -154,7 +154,7 @@ def test_oxaliplatin_reduced_and_rounded_shows_every_step_in_french() -> None:
     assert [s.description for s in dose.steps] == [
         "Surface corporelle (Mosteller, 170 cm, 72 kg) : 1,84 m²",
         "Dose théorique : 85 mg/m² × 1,84 m² = 156,4 mg",
-        "Réduction de 20 % (motif : neutropénie grade 3) : 125,1 mg",
+        "Réduction de 20 % de 156,4 mg (motif : neutropénie grade 3) : 125,1 mg",
         "Arrondi au pas de 5 mg : 125 mg",
     ]
     assert (dose.final_dose, dose.unit, dose.bsa_m2, dose.bsa_formula) == (
@@ -183,7 +183,7 @@ def test_dubois_increase_and_no_modification_when_zero() -> None:
     assert step(up, "bsa").description.startswith("Surface corporelle (DuBois")
     assert up.bsa_m2 == 1.81
     assert step(up, "modification").description == (
-        "Augmentation de 10 % (motif : reprise après report) : 199,1 mg"
+        "Augmentation de 10 % de 181 mg (motif : reprise après report) : 199,1 mg"
     )
     same = compute_line_dose(
         LineDoseRequest(
@@ -250,7 +250,8 @@ def test_carboplatin_from_cockcroft_gault_says_so() -> None:
     assert dose.gfr_source == "cockcroft_gault"
     assert dose.gfr_ml_min == 78.7 and dose.gfr_cap_ml_min == 125
     assert step(dose, "gfr").description == (
-        "DFG estimé par Cockcroft-Gault (homme, 60 ans, 72 kg, créatininémie 90 µmol/L) : "
+        "DFG estimé par Cockcroft-Gault (homme, 60 ans, poids réel 72 kg, créatininémie "
+        "90 µmol/L) : "
         "78,7 mL/min (plafond : 125 mL/min)"
     )
     assert step(dose, "theoretical").description == (
@@ -306,8 +307,11 @@ def test_vincristine_capped_at_2_mg() -> None:
 
 
 def test_rounding_up_past_the_maximum_rounds_down_instead() -> None:
+    wide = {"rounding_tolerance_pct": 50.0}  # the site's tolerance at its widest
     dose = compute_line_dose(
-        LineDoseRequest(protocol_dose=1.98, basis="mg", max_dose_per_dose=2, rounding_step=0.3)
+        LineDoseRequest(
+            protocol_dose=1.98, basis="mg", max_dose_per_dose=2, rounding_step=0.3, **wide
+        )
     )
     # nearest multiple of 0.3 is 2.1 > 2 mg: the step below, 1.8, is used
     assert dose.final_dose == pytest.approx(1.8)
@@ -315,6 +319,11 @@ def test_rounding_up_past_the_maximum_rounds_down_instead() -> None:
         "Arrondi au pas de 0,3 mg, vers le bas pour ne pas dépasser la dose maximale (2 mg) : "
         "1,8 mg"
     )
+    # with the default 5 % tolerance, 1,8 mg (−9,1 %) is too far: the step 0,03 mg gives 1,98
+    finer = compute_line_dose(
+        LineDoseRequest(protocol_dose=1.98, basis="mg", max_dose_per_dose=2, rounding_step=0.3)
+    )
+    assert finer.final_dose == pytest.approx(1.98)
 
 
 def test_max_per_dose_and_per_cycle_the_smaller_applies() -> None:
@@ -343,7 +352,8 @@ def test_max_per_dose_and_per_cycle_the_smaller_applies() -> None:
     # cycle limit 1.9 mg, not a multiple of the 0.25 mg step: 2.0 would pass it, so 1.75
     tight = compute_line_dose(
         LineDoseRequest(
-            **base, max_dose_per_cycle=4, already_given_this_cycle=2.1, rounding_step=0.25
+            **base, max_dose_per_cycle=4, already_given_this_cycle=2.1, rounding_step=0.25,
+            rounding_tolerance_pct=50.0,
         )
     )
     assert tight.dose_limit == pytest.approx(1.9) and tight.final_dose == 1.75
@@ -414,7 +424,10 @@ M2 = {"protocol_dose": 85.0, "basis": "mg/m2", "height_cm": 170.0, "weight_kg": 
             "La dose maximale par cycle (200 mg) est déjà atteinte",
         ),
         ({"already_given_this_cycle": -1.0}, "La dose déjà administrée sur le cycle (-1 mg)"),
-        ({"rounding_step": 500.0}, "Le pas d'arrondi (500 mg) est trop grand"),
+        ({"height_cm": 100.0, "weight_kg": 121.0}, "indice de masse corporelle de 121 kg/m²"),
+        ({"cockcroft_gault_weight": "lean"}, "Poids de Cockcroft-Gault « lean » inconnu"),
+        ({"rounding_tolerance_pct": 51.0}, "La tolérance de l'arrondi (51 %)"),
+        ({"creatinine_max_age_days": -1}, "L'ancienneté maximale de la créatininémie (-1"),
         ({"rounding_step": 5.0, "dose_bands": (150.0,)}, "soit un pas d'arrondi, soit des doses"),
         ({"dose_bands": ()}, "La liste des doses standardisées est vide"),
         ({"dose_bands": (150.0, -1.0)}, "Une dose standardisée (-1 mg)"),

@@ -1,9 +1,10 @@
-"""Height, weight and creatinine: recording, corrections, and the latest value of each."""
+"""Height and weight: recording, corrections, and the latest height, weight and creatinine.
+(Creatinine is entered as a lab result since issue 9: see test_patient_labs.py.)"""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from test_patient_search import snapshot_rows
 from web_helpers import create_account
 
 from chemo_fallback.auth.roles import PermissionDenied
+from chemo_fallback.patients.labs import record_lab_result
 from chemo_fallback.patients.local import create_local_patient
 from chemo_fallback.patients.measurements import (
     latest_measurements,
@@ -101,7 +103,10 @@ def test_a_recorded_value_wins_from_its_date_on(active, nurse) -> None:
         f"saisie pendant la panne (mesure n° {same_day.measurement_id}, par Test nurse)",
     )
     assert same_day.comment == "pesée du matin" and older.measurement_id < same_day.measurement_id
-    record_measurement(active, nurse, HELENE, "creatinine", 95, date(2026, 11, 20), today=TODAY)
+    record_lab_result(
+        active, nurse, HELENE, "CREAT", 95, "µmol/L", datetime(2026, 11, 20, 8, 0),
+        now=datetime(2026, 11, 20, 12, 0),
+    )
     assert latest_measurements(active, HELENE).creatinine.value == 95
     assert latest_measurements(active, HELENE).height.source == "snapshot_prescription"
     [(actor, record_type, after, reason)] = (
@@ -128,9 +133,9 @@ def test_a_recorded_value_wins_from_its_date_on(active, nurse) -> None:
 
 def test_a_correction_replaces_without_erasing(active, nurse) -> None:
     wrong = record_measurement(
-        active, nurse, HELENE, "weight", 16.5, date(2026, 11, 20), today=TODAY
+        active, nurse, HELENE, "weight", 56.5, date(2026, 11, 20), today=TODAY
     )
-    assert latest_measurements(active, HELENE).weight.value == 16.5
+    assert latest_measurements(active, HELENE).weight.value == 56.5
     with pytest.raises(InvalidEntry, match="Motif de la correction manquant"):
         record_measurement(
             active,
@@ -157,7 +162,7 @@ def test_a_correction_replaces_without_erasing(active, nurse) -> None:
     history = recorded_measurements(active, HELENE)
     assert [(m.measurement_id, m.value, m.replaced_by, m.replaces_id) for m in history] == [
         (fixed.measurement_id, 65, None, wrong.measurement_id),
-        (wrong.measurement_id, 16.5, fixed.measurement_id, None),
+        (wrong.measurement_id, 56.5, fixed.measurement_id, None),
     ]
     [(before, after, reason)] = (
         active.cursor()
@@ -169,7 +174,7 @@ def test_a_correction_replaces_without_erasing(active, nurse) -> None:
     )
     assert reason == "chiffres inversés"
     assert (json.loads(before)["value"], json.loads(after)["replaces_id"]) == (
-        16.5,
+        56.5,
         wrong.measurement_id,
     )
     # Once replaced, the wrong one stays replaced; corrections must keep the kind and patient.
@@ -221,9 +226,10 @@ def test_a_correction_replaces_without_erasing(active, nurse) -> None:
         ),
         (
             "creatinine",
-            9.5,
+            95,
             date(2026, 11, 20),
-            "Créatinine invraisemblable : 9,5 µmol/L (attendu entre 5 et 2000 µmol/L).",
+            "La créatinine se saisit comme un résultat de biologie (« Saisir un résultat de "
+            "biologie », examen Créatinine), avec l'unité du compte rendu.",
         ),
         (
             "weight",
@@ -240,15 +246,12 @@ def test_a_correction_replaces_without_erasing(active, nurse) -> None:
             "vérifiez la date.",
         ),
         ("weight", None, None, "Valeur manquante : saisissez le poids en kg."),
-        ("bmi", 22, date(2026, 11, 20), "Type de mesure inconnu"),
+        ("bmi", 22, date(2026, 11, 20), "Type de mesure inconnu : choisissez Taille ou Poids."),
     ],
 )
 def test_implausible_values_are_refused_with_what_to_do(
     active, nurse, kind, value, on, message
 ) -> None:
-    if kind == "creatinine":
-        value = 4.9
-        message = message.replace("9,5", "4,9")
     with pytest.raises(InvalidEntry) as refused:
         record_measurement(active, nurse, HELENE, kind, value, on, today=TODAY)
     assert refused.value.problems[0].startswith(message)

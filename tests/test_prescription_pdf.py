@@ -63,8 +63,9 @@ def test_summary_shows_patient_protocol_doses_and_prescriber(store, tmp_path: Pa
         "Page 1 sur",
     ):
         assert expected in flat, expected
-    # every dose of the prescription, as the screen shows it (2,09 m²)
-    for dose in ("784 mg", "1 570 mg", "105 mg", "1,5 mg", "100 mg", "8 mg", "1 000 mg"):
+    # every dose of the prescription, as the screen shows it (2,09 m²); vincristine 2,926 mg
+    # capped at 2 mg, then −50 %: 1 mg (issue 9: the % applies after the maximum)
+    for dose in ("784 mg", "1 570 mg", "105 mg", "1 mg", "100 mg", "8 mg", "1 000 mg"):
         assert dose in flat, dose
     assert printing.reprint_summary(store, pharmacist, document.document_id) == pdf
     assert [d.document_id for d in printing.printed_summaries(store, pharmacist,

@@ -138,18 +138,30 @@ def test_double_check_needs_a_second_pharmacist(demo) -> None:
     assert len(audit_rows(demo, "prescription.first_check")) == 1
 
 
+def at(day, hours: float = 0.0) -> datetime:
+    return datetime.combine(day, datetime.min.time()) + timedelta(hours=hours)
+
+
+def created_at(store, rx_id: str, when: datetime) -> None:
+    """Prescriptions are created at the real clock's now; the demo's day is pinned to TODAY."""
+    store.cursor().execute(
+        "UPDATE rx_prescriptions SET created_at = ? WHERE prescription_id = ?", [when, rx_id]
+    )
+
+
 def test_go_ahead_records_who_and_when(demo) -> None:
     nurse = create_account(demo, "nurse")
     rx_id = signed_mfolfox6(demo)
-    when = datetime.combine(TODAY, datetime.min.time()) + timedelta(hours=8, minutes=40)
+    created_at(demo, rx_id, at(TODAY, 7))
+    when, now = at(TODAY, 8 + 40 / 60), at(TODAY, 10)
     with pytest.raises(PrescriptionError, match="Le nom de la personne"):
-        validation.record_go_ahead(demo, nurse, rx_id, 1, "", when)
+        validation.record_go_ahead(demo, nurse, rx_id, 1, "", when, now=now)
     with pytest.raises(ValidationError, match="dans le futur"):
-        validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin",
-                                   datetime.now() + timedelta(hours=2))
+        validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", at(TODAY, 10.01), now=now)
     with pytest.raises(ValidationError, match="J8 n'est pas un jour"):
-        validation.record_go_ahead(demo, nurse, rx_id, 8, "Dr Colin", when)
-    validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin (HDJ)", when, "PNN du matin OK")
+        validation.record_go_ahead(demo, nurse, rx_id, 8, "Dr Colin", when, now=now)
+    validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin (HDJ)", when, "PNN du matin OK",
+                               now=now)
     [audit] = audit_rows(demo, "prescription.go_ahead")
     assert audit["actor"] == "nurse" and audit["after_json"]["given_by"] == "Dr Colin (HDJ)"
 

@@ -225,6 +225,29 @@ async def test_take_over_a_snapshot_prescription_from_the_day_list(user: User, a
     assert created["after_json"]["continues"] == "ORD01000250"
 
 
+async def test_take_over_keeps_the_production_reduction(user: User, app_state) -> None:
+    """The weekly paclitaxel of 26/11 (ORD01000243) was reduced by 20 % in production: the
+    taken-over draft shows 121 mg, the −20 % and where its reason comes from."""
+    await sign_in(user, app_state.store, "pharmacist")
+    await user.open("/prescriptions")
+    user.find(marker="list-from").clear().type("26/11/2026")
+    user.find(marker="list-days").clear().type("1")
+    user.find(marker="list-show").click()
+    await user.should_see(marker="day-2026-11-26", retries=SLOW)
+    [grid] = user.find(marker="day-2026-11-26").elements
+    row = next(r for r in grid.rows if r["snapshot_id"] == "ORD01000243")
+    user.find(marker="day-2026-11-26").trigger("rowClick", [{}, row, 0])
+    await user.should_see("avec les modifications de dose décidées en production")
+    user.find(marker="take-over").click()
+    await user.should_see("Reprend la prescription ORD01000243", retries=SLOW)
+    await user.should_see("Motif de modification : repris de ORD01000243 : Diarrhée grade 3")
+    await user.should_see("-20 %")
+    await user.should_see("Dr Christiane BÉNARD")
+    [created] = audit_rows(app_state.store, "prescription.draft_created")
+    assert created["after_json"]["doses"][f"{created['record_id']}-L3"] == 121
+    assert created["after_json"]["modifications_carried"] == {f"{created['record_id']}-L3": -20}
+
+
 async def test_off_protocol_line_from_the_page(user: User, app_state) -> None:
     await sign_in(user, app_state.store, "prescriber")
     rx_id = await new_mfolfox6(user)
@@ -240,3 +263,21 @@ async def test_off_protocol_line_from_the_page(user: User, app_state) -> None:
     await user.should_see("Motif hors protocole : FOLFIRINOX décidé en RCP")
     [added] = audit_rows(app_state.store, "prescription.line_added")
     assert added["record_id"] == rx_id and added["after_json"]["dose"] == 376
+
+
+async def test_off_protocol_never_event_is_refused_in_the_dialog(user: User, app_state) -> None:
+    """Vincristine 2 mg intrathecal, off protocol: refused with the French reason, nothing
+    written (it used to be accepted with a "hors protocole" warning)."""
+    await sign_in(user, app_state.store, "prescriber")
+    await new_mfolfox6(user)
+    user.find(marker="rx-add-line").click()
+    await user.should_see(marker="off-drug", retries=SLOW)
+    await choose(user, "off-drug", "vincristine")
+    user.find(marker="off-dose").type("2")
+    only(user, "off-basis").set_value("mg")
+    only(user, "off-route").set_value("IT")
+    user.find(marker="off-reason").type("Décidé en RCP")
+    user.find(marker="off-save").click()
+    await user.should_see("Ligne hors protocole refusée : vincristine (J1) par voie IT : INTERDIT",
+                          retries=SLOW)
+    assert audit_rows(app_state.store, "prescription.line_added") == []

@@ -89,12 +89,19 @@ async def test_intervention_with_a_sfpc_code(user: User, app_state) -> None:
 
 
 async def test_nurse_records_the_feu_vert_on_the_prescription(user: User, app_state) -> None:
-    rx_id = signed_mfolfox6(app_state.store)
+    from test_validation_service import at, created_at
+
+    rx_id = signed_mfolfox6(app_state.store)  # D1 on 23/11/2026
+    created_at(app_state.store, rx_id, at(TODAY, -24))  # the demo's clock is pinned to TODAY
     await sign_in(user, app_state.store, "nurse")
     await user.should_not_see(marker="menu-Validation")
     await user.open(f"/prescriptions/{rx_id}")
     await user.should_see("Aucun feu vert enregistré.", retries=SLOW)
     user.find(marker="go-ahead-by").type("Dr Colin, HDJ oncologie")
+    user.find(marker="go-ahead-at").clear().type("21/11/2026 08:40")  # two days before D1
+    user.find(marker="go-ahead-save").click()
+    await user.should_see("se donne le jour même ou la veille (22/11/2026)", retries=SLOW)
+    assert audit_rows(app_state.store, "prescription.go_ahead") == []
     user.find(marker="go-ahead-at").clear().type("23/11/2026 08:40")
     user.find(marker="go-ahead-save").click()
     await user.should_see("feu vert de Dr Colin, HDJ oncologie le 23/11/2026 08:40", retries=SLOW)
@@ -126,3 +133,34 @@ async def test_double_check_signature_shows_the_meaning_recorded(
     user.find(marker="review-validate").click()
     expected = "validé" if first_done else "contrôlé"
     await user.should_see(f"Signification : « {expected} »")
+
+
+@pytest.mark.parametrize("single_allowed", [False, True])
+async def test_the_transcriber_is_told_before_the_password(
+    user: User, app_state, single_allowed: bool
+) -> None:
+    from test_validation_safety import transcribed
+    from test_validation_service import lift
+
+    from chemo_fallback.site_settings import SiteSettings
+
+    app_state.settings = SiteSettings(single_pharmacist_allowed=single_allowed)
+    pharmacist = await sign_in(user, app_state.store, "pharmacist")
+    rx_id = transcribed(app_state.store, pharmacist)
+    await user.open(f"/validation/{rx_id}")
+    await user.should_see(marker="review-validate", retries=SLOW)
+    for finding in lift(app_state.store, pharmacist, rx_id):
+        user.find(marker=f"override-{finding.key}").type("Vu avec le prescripteur")
+    user.find(marker="review-validate").click()
+    if not single_allowed:
+        await user.should_see("vous avez transcrit et signé la prescription")
+        await user.should_not_see(marker="signature-password")
+        assert audit_rows(app_state.store, "prescription.validated") == []
+        return
+    await user.should_see("validation en pharmacien seul")
+    user.find(marker="signature-password").type(PASSWORD)
+    user.find(marker="signature-sign").click()
+    await user.should_see("VALIDÉE", retries=SLOW)
+    await user.should_see("pharmacien seul")
+    [audit] = audit_rows(app_state.store, "prescription.validated")
+    assert audit["after_json"]["single_pharmacist"] is True

@@ -1,13 +1,20 @@
 """The dose engine: pure Python (pydantic and the standard library only, a test proves it).
 
 formulas.py   BSA (Mosteller, DuBois), Cockcroft-Gault, Calvert; input checks; DoseInputError
+body.py       BMI (plausibility 10–120 kg/m²), Devine ideal and adjusted weights for Cockcroft-Gault
+clearance.py  the GFR of an AUC dose: given, or Cockcroft-Gault (site weight, creatinine age)
 models.py     LineDoseRequest, DoseStep, LineDose (pydantic, units in names)
-line_dose.py  compute_line_dose: theoretical → modification → maxima → rounding, step by step
+line_dose.py  compute_line_dose: theoretical → maxima → modification → maxima → rounding
 checks.py     every input of a line dose checked (French refusals) before any computation
-limits.py     the maxima (per dose, per cycle), rounding to a step and dose banding
+limits.py     the maxima (per dose, per cycle), rounding within the tolerance, dose banding
 french.py     numbers written the French way (decimal comma) for screens and sheets
 """
 
+from chemo_fallback.dosing.body import (
+    body_mass_index,
+    cockcroft_gault_weight,
+    ideal_body_weight_devine,
+)
 from chemo_fallback.dosing.formulas import (
     DoseInputError,
     bsa_dubois,
@@ -25,11 +32,14 @@ __all__ = [
     "DoseStep",
     "LineDose",
     "LineDoseRequest",
+    "body_mass_index",
     "bsa_dubois",
     "bsa_mosteller",
     "carboplatin_dose_calvert",
+    "cockcroft_gault_weight",
     "compute_line_dose",
     "creatinine_clearance_cockcroft_gault",
     "format_dose_fr",
     "format_number_fr",
+    "ideal_body_weight_devine",
 ]

@@ -4,12 +4,14 @@ with a French DoseInputError saying what is wrong and what to do, never computed
 from __future__ import annotations
 
 from chemo_fallback.dosing import formulas as f
+from chemo_fallback.dosing.body import CG_WEIGHT_SETTINGS, check_bmi
 from chemo_fallback.dosing.french import format_number_fr
 from chemo_fallback.dosing.models import BASES, BASIS_LABELS, BSA_FORMULAS, LineDoseRequest
 
 
 def check_request(request: LineDoseRequest) -> None:
     """Refuses, in French, anything out of range, before any computation."""
+    setting = "vérifiez le paramétrage du protocole ou du site"
     if request.basis not in BASES:
         raise f.DoseInputError(
             f"Base de calcul « {request.basis} » inconnue : choisissez mg/m², UI/m², mg/kg, "
@@ -30,6 +32,8 @@ def check_request(request: LineDoseRequest) -> None:
         f.check_height_cm(request.height_cm)
     if request.weight_kg is not None:
         f.check_weight_kg(request.weight_kg)
+    if request.height_cm is not None and request.weight_kg is not None:
+        check_bmi(request.height_cm, request.weight_kg)  # an impossible pair is a typing error
     if request.age_years is not None:
         f.check_age_years(request.age_years)
     if request.serum_creatinine_umol_l is not None:
@@ -45,7 +49,6 @@ def check_request(request: LineDoseRequest) -> None:
             f"Formule de surface corporelle « {request.bsa_formula} » inconnue : choisissez "
             "« mosteller » ou « dubois » dans le paramétrage du protocole ou du site."
         )
-    setting = "vérifiez le paramétrage du protocole ou du site"
     if request.bsa_cap_m2 is not None:
         f.check_number(
             request.bsa_cap_m2,
@@ -56,6 +59,28 @@ def check_request(request: LineDoseRequest) -> None:
             low_exclusive=True,
             advice=setting,
         )
+    if request.cockcroft_gault_weight not in CG_WEIGHT_SETTINGS:
+        raise f.DoseInputError(
+            f"Poids de Cockcroft-Gault « {request.cockcroft_gault_weight} » inconnu : le "
+            "paramètre du site doit valoir « actual », « ideal » ou « adjusted ».",
+            code="dose_cg_weight_setting_unknown",
+        )
+    f.check_number(
+        request.creatinine_max_age_days,
+        "L'ancienneté maximale de la créatininémie",
+        "jours",
+        0.0,
+        365.0,
+        advice=setting,
+    )
+    f.check_number(
+        request.rounding_tolerance_pct,
+        "La tolérance de l'arrondi",
+        "%",
+        0.0,
+        50.0,
+        advice=setting,
+    )
     if request.modification_pct is not None:
         f.check_number(
             request.modification_pct,

@@ -9,7 +9,7 @@ caller's business (see `french.py`).
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
 from chemo_fallback.dosing.french import format_number_fr
@@ -29,6 +29,13 @@ COCKCROFT_GAULT_K = {"M": 1.23, "F": 1.04}
 
 class DoseInputError(ChemoFallbackError):
     """A dose cannot be computed from these inputs; `str(error)` is the French reason."""
+
+
+def half_up(value: float, decimals: int) -> float:
+    """Rounded half-up as done by hand (1,25 → 1,3): every printed intermediate (BSA 0,01 m²,
+    clearance 0,1 mL/min, weights 0,1 kg) is used as printed."""
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def check_number(

@@ -1,8 +1,10 @@
-"""Steps 3 and 4 of a line dose: the maxima, then rounding or dose banding.
+"""The maxima of a line dose (applied before and after the modification), then rounding or
+dose banding.
 
 The smaller of "max per dose" and "what is left of the max per cycle" is the one limit; rounding
 and banding are told that limit and never go above it (rounding up past it rounds down to the
-step below instead). A production software once got exactly this combination wrong.
+step below instead). A production software once got exactly this combination wrong. Rounding
+also never moves the dose by more than the site's dose tolerance: a finer step is used instead.
 
 Arithmetic is done in Decimal on the shortest repr of each float, so that 0,1 mg steps land on
 exact multiples and a result can be compared with the limit without floating-point surprises.
@@ -27,8 +29,11 @@ def apply_maxima(
     max_per_dose: float | None,
     max_per_cycle: float | None,
     already_given: float,
+    *,
+    again: bool = False,
 ) -> tuple[float, float | None, str | None, list[DoseStep]]:
-    """(dose, limit, rule of the limit, steps): the dose capped at the smaller maximum."""
+    """(dose, limit, rule of the limit, steps): the dose capped at the smaller maximum.
+    `again`: the maxima applied a second time, to the modified dose (an increase)."""
     limits: list[tuple[Decimal, str]] = []
     if max_per_dose is not None:
         limits.append((_dec(max_per_dose), "max_per_dose"))
@@ -48,42 +53,99 @@ def apply_maxima(
     limit = float(limit_dec)
     if _dec(dose) <= limit_dec:
         return dose, limit, rule, []
+    what = "Dose modifiée plafonnée de nouveau" if again else "Dose plafonnée"
     if rule == "max_per_dose":
         text = (
-            f"Dose plafonnée à la dose maximale par administration "
+            f"{what} à la dose maximale par administration "
             f"({format_dose_fr(limit)} {unit}) : {format_dose_fr(limit)} {unit}"
         )
     else:
         text = (
-            f"Dose plafonnée à la dose maximale par cycle ({format_dose_fr(max_per_cycle or 0)} "
+            f"{what} à la dose maximale par cycle ({format_dose_fr(max_per_cycle or 0)} "
             f"{unit}, dont {format_dose_fr(already_given)} {unit} déjà administrés : reste "
             f"{format_dose_fr(limit)} {unit}) : {format_dose_fr(limit)} {unit}"
         )
     return limit, limit, rule, [DoseStep(rule=rule, value=limit, unit=unit, description=text)]
 
 
-def round_to_step(dose: float, unit: str, step: float, limit: float | None) -> DoseStep:
-    """The nearest multiple of `step` (half up), or the one below when that would pass `limit`."""
+MAX_REFINEMENTS = 4  # step, step/10, …, step/10 000; then the dose is kept unrounded
+
+
+def _nearest(dose: Decimal, step: Decimal, limit: Decimal | None) -> tuple[Decimal, bool]:
+    """(multiple of `step` nearest `dose` half up, or the one below when that passes `limit`;
+    True when it had to go down)."""
+    nearest = (dose / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+    if limit is not None and nearest > limit:
+        return (dose / step).to_integral_value(rounding=ROUND_FLOOR) * step, True
+    return nearest, False
+
+
+def _gap_pct(value: Decimal, dose: Decimal) -> Decimal:
+    return (value - dose) / dose * 100
+
+
+def round_to_step(
+    dose: float, unit: str, step: float, limit: float | None, tolerance_pct: float | None = None
+) -> DoseStep:
+    """The nearest multiple of `step` (half up), or the one below when that would pass `limit`.
+
+    With `tolerance_pct`, rounding never moves the dose by more than that: when `step` would
+    (0,25 mg at 0,1 mg gives 0,3 mg, +20 %), step/10 is tried, then step/100…, and the step
+    says so; if no step up to step/10 000 fits, the dose is kept as computed."""
     dose_dec, step_dec = _dec(dose), _dec(step)
-    nearest = (dose_dec / step_dec).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step_dec
-    text_step = f"Arrondi au pas de {format_number_fr(step, 4)} {unit}"
-    if limit is not None and nearest > _dec(limit):
-        nearest = (dose_dec / step_dec).to_integral_value(rounding=ROUND_FLOOR) * step_dec
-        text_step += (
-            f", vers le bas pour ne pas dépasser la dose maximale ({format_dose_fr(limit)} {unit})"
-        )
-    if nearest <= 0:
+    limit_dec = _dec(limit) if limit is not None else None
+    tolerance = _dec(tolerance_pct) if tolerance_pct is not None else None
+    first, _ = _nearest(dose_dec, step_dec, limit_dec)
+    if tolerance is None and first <= 0:
         raise DoseInputError(
             f"Le pas d'arrondi ({format_number_fr(step, 4)} {unit}) est trop grand pour cette "
             f"dose ({format_dose_fr(dose)} {unit}) : l'arrondi donnerait 0 {unit}. Choisissez "
             "un pas plus fin."
         )
-    value = float(nearest)
+    for refinement in range(MAX_REFINEMENTS + 1):
+        used = step_dec.scaleb(-refinement)
+        value, down = _nearest(dose_dec, used, limit_dec)
+        if value > 0 and (tolerance is None or abs(_gap_pct(value, dose_dec)) <= tolerance):
+            break
+    else:
+        return _unrounded(dose, unit, step, first, dose_dec, tolerance_pct or 0.0)
+    text = f"Arrondi au pas de {format_number_fr(float(used), 6)} {unit}"
+    if used != step_dec:
+        gap = _gap_pct(first, dose_dec)
+        text += (
+            f" au lieu de {format_number_fr(step, 4)} {unit} (ce pas aurait donné "
+            f"{format_dose_fr(float(first))} {unit}, soit {'+' if gap > 0 else ''}"
+            f"{format_number_fr(float(gap), 1)} %, au-delà de la tolérance de "
+            f"{format_number_fr(tolerance_pct or 0.0, 2)} %)"
+        )
+    if down:
+        text += (
+            f", vers le bas pour ne pas dépasser la dose maximale ({format_dose_fr(limit or 0)} "
+            f"{unit})"
+        )
+    result = float(value)
     return DoseStep(
         rule="rounding",
-        value=value,
+        value=result,
         unit=unit,
-        description=f"{text_step} : {format_dose_fr(value)} {unit}",
+        description=f"{text} : {format_dose_fr(result)} {unit}",
+    )
+
+
+def _unrounded(
+    dose: float, unit: str, step: float, first: Decimal, dose_dec: Decimal, tolerance_pct: float
+) -> DoseStep:
+    gap = _gap_pct(first, dose_dec)
+    return DoseStep(
+        rule="rounding",
+        value=dose,
+        unit=unit,
+        description=(
+            f"Pas d'arrondi : le pas de {format_number_fr(step, 4)} {unit} (qui donnerait "
+            f"{format_dose_fr(float(first))} {unit}, soit {'+' if gap > 0 else ''}"
+            f"{format_number_fr(float(gap), 1)} %) ni un pas plus fin ne respecte la tolérance "
+            f"de {format_number_fr(tolerance_pct, 2)} % : {format_dose_fr(dose)} {unit}"
+        ),
     )
 
 

@@ -2,21 +2,29 @@
 
 1. theoretical dose from the basis (mg/m² or UI/m² × BSA, mg/kg or UI/kg × weight, AUC by
    Calvert, or flat), with the BSA cap and the GFR cap shown when they apply;
-2. modification in % (reduction or increase), which requires a reason;
-3. the smaller of "max per dose" and "max per cycle minus what was already given";
-4. rounding to a step, or the nearest allowed dose (banding), never above that maximum.
+2. the maxima: the smaller of "max per dose" and "max per cycle minus what was already given";
+3. modification in % (reduction or increase, with its reason) of the dose the patient would
+   otherwise receive, i.e. AFTER the maxima: vincristine capped at 2 mg, −50 % gives 1 mg;
+4. the maxima again (an increase never passes them);
+5. rounding to a step, never above the maximum and never moving the dose by more than the
+   tolerance (a finer step then), or the nearest allowed dose (banding).
+
+A modification that leaves the final dose unchanged (+10 % on a dose already at its maximum, a
+change the rounding erases) is refused with the explanation: the prescriber meant a change.
 
 The BSA is used rounded to 0,01 m² and a Cockcroft-Gault clearance to 0,1 mL/min, as shown, so
 that a pharmacist can redo the printed arithmetic by hand. Everything is checked before any
-step is computed: an input out of range is refused, never computed around.
+step is computed: an input out of range (including a height/weight pair whose BMI is
+impossible) is refused, never computed around.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from chemo_fallback.dosing import formulas as f
+from chemo_fallback.dosing.body import body_mass_index
 from chemo_fallback.dosing.checks import check_request
+from chemo_fallback.dosing.clearance import gfr_step
+from chemo_fallback.dosing.formulas import half_up
 from chemo_fallback.dosing.french import format_dose_fr, format_number_fr
 from chemo_fallback.dosing.limits import apply_maxima, pick_band, round_to_step
 from chemo_fallback.dosing.models import (
@@ -29,17 +37,11 @@ from chemo_fallback.dosing.models import (
 )
 
 BSA_FUNCTIONS = {"mosteller": f.bsa_mosteller, "dubois": f.bsa_dubois}
-SEX_WORDS = {"M": "homme", "F": "femme"}
 
 
 def _clean(value: float) -> float:
     """Drops floating-point noise (156.39999999999998 → 156.4), keeps tiny values non-zero."""
     return float(f"{value:.12g}")
-
-
-def half_up(value: float, decimals: int) -> float:
-    quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def bsa_shown_m2(formula: str, height_cm: float, weight_kg: float) -> float:
@@ -102,65 +104,6 @@ def _per_bsa(request: LineDoseRequest, unit: str, steps: list[DoseStep], out: di
     return dose
 
 
-def _gfr(request: LineDoseRequest, steps: list[DoseStep], out: dict) -> float:
-    cap = request.gfr_cap_ml_min
-    cap_text = f"plafond : {format_number_fr(cap, 1)} mL/min" if cap is not None else "sans plafond"
-    if request.gfr_ml_min is not None:
-        gfr = request.gfr_ml_min
-        out["gfr_source"] = "given"
-        text = f"DFG saisi : {format_number_fr(gfr, 1)} mL/min ({cap_text})"
-    else:
-        data = {
-            "l'âge": request.age_years,
-            "le poids": request.weight_kg,
-            "la créatininémie": request.serum_creatinine_umol_l,
-            "le sexe": request.sex,
-        }
-        missing = [name for name, value in data.items() if value is None]
-        if missing:
-            raise f.DoseInputError(
-                "Dose en ASC (Calvert) : il faut un DFG, ou pour l'estimer par Cockcroft-Gault "
-                f"l'âge, le poids, la créatininémie et le sexe (manque : {', '.join(missing)}). "
-                "Saisissez le DFG ou les données manquantes."
-            )
-        assert request.sex is not None and request.age_years is not None  # for type checkers
-        gfr = half_up(
-            f.creatinine_clearance_cockcroft_gault(
-                request.age_years,
-                request.weight_kg,
-                request.serum_creatinine_umol_l,
-                request.sex,
-            ),
-            1,
-        )
-        f.check_gfr_ml_min(gfr, "La clairance estimée par Cockcroft-Gault")
-        out["gfr_source"] = "cockcroft_gault"
-        text = (
-            f"DFG estimé par Cockcroft-Gault ({SEX_WORDS[request.sex]}, "
-            f"{format_number_fr(request.age_years, 1)} ans, "
-            f"{format_number_fr(request.weight_kg or 0, 2)} kg, créatininémie "
-            f"{format_number_fr(request.serum_creatinine_umol_l or 0, 1)} µmol/L) : "
-            f"{format_number_fr(gfr, 1)} mL/min ({cap_text})"
-        )
-    steps.append(DoseStep(rule="gfr", value=gfr, unit="mL/min", description=text))
-    out.update(gfr_computed_ml_min=gfr, gfr_ml_min=gfr, gfr_cap_ml_min=cap)
-    if cap is not None and gfr > cap:
-        out["gfr_ml_min"] = cap
-        steps.append(
-            DoseStep(
-                rule="gfr_cap",
-                value=cap,
-                unit="mL/min",
-                description=(
-                    f"DFG plafonné à {format_number_fr(cap, 1)} mL/min (valeur : "
-                    f"{format_number_fr(gfr, 1)} mL/min)"
-                ),
-            )
-        )
-        return cap
-    return gfr
-
-
 def _theoretical(request: LineDoseRequest, unit: str, steps: list[DoseStep], out: dict) -> float:
     kind = BASES[request.basis][1]
     if kind == "bsa":
@@ -178,7 +121,7 @@ def _theoretical(request: LineDoseRequest, unit: str, steps: list[DoseStep], out
             f"× {format_number_fr(request.weight_kg, 2)} kg = {format_dose_fr(dose)} {unit}"
         )
     elif kind == "auc":
-        gfr = _gfr(request, steps, out)
+        gfr = gfr_step(request, steps, out)
         dose = _clean(f.carboplatin_dose_calvert(request.protocol_dose, gfr, None))
         text = (
             f"Dose théorique (Calvert) : ASC {format_number_fr(request.protocol_dose, 2)} × "
@@ -191,48 +134,107 @@ def _theoretical(request: LineDoseRequest, unit: str, steps: list[DoseStep], out
     return dose
 
 
+def _modified(
+    request: LineDoseRequest, capped: float, theoretical: float, unit: str, steps: list[DoseStep]
+) -> float:
+    """Step 3 then 4: the modification of the capped dose, then the maxima again."""
+    pct = request.modification_pct or 0.0
+    reason = (request.modification_reason or "").strip()
+    dose = _clean(capped * (1 + pct / 100))
+    word = "Réduction" if pct < 0 else "Augmentation"
+    of = f"{format_dose_fr(capped)} {unit}"
+    if capped < theoretical:
+        of = f"la dose plafonnée, {of}"
+    steps.append(
+        DoseStep(
+            rule="modification",
+            value=dose,
+            unit=unit,
+            description=(
+                f"{word} de {format_number_fr(abs(pct), 2)} % de {of} (motif : {reason}) : "
+                f"{format_dose_fr(dose)} {unit}"
+            ),
+        )
+    )
+    dose, _, _, again = apply_maxima(
+        dose,
+        unit,
+        request.max_dose_per_dose,
+        request.max_dose_per_cycle,
+        request.already_given_this_cycle,
+        again=True,
+    )
+    steps.extend(again)
+    return dose
+
+
+def _rounded(request: LineDoseRequest, dose: float, unit: str, limit: float | None):
+    """Step 5: the rounding or banding step, or None when neither is asked for."""
+    if request.rounding_step is not None:
+        return round_to_step(
+            dose, unit, request.rounding_step, limit, request.rounding_tolerance_pct
+        )
+    if request.dose_bands is not None:
+        return pick_band(dose, unit, request.dose_bands, request.band_tolerance_pct, limit)
+    return None
+
+
+def _refuse_a_modification_that_changes_nothing(
+    request: LineDoseRequest, final: float, unmodified: float, limit: float | None, unit: str
+) -> None:
+    if half_up(final, 6) != half_up(unmodified, 6):
+        return
+    pct = request.modification_pct or 0.0
+    shown = f"{'+' if pct > 0 else ''}{format_number_fr(pct, 2)} %"
+    if pct > 0 and limit is not None and unmodified >= limit:
+        why = (
+            f"la dose est déjà à la dose maximale ({format_dose_fr(limit)} {unit}), qu'une "
+            "augmentation ne peut pas dépasser"
+        )
+    else:
+        why = "l'arrondi de la dose efface un écart aussi petit"
+    raise f.DoseInputError(
+        f"La modification de {shown} ne change pas la dose finale ({format_dose_fr(final)} "
+        f"{unit}) : {why}. Retirez la modification (0 %) ou choisissez un pourcentage qui "
+        "change réellement la dose.",
+        code="dose_modification_no_effect",
+    )
+
+
 def compute_line_dose(request: LineDoseRequest) -> LineDose:
     """The dose to prepare for one line, or a DoseInputError (French) if an input is wrong."""
     check_request(request)
     unit = BASES[request.basis][0]
     steps: list[DoseStep] = []
     out: dict = {}
+    if request.height_cm is not None and request.weight_kg is not None:
+        out["bmi_kg_m2"] = half_up(body_mass_index(request.height_cm, request.weight_kg), 1)
     theoretical = _theoretical(request, unit, steps, out)
 
-    dose = theoretical
-    pct = request.modification_pct
-    if pct:  # None or 0: no modification
-        reason = (request.modification_reason or "").strip()
-        dose = _clean(theoretical * (1 + pct / 100))
-        word = "Réduction" if pct < 0 else "Augmentation"
-        steps.append(
-            DoseStep(
-                rule="modification",
-                value=dose,
-                unit=unit,
-                description=(
-                    f"{word} de {format_number_fr(abs(pct), 2)} % (motif : {reason}) : "
-                    f"{format_dose_fr(dose)} {unit}"
-                ),
-            )
-        )
-        out.update(modification_pct=pct, modification_reason=reason)
-
-    dose, limit, limit_rule, limit_steps = apply_maxima(
-        dose,
+    capped, limit, limit_rule, limit_steps = apply_maxima(
+        theoretical,
         unit,
         request.max_dose_per_dose,
         request.max_dose_per_cycle,
         request.already_given_this_cycle,
     )
     steps.extend(limit_steps)
+    dose = capped
+    if request.modification_pct:  # None or 0: no modification
+        dose = _modified(request, capped, theoretical, unit, steps)
+        out.update(
+            modification_pct=request.modification_pct,
+            modification_reason=(request.modification_reason or "").strip(),
+        )
     before_rounding = dose
-    if request.rounding_step is not None:
-        steps.append(round_to_step(dose, unit, request.rounding_step, limit))
-        dose = steps[-1].value
-    elif request.dose_bands is not None:
-        steps.append(pick_band(dose, unit, request.dose_bands, request.band_tolerance_pct, limit))
-        dose = steps[-1].value
+    last = _rounded(request, dose, unit, limit)
+    if last is not None:
+        steps.append(last)
+        dose = last.value
+    if request.modification_pct:
+        plain = _rounded(request, capped, unit, limit)
+        unmodified = plain.value if plain is not None else capped
+        _refuse_a_modification_that_changes_nothing(request, dose, unmodified, limit, unit)
 
     return LineDose(
         final_dose=dose,
@@ -242,6 +244,7 @@ def compute_line_dose(request: LineDoseRequest) -> LineDose:
         protocol_dose=request.protocol_dose,
         theoretical_dose=theoretical,
         dose_before_rounding=before_rounding,
+        dose_before_modification=capped,
         dose_limit=limit,
         dose_limit_rule=limit_rule,
         **out,

@@ -7,6 +7,7 @@ refuses with a French `DoseInputError`. Building a request already refuses what 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -42,6 +43,13 @@ NUMBER_LABELS = {
     "already_given_this_cycle": "La dose déjà administrée sur le cycle",
     "rounding_step": "Le pas d'arrondi",
     "band_tolerance_pct": "La tolérance des doses standardisées",
+    "rounding_tolerance_pct": "La tolérance de l'arrondi",
+}
+# Whole numbers of days: refused in French unless an int (pydantic's strict message is English).
+DAY_LABELS = {"creatinine_max_age_days": "L'ancienneté maximale de la créatininémie"}
+DATE_LABELS = {
+    "creatinine_sampled_on": "La date de la créatininémie",
+    "administration_date": "La date d'administration",
 }
 
 
@@ -70,6 +78,17 @@ class LineDoseRequest(BaseModel):
     rounding_step: float | None = None
     dose_bands: tuple[float, ...] | None = None
     band_tolerance_pct: float = 5.0  # largest gap allowed between a dose and its band
+    # Added for issue 9 (all optional, defaults keep earlier callers working):
+    # rounding never moves the dose by more than this (the site's dose_tolerance_pct); when the
+    # step would, a finer step (step/10, repeatedly) is used and the step says so.
+    rounding_tolerance_pct: float = 5.0
+    # Cockcroft-Gault weight (site setting): "actual", "ideal" (Devine) or "adjusted" (BMI ≥ 30)
+    cockcroft_gault_weight: str = "actual"
+    # When either date is given, a Cockcroft-Gault AUC dose checks the creatinine's age on the
+    # day of administration and refuses it beyond `creatinine_max_age_days` (site setting).
+    creatinine_sampled_on: date | None = None
+    administration_date: date | None = None
+    creatinine_max_age_days: int = 7
 
     @model_validator(mode="before")
     @classmethod
@@ -90,6 +109,17 @@ class LineDoseRequest(BaseModel):
             data["dose_bands"] = tuple(bands)
             for band in data["dose_bands"]:
                 check_number(band, "Une dose standardisée", "")
+        for name, label in DAY_LABELS.items():
+            value = data.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise DoseInputError(
+                    f"{label} doit être un nombre entier de jours (reçu : « {value} ») : "
+                    "vérifiez le paramétrage du site."
+                )
+        for name, label in DATE_LABELS.items():
+            value = data.get(name)
+            if value is not None and (type(value) is not date):
+                raise DoseInputError(f"{label} doit être une date (reçu : « {value} »).")
         return data
 
 
@@ -98,8 +128,8 @@ class DoseStep(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    rule: str  # bsa, bsa_cap, weight, gfr, gfr_cap, theoretical, modification, max_per_dose,
-    # max_per_cycle, rounding, banding
+    rule: str  # bsa, bsa_cap, gfr, gfr_cap, theoretical, max_per_dose, max_per_cycle,
+    # modification, (max_per_dose or max_per_cycle again), rounding, banding
     value: float
     unit: str  # m2, kg, mL/min, mg, UI
     description: str  # French, for the screen and the fabrication sheet
@@ -130,3 +160,9 @@ class LineDose(BaseModel):
     modification_reason: str | None = None
     dose_limit: float | None = None  # the smaller of the maxima, if any
     dose_limit_rule: str | None = None  # max_per_dose or max_per_cycle
+    # Added for issue 9 (optional: derivations stored before still load)
+    bmi_kg_m2: float | None = None  # whenever height and weight are both known
+    gfr_weight_kg: float | None = None  # the weight Cockcroft-Gault used
+    gfr_weight_kind: str | None = None  # "actual", "ideal" or "adjusted"
+    creatinine_sampled_on: date | None = None
+    dose_before_modification: float | None = None  # theoretical, capped by the maxima

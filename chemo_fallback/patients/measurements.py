@@ -1,14 +1,19 @@
-"""Height, weight and serum creatinine: recorded during the outage, and the latest value of
-each across the fallback's records and the snapshot (what dose calculations use).
+"""Height and weight recorded during the outage, and the latest height, weight and serum
+creatinine across the fallback's records and the snapshot (what dose calculations use).
 
 Recorded measurements are never edited: a wrong one is corrected by a new one that points at
 it (`replaces_id`, with a reason); the wrong one stays visible, marked as replaced, and no
 longer counts as the latest value.
+
+Creatinine is entered as a lab result (CREAT, with its unit: labs.py). Creatinine rows recorded
+here before that are still read (nothing recorded is lost), and corrected by a lab result.
+A height or weight is checked with the patient's other latest measurement: an impossible BMI
+is refused, an unusual one (or a likely swap) is recorded only when confirmed with a reason.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import duckdb
 
@@ -16,21 +21,33 @@ from chemo_fallback import audit
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.patients.identity import find_identity, has_snapshot, reading
+from chemo_fallback.patients.lab_records import recorded_labs
+from chemo_fallback.patients.lab_rules import bmi_review
+from chemo_fallback.patients.lab_units import normalise
 from chemo_fallback.patients.models import (
     InvalidEntry,
     LatestMeasurements,
     MeasuredValue,
+    NeedsConfirmation,
     PatientNotFound,
     RecordedMeasurement,
 )
-from chemo_fallback.patients.rules import KINDS, MAX_TEXT_CHARS, clean_text, measurement_problems
+from chemo_fallback.patients.rules import (
+    KINDS,
+    MAX_TEXT_CHARS,
+    clean_text,
+    fr,
+    measurement_problems,
+)
 from chemo_fallback.store import Store
 
 RECORDED_SQL = """SELECT m.measurement_id, m.patient_id, m.kind, m.value, m.unit, m.measured_on,
        m.recorded_at, m.recorded_by, m.recorded_by_name, m.comment, m.replaces_id,
-       m.replace_reason,
+       m.replace_reason, m.confirm_codes, m.confirm_reason,
        (SELECT min(r.measurement_id) FROM patient_measurements r
-        WHERE r.replaces_id = m.measurement_id) AS replaced_by
+        WHERE r.replaces_id = m.measurement_id) AS replaced_by,
+       (SELECT min(l.lab_record_id) FROM patient_lab_results l
+        WHERE l.replaces_measurement_id = m.measurement_id) AS replaced_by_lab
 FROM patient_measurements m"""
 FIELDS = tuple(RecordedMeasurement.model_fields)
 
@@ -44,11 +61,15 @@ CREATININE_SQL = """SELECT lab_id, value, unit, sampled_at FROM ref.lab_results
 WHERE patient_id = ? AND test_code = 'CREAT'
 ORDER BY sampled_at DESC, lab_id LIMIT 5"""
 
-# Serum creatinine to µmol/L (molar mass 113.12 g/mol); any other unit is not used.
-CREATININE_TO_UMOL_L = {"µmol/l": 1.0, "umol/l": 1.0, "μmol/l": 1.0, "mg/l": 8.84, "mg/dl": 88.4}
 # On the same date the fallback's own record wins, then the patient file, the lab, and last
-# the prescription (whose date is only the day it was written).
-PRECEDENCE = {"fallback": 3, "snapshot_patient": 2, "snapshot_lab": 2, "snapshot_prescription": 1}
+# the prescription (whose date is only the day it was written); then the later sample.
+PRECEDENCE = {
+    "fallback": 3,
+    "fallback_lab": 3,
+    "snapshot_patient": 2,
+    "snapshot_lab": 2,
+    "snapshot_prescription": 1,
+}
 
 
 def recorded_measurements(
@@ -64,7 +85,9 @@ def recorded_measurements(
     return [RecordedMeasurement(**dict(zip(FIELDS, row, strict=True))) for row in rows]
 
 
-def _recorded(cur: duckdb.DuckDBPyConnection, measurement_id: int) -> RecordedMeasurement | None:
+def recorded_measurement(
+    cur: duckdb.DuckDBPyConnection, measurement_id: int
+) -> RecordedMeasurement | None:
     row = cur.execute(f"{RECORDED_SQL} WHERE m.measurement_id = ?", [measurement_id]).fetchone()
     return RecordedMeasurement(**dict(zip(FIELDS, row, strict=True))) if row else None
 
@@ -107,27 +130,62 @@ def _snapshot_values(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[tu
                         ),
                     )
                 )
+    return found
+
+
+def _snapshot_creatinine(
+    cur: duckdb.DuckDBPyConnection, patient_id: str, notes: list[tuple[datetime, str]]
+) -> list[tuple]:
+    """The snapshot's latest creatinine in a known unit (normalised to µmol/L), with the time
+    it was sampled; a more recent one in an unknown unit is left aside and said in `notes`."""
     for lab_id, value, unit, sampled_at in cur.execute(CREATININE_SQL, [patient_id]).fetchall():
-        factor = CREATININE_TO_UMOL_L.get((unit or "").strip().lower())
-        if factor is None:
+        normalised = normalise("CREAT", value, unit)
+        if normalised is None:
+            notes.append(
+                (
+                    sampled_at,
+                    f"Créatininémie du {sampled_at:%d/%m/%Y %H:%M} (instantané, {fr(value)} "
+                    f"« {unit} ») non utilisée : unité inconnue. Saisissez le résultat avec son "
+                    "unité (biologie) pour qu'il soit pris en compte.",
+                )
+            )
             continue
         label = f"biologie, prélèvement du {sampled_at:%d/%m/%Y %H:%M} (instantané)"
-        if factor != 1.0:
-            label += f", converti de {value:g} {unit}".replace(".", ",")
-        found.append(
-            (
-                "creatinine",
-                MeasuredValue(
-                    value=round(value * factor, 1),
-                    unit="µmol/L",
-                    measured_on=sampled_at.date(),
-                    source="snapshot_lab",
-                    reference=lab_id,
-                    label_fr=label,
-                ),
-            )
+        if normalised.converted:
+            label += f", converti de {fr(value)} {unit}"
+        measured = MeasuredValue(
+            value=round(normalised.value, 1),
+            unit="µmol/L",
+            measured_on=sampled_at.date(),
+            source="snapshot_lab",
+            reference=lab_id,
+            label_fr=label,
         )
-        break
+        return [("creatinine", measured, sampled_at.time(), 0)]
+    return []
+
+
+def _fallback_creatinine(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[tuple]:
+    """Creatinine results entered in the fallback (lab results CREAT), not replaced."""
+    found = []
+    for lab in recorded_labs(cur, patient_id):
+        if lab.test_code != "CREAT" or lab.replaced:
+            continue
+        label = (
+            f"biologie saisie pendant la panne (résultat n° {lab.lab_record_id}, prélèvement du "
+            f"{lab.sampled_at:%d/%m/%Y %H:%M}, par {lab.recorded_by_name})"
+        )
+        if lab.unit != lab.unit_normalised:
+            label += f", converti de {fr(lab.value)} {lab.unit}"
+        measured = MeasuredValue(
+            value=round(lab.value_normalised, 1),
+            unit=lab.unit_normalised,
+            measured_on=lab.sampled_at.date(),
+            source="fallback_lab",
+            reference=str(lab.lab_record_id),
+            label_fr=label,
+        )
+        found.append(("creatinine", measured, lab.sampled_at.time(), lab.lab_record_id))
     return found
 
 
@@ -135,8 +193,10 @@ def latest_measurements(
     cur_or_store: duckdb.DuckDBPyConnection | Store, patient_id: str
 ) -> LatestMeasurements:
     """The latest dated height, weight and creatinine, each from wherever it is newest: the
-    fallback's measurements (not replaced), the snapshot's patient file, its prescriptions and,
-    for creatinine, its lab results. Undated snapshot values are not used."""
+    fallback's measurements and lab results (not replaced), the snapshot's patient file, its
+    prescriptions and, for creatinine, its lab results (normalised to µmol/L; one in an unknown
+    unit is not used, and `notes` says so). Undated snapshot values are not used."""
+    notes: list[tuple[datetime, str]] = []
     with reading(cur_or_store) as cur:
         candidates = [
             (
@@ -150,20 +210,28 @@ def latest_measurements(
                     label_fr=f"saisie pendant la panne (mesure n° {m.measurement_id}, par "
                     f"{m.recorded_by_name})",
                 ),
+                time.min,
                 m.measurement_id,
             )
             for m in recorded_measurements(cur, patient_id)
             if not m.replaced
         ]
+        candidates += _fallback_creatinine(cur, patient_id)
         if has_snapshot(cur):
-            candidates += [(kind, value, 0) for kind, value in _snapshot_values(cur, patient_id)]
+            candidates += [
+                (kind, value, time.min, 0) for kind, value in _snapshot_values(cur, patient_id)
+            ]
+            candidates += _snapshot_creatinine(cur, patient_id, notes)
     latest: dict[str, MeasuredValue] = {}
     best: dict[str, tuple] = {}
-    for kind, value, order in candidates:
-        key = (value.measured_on, PRECEDENCE[value.source], order)
+    for kind, value, at, order in candidates:
+        key = (value.measured_on, PRECEDENCE[value.source], at, order)
         if kind not in best or key > best[kind]:
             best[kind], latest[kind] = key, value
-    return LatestMeasurements(**latest)
+    creatinine = latest.get("creatinine")
+    # Only what was left aside for a value newer than the one used is worth saying.
+    kept = [text for at, text in notes if creatinine is None or at.date() >= creatinine.measured_on]
+    return LatestMeasurements(**latest, notes=kept)
 
 
 def _summary(m: RecordedMeasurement) -> dict:
@@ -177,7 +245,33 @@ def _summary(m: RecordedMeasurement) -> dict:
         "comment",
         "replaces_id",
     )
-    return {k: getattr(m, k) for k in keys}
+    summary = {k: getattr(m, k) for k in keys}
+    if m.confirm_codes:
+        summary |= {"confirm_codes": m.confirm_codes, "confirm_reason": m.confirm_reason}
+    return summary
+
+
+def bmi_questions(
+    cur: duckdb.DuckDBPyConnection, patient_id: str, kind: str, value: float
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """The BMI of this height or weight with the patient's other latest measurement: the
+    refusals (messages, codes) and the questions to confirm; nothing when the other one is
+    unknown."""
+    other_kind = "weight" if kind == "height" else "height"
+    other = getattr(latest_measurements(cur, patient_id), other_kind)
+    if other is None:
+        return [], [], []
+    height, weight = (value, other.value) if kind == "height" else (other.value, value)
+    when = (
+        f"avec {KINDS[other_kind].the} de {fr(other.value)} {other.unit} du "
+        f"{other.measured_on:%d/%m/%Y}"
+    )
+    refusals, questions = bmi_review(height, weight, when)
+    return (
+        [p.message for p in refusals],
+        [p.code for p in refusals],
+        [(q.code, q.message) for q in questions],
+    )
 
 
 def _text_problems(comment: str | None, reason: str | None) -> list[str]:
@@ -203,7 +297,7 @@ def _correction_problems(
             ], None
         return [], None
     problems = []
-    old = _recorded(cur, replaces_id)
+    old = recorded_measurement(cur, replaces_id)
     if old is None or old.patient_id != patient_id:
         problems.append(
             f"Mesure à corriger introuvable : la mesure n° {replaces_id} n'est pas "
@@ -238,14 +332,18 @@ def record_measurement(
     comment: str | None = None,
     replaces_id: int | None = None,
     reason: str | None = None,
+    confirm_reason: str | None = None,
     today: date | None = None,
 ) -> RecordedMeasurement:
-    """The use case: record one height (cm), weight (kg) or creatinine (µmol/L), optionally
-    correcting an earlier one. Raises InvalidEntry with every problem, PatientNotFound or
-    PermissionDenied; writes the measurement and its audit record in one transaction."""
+    """The use case: record one height (cm) or weight (kg), optionally correcting an earlier
+    one. Raises InvalidEntry with every problem (an impossible BMI included), NeedsConfirmation
+    when the BMI is unusual or the pair looks swapped and no `confirm_reason` is given,
+    PatientNotFound or PermissionDenied; writes the measurement and its audit record in one
+    transaction."""
     require(user.role, Permission.MEASUREMENT_RECORD)
     today = today or date.today()
     comment, reason = clean_text(comment) or None, clean_text(reason) or None
+    confirm_reason = clean_text(confirm_reason) or None
     value = None if value is None else float(value)
     with store.transaction() as cur:
         identity = find_identity(cur, patient_id, today)
@@ -253,14 +351,23 @@ def record_measurement(
             raise PatientNotFound(f"Patient inconnu : aucun patient n'a l'IPP « {patient_id} ».")
         problems = measurement_problems(kind, value, measured_on, today, identity.birth_date)
         more, old = _correction_problems(cur, patient_id, kind, replaces_id, reason)
-        problems += more + _text_problems(comment, reason)
+        problems += more + _text_problems(comment, reason) + _text_problems(None, confirm_reason)
+        codes: list[str] = []
+        questions: list[tuple[str, str]] = []
+        if not problems:
+            problems, codes, questions = bmi_questions(cur, patient_id, kind, value)
         if problems:
-            raise InvalidEntry(problems)
+            raise InvalidEntry(problems, codes)
+        if questions and not confirm_reason:
+            raise NeedsConfirmation(questions)
+        confirmed = ",".join(code for code, _text in questions) or None
+        confirm_reason = confirm_reason if confirmed else None
         measurement_id, recorded_at = cur.execute(
             """INSERT INTO patient_measurements (patient_id, kind, value, unit, measured_on,
                    recorded_at, recorded_by, recorded_by_name, comment, replaces_id,
-                   replace_reason)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING measurement_id, recorded_at""",
+                   replace_reason, confirm_codes, confirm_reason)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               RETURNING measurement_id, recorded_at""",
             [
                 patient_id,
                 kind,
@@ -273,6 +380,8 @@ def record_measurement(
                 comment,
                 replaces_id,
                 reason,
+                confirmed,
+                confirm_reason,
             ],
         ).fetchone()
         recorded = RecordedMeasurement(
@@ -288,6 +397,8 @@ def record_measurement(
             comment=comment,
             replaces_id=replaces_id,
             replace_reason=reason,
+            confirm_codes=confirmed,
+            confirm_reason=confirm_reason,
         )
         audit.record(
             cur,
@@ -297,6 +408,6 @@ def record_measurement(
             measurement_id,
             before=_summary(old) if old else None,
             after=_summary(recorded),
-            reason=reason,
+            reason="; ".join(r for r in (reason, confirm_reason) if r) or None,
         )
     return recorded

@@ -51,11 +51,27 @@ class PatientNotFound(ChemoFallbackError):
 
 
 class InvalidEntry(ChemoFallbackError):
-    """What was entered is refused; `problems` lists every problem (French), not the first."""
+    """What was entered is refused; `problems` lists every problem (French), not the first;
+    `codes`, the stable codes of the rules that refused (docs/clinical-rules.md), when known."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
+    def __init__(self, problems: list[str], codes: list[str] | None = None) -> None:
+        super().__init__(" ".join(problems), code=(codes or [None])[0])
         self.problems = problems
+        self.codes = codes or []
+
+
+class NeedsConfirmation(ChemoFallbackError):
+    """What was entered is possible but unusual (a BMI of 62, a creatinine implying a clearance
+    too high for the age): it is recorded only when submitted again with an explicit
+    confirmation and its reason, kept with the record and in the audit trail."""
+
+    def __init__(self, questions: list[tuple[str, str]]) -> None:
+        super().__init__(" ".join(text for _code, text in questions), code=questions[0][0])
+        self.questions = questions  # (code, French question)
+
+    @property
+    def codes(self) -> list[str]:
+        return [code for code, _text in self.questions]
 
 
 class PossibleDuplicates(ChemoFallbackError):
@@ -220,6 +236,8 @@ class LabResult(BaseModel):
     value: float
     unit: str
     sampled_at: datetime
+    source: Literal["snapshot", "fallback"] = "snapshot"
+    reference: str | None = None  # the fallback's result n°
 
     @property
     def label(self) -> str:
@@ -227,7 +245,9 @@ class LabResult(BaseModel):
 
 
 MeasurementKind = Literal["height", "weight", "creatinine"]
-ValueSource = Literal["fallback", "snapshot_patient", "snapshot_prescription", "snapshot_lab"]
+ValueSource = Literal[
+    "fallback", "fallback_lab", "snapshot_patient", "snapshot_prescription", "snapshot_lab"
+]
 
 
 class MeasuredValue(BaseModel):
@@ -248,6 +268,8 @@ class LatestMeasurements(BaseModel):
     height: MeasuredValue | None = None  # cm
     weight: MeasuredValue | None = None  # kg
     creatinine: MeasuredValue | None = None  # µmol/L
+    # French: results left aside (a creatinine in an unknown unit), shown wherever used
+    notes: list[str] = []
 
 
 class RecordedMeasurement(BaseModel):
@@ -265,11 +287,45 @@ class RecordedMeasurement(BaseModel):
     comment: str | None = None
     replaces_id: int | None = None
     replace_reason: str | None = None
+    confirm_codes: str | None = None  # the questions confirmed at entry (e.g. "bmi_unusual")
+    confirm_reason: str | None = None
     replaced_by: int | None = None  # the correction that replaced this one
+    replaced_by_lab: int | None = None  # an old creatinine corrected by a lab result (CREAT)
+
+    @property
+    def replaced(self) -> bool:
+        return self.replaced_by is not None or self.replaced_by_lab is not None
+
+
+class RecordedLab(BaseModel):
+    """One row of patient_lab_results: the result as typed and normalised, who entered it."""
+
+    lab_record_id: int
+    patient_id: str
+    test_code: str
+    value: float  # as typed, in `unit`
+    unit: str
+    value_normalised: float  # in `unit_normalised`, what doses and checks use
+    unit_normalised: str
+    sampled_at: datetime
+    recorded_at: datetime
+    recorded_by: str
+    recorded_by_name: str
+    comment: str | None = None
+    replaces_id: int | None = None  # the wrong lab result this one corrects
+    replaces_measurement_id: int | None = None  # or an old creatinine measurement
+    replace_reason: str | None = None
+    confirm_codes: str | None = None
+    confirm_reason: str | None = None
+    replaced_by: int | None = None
 
     @property
     def replaced(self) -> bool:
         return self.replaced_by is not None
+
+    @property
+    def label(self) -> str:
+        return LAB_LABELS.get(self.test_code, self.test_code)
 
 
 class PatientRecord(BaseModel):
@@ -277,6 +333,7 @@ class PatientRecord(BaseModel):
     identity: PatientIdentity
     latest: LatestMeasurements = LatestMeasurements()
     recorded: list[RecordedMeasurement] = []  # the fallback's own, most recent first
+    recorded_labs: list[RecordedLab] = []  # lab results entered in the fallback, newest first
     measurements: list[Measurement]  # the snapshot's height/weight, most recent first
     current: list[PrescriptionView]  # cycles ongoing or to come, soonest first
     history: list[PrescriptionView]  # past and cancelled cycles, most recent first

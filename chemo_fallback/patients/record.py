@@ -13,6 +13,7 @@ from chemo_fallback.dosing import DoseInputError
 from chemo_fallback.dosing.line_dose import bsa_shown_m2
 from chemo_fallback.errors import StoreError
 from chemo_fallback.patients.identity import age_years, find_identity
+from chemo_fallback.patients.lab_records import recorded_labs
 from chemo_fallback.patients.measurements import latest_measurements, recorded_measurements
 from chemo_fallback.patients.models import (
     NO_SNAPSHOT,
@@ -24,6 +25,7 @@ from chemo_fallback.patients.models import (
     PreparationRef,
     PrescriptionLineView,
     PrescriptionView,
+    RecordedLab,
 )
 from chemo_fallback.store import Store
 
@@ -133,6 +135,22 @@ def latest_by_test(labs: list[LabResult]) -> list[LabResult]:
     return sorted(latest.values(), key=lambda lab: (rank.get(lab.test_code, 99), lab.test_code))
 
 
+def fallback_lab_results(recorded: list[RecordedLab]) -> list[LabResult]:
+    """The lab results entered in the fallback and still in force, as typed."""
+    return [
+        LabResult(
+            test_code=lab.test_code,
+            value=lab.value,
+            unit=lab.unit,
+            sampled_at=lab.sampled_at,
+            source="fallback",
+            reference=str(lab.lab_record_id),
+        )
+        for lab in recorded
+        if not lab.replaced
+    ]
+
+
 def _prescriptions(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[PrescriptionView]:
     views = []
     for row in cur.execute(PRESCRIPTIONS_SQL, [patient_id]).fetchall():
@@ -217,6 +235,7 @@ def load_patient_record(
             )
         latest = latest_measurements(cur, patient_id)
         recorded = recorded_measurements(cur, patient_id)
+        entered_labs = recorded_labs(cur, patient_id)
         prescriptions, labs, patient_file = [], [], None
         if identity.source == "snapshot":
             patient_file = cur.execute(PATIENT_FILE_SQL, [patient_id]).fetchone()
@@ -231,6 +250,9 @@ def load_patient_record(
         ) from exc
     finally:
         cur.close()
+    labs = sorted(
+        fallback_lab_results(entered_labs) + labs, key=lambda lab: lab.sampled_at, reverse=True
+    )[:LAB_HISTORY_LIMIT]
     current = [rx for rx in prescriptions if is_current(rx, today)]
     current.reverse()  # soonest first
     return PatientRecord(
@@ -238,6 +260,7 @@ def load_patient_record(
         identity=identity,
         latest=latest,
         recorded=recorded,
+        recorded_labs=entered_labs,
         measurements=measurements(patient_file, prescriptions) if patient_file else [],
         current=current,
         history=[rx for rx in prescriptions if not is_current(rx, today)],

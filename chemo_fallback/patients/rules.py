@@ -51,16 +51,22 @@ KINDS: dict[str, KindRule] = {
         350,
         "Saisissez le poids en kilogrammes (par exemple 68,5, pas 68500 g).",
     ),
+    # Only read now (rows recorded before creatinine became a lab result with its unit).
     "creatinine": KindRule(
         "Créatinine",
         "la créatininémie",
         "µmol/L",
-        5,
+        20,
         2000,
-        "Saisissez la créatininémie en µmol/L ; un résultat en mg/L se convertit en µmol/L en "
-        "le multipliant par 8,84.",
+        "Saisissez la créatininémie comme un résultat de biologie, avec son unité.",
     ),
 }
+# What the measurement form records; creatinine is a lab result (labs.py), with its unit.
+ENTRY_KINDS = ("height", "weight")
+CREATININE_IS_A_LAB = (
+    "La créatinine se saisit comme un résultat de biologie (« Saisir un résultat de "
+    "biologie », examen Créatinine), avec l'unité du compte rendu."
+)
 
 
 def fr(value: float) -> str:
@@ -170,9 +176,11 @@ def measurement_problems(
 ) -> list[str]:
     """Every problem of one measurement; `born` is the patient's birth date. A text in place
     of the value or the date is what was wrong when reading it (parse_decimal, parse_day)."""
-    rule = KINDS.get(kind)
+    if kind == "creatinine":
+        return [CREATININE_IS_A_LAB]
+    rule = KINDS.get(kind) if kind in ENTRY_KINDS else None
     if rule is None:
-        return ["Type de mesure inconnu : choisissez Taille, Poids ou Créatinine."]
+        return ["Type de mesure inconnu : choisissez Taille ou Poids."]
     problems = []
     if isinstance(value, str):
         problems.append(value)

@@ -255,6 +255,7 @@ def _build_reference(
             )
             loaded.append(tf)
         _enforce_policy(ctx, loaded)
+        _warn_incomplete_protocols(con, report)
         if report.shift_days:
             _shift_dates(con, loaded, report.shift_days)
         con.execute(
@@ -313,6 +314,22 @@ def _enforce_policy(ctx: _Context, loaded: list[readers.TableFile]) -> None:
     if problems:
         ctx.report.errors.extend(problems)
         raise SnapshotRefused(problems[0])
+
+
+def _warn_incomplete_protocols(con: duckdb.DuckDBPyConnection, report: ActivationReport) -> None:
+    """A protocol with a rejected line stays in the thesaurus (history refers to it) but is not
+    prescribable: the report says which line and why (the prescription refuses it the same
+    way, from the kept `protocol_line_rejects`)."""
+    rows = con.execute(
+        """SELECT p.protocol_id, p.name, r.line_no, r.reason
+           FROM protocol_line_rejects r JOIN protocols p ON p.protocol_id = r.protocol_id
+           ORDER BY p.protocol_id, TRY_CAST(r.line_no AS BIGINT) NULLS LAST"""
+    ).fetchall()
+    for protocol_id, name, line_no, reason in rows:
+        report.warnings.append(
+            f"Protocole {name} ({protocol_id}) non prescriptible : ligne {line_no or '?'} "
+            f"rejetée ({reason}). Faites corriger le thésaurus dans l'export de production."
+        )
 
 
 def _shift_dates(

@@ -8,6 +8,7 @@ may fail several checks: each problem is reported, the row counted once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -26,6 +27,12 @@ def _words(words: tuple[str, ...]) -> str:
     return "(" + ", ".join(sql_string(w) for w in words) + ")"
 
 
+def code_list_pattern(choices: tuple[str, ...]) -> str:
+    """Regular expression of a "|"-separated list of known codes (spaces around codes allowed)."""
+    code = "(" + "|".join(re.escape(choice) for choice in choices) + ")"
+    return rf"^ *{code} *(\| *{code} *)*$"
+
+
 def _column_checks(col: Column, export_day: date) -> Iterator[tuple[str, str]]:
     """(SQL predicate true for a bad value, French reason) for one column."""
     c = col.name
@@ -37,6 +44,14 @@ def _column_checks(col: Column, export_day: date) -> Iterator[tuple[str, str]]:
             f"{c} IS NOT NULL AND {c} NOT IN {_words(col.choices)}",
             f"{col.label} : code non reconnu (attendus : {', '.join(col.choices)} ; un code propre "
             "au site se déclare dans mapping.toml)",
+        )
+    if col.list_choices:
+        # Each code of the "|"-separated list must be known; an empty list is a missing value.
+        yield (
+            f"{c} IS NOT NULL AND NOT regexp_full_match({c}, "
+            f"{sql_string(code_list_pattern(col.list_choices))})",
+            f"{col.label} : code non reconnu (attendus, séparés par | : "
+            f"{', '.join(col.list_choices)} ; un code propre au site se déclare dans mapping.toml)",
         )
     if col.pattern:
         yield (
@@ -132,6 +147,8 @@ def check_table(con: duckdb.DuckDBPyConnection, tf: TableFile, export_day: date)
     )
     for query in _bad_row_queries(tf, export_day):
         con.execute(f"INSERT INTO _bad {query}")
+    if tf.table.kept_rejects:
+        keep_rejected_keys(con, tf)
     if not con.execute("SELECT count(*) FROM _bad").fetchone()[0]:
         _convert_booleans(con, tf)
         return
@@ -167,3 +184,30 @@ def _convert_booleans(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
                 f"ALTER TABLE {tf.table.name} ALTER {col.name} TYPE BOOLEAN "
                 f"USING (lower(trim({col.name})) IN {_words(TRUE_WORDS)})"
             )
+
+
+def keep_rejected_keys(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
+    """The key and reasons of every rejected row, in the table `kept_rejects` of the reference
+    database: rows failing a check here (still in the table), and rows rejected on reading
+    (their key read from the raw line by the reader, in `_unread_keys`)."""
+    table = tf.table
+    kept = table.kept_rejects
+    keys = ", ".join(f"{k} VARCHAR" for k in table.key)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {kept} ({keys}, reason VARCHAR)")
+    as_text = ", ".join(f"CAST(t.{k} AS VARCHAR)" for k in table.key)
+    con.execute(
+        f"INSERT INTO {kept} SELECT {as_text}, string_agg(DISTINCT b.reason, ' ; ') "
+        f"FROM _bad b JOIN {table.name} t ON t.rowid = b.rid GROUP BY ALL"
+    )
+    unread = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_unread_keys'"
+    ).fetchone()[0]
+    if unread:
+        plain = ", ".join(f"u.{k}" for k in table.key)
+        con.execute(
+            f"INSERT INTO {kept} SELECT {plain}, string_agg(DISTINCT r.reason, ' ; ') "
+            "FROM _unread_keys u JOIN _rejects r ON r.line = u.line AND r.table_name = ? "
+            "GROUP BY ALL",
+            [table.name],
+        )
+        con.execute("DROP TABLE _unread_keys")

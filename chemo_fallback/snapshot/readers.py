@@ -7,6 +7,7 @@ stored in file order, so a stored row's line number can be recovered from its ro
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +103,14 @@ def _select_list(table_file: TableFile, source_expr: dict[str, str]) -> str:
             cases = " ".join(
                 f"WHEN {sql_string(src)} THEN {sql_string(dst)}" for src, dst in codes.items()
             )
-            expr = f"CASE CAST({expr} AS VARCHAR) {cases} ELSE {expr} END"
+            if table_file.table.column(col.name).list_choices:
+                # A list of codes ("IV|INTRATH"): each code is mapped on its own.
+                expr = (
+                    f"array_to_string(list_transform(string_split(CAST({expr} AS VARCHAR), '|'), "
+                    f"lambda code: CASE trim(code) {cases} ELSE trim(code) END), '|')"
+                )
+            else:
+                expr = f"CASE CAST({expr} AS VARCHAR) {cases} ELSE {expr} END"
         parts.append(f"{expr} AS {col.name}")
     return ", ".join(parts)
 
@@ -180,7 +188,38 @@ def _load_csv(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
         """,
         [table.name],
     )
+    if table.kept_rejects:
+        _keep_unread_csv_keys(con, tf)
     con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
+
+
+UNREAD_KEYS_DDL = "CREATE TEMP TABLE IF NOT EXISTS _unread_keys (line BIGINT, {keys})"
+
+
+def _key_indexes(tf: TableFile) -> list[int | None]:
+    by_name = {name: index for index, name in tf.match.canonical_by_index.items()}
+    return [by_name.get(key) for key in tf.table.key]
+
+
+def _keep_unread_csv_keys(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
+    """A row rejected on reading never reaches the table: its key is read from its raw line,
+    so integrity.keep_rejected_keys still knows which record (e.g. protocol) it belonged to."""
+    keys = tf.table.key
+    con.execute(UNREAD_KEYS_DDL.format(keys=", ".join(f"{k} VARCHAR" for k in keys)))
+    indexes = _key_indexes(tf)
+    rows = []
+    for line, raw in con.execute("SELECT DISTINCT line, csv_line FROM _csv_rejects").fetchall():
+        try:
+            fields = next(csv.reader([raw or ""], delimiter=tf.options.delimiter or ","), [])
+        except csv.Error:
+            fields = []
+        rows.append(
+            (line, *(fields[i].strip() if i is not None and i < len(fields) else None
+                     for i in indexes))
+        )
+    if rows:
+        marks = ", ".join("?" * (len(keys) + 1))
+        con.executemany(f"INSERT INTO _unread_keys VALUES ({marks})", rows)
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
@@ -213,6 +252,18 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
                 tf.match.file_columns[index],
                 f"{table.column(canonical).label} : {expected_text(tf, canonical)}",
             ],
+        )
+    if table.kept_rejects:  # rows rejected on reading: their key, for the kept rejects
+        keys = table.key
+        con.execute(UNREAD_KEYS_DDL.format(keys=", ".join(f"{k} VARCHAR" for k in keys)))
+        raw_keys = ", ".join(
+            f'CAST("{tf.match.file_columns[i]}" AS VARCHAR)' if i is not None else "NULL"
+            for i in _key_indexes(tf)
+        )
+        con.execute(
+            f"""INSERT INTO _unread_keys SELECT file_row_number + 1, {raw_keys} FROM _raw
+                WHERE file_row_number + 1 IN
+                    (SELECT line FROM _rejects WHERE table_name = {sql_string(table.name)})"""
         )
     select = _select_list(tf, converted)
     con.execute(

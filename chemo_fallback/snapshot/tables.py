@@ -32,6 +32,9 @@ class Column:
     days_after_export: int | None = None
     pattern: str | None = None  # regular expression a VARCHAR must match
     unit: str = ""
+    # A VARCHAR holding a list of codes separated by "|", each among these (a site's own codes
+    # are mapped element by element through mapping.toml's values).
+    list_choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class Table:
     rules: tuple[RowRule, ...] = ()
     must_not_be_empty: bool = False
     description: str = ""
+    # Name of a table the activation keeps in the reference database, listing the key (as text)
+    # and the reasons of every rejected row: a protocol with a rejected line is incomplete, and
+    # the prescription refuses it instead of silently prescribing the lines left.
+    kept_rejects: str | None = None
     extra: dict = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
@@ -187,7 +194,24 @@ DRUGS = Table(
         ),
         Column("storage", "VARCHAR", "conservation de la préparation", choices=STORAGE),
         Column("protect_from_light", "BOOLEAN", "à l'abri de la lumière"),
-        Column("containers", "VARCHAR", "contenants autorisés (séparés par |)"),
+        Column(
+            "containers",
+            "VARCHAR",
+            "contenants autorisés (séparés par |)",
+            list_choices=CONTAINERS,
+        ),
+        # Drug-level safety data (issue 9): checked on every line of the drug, whatever path
+        # creates it. A compounded drug without `routes` cannot be checked: its lines are refused.
+        Column("routes", "VARCHAR", "voies autorisées (séparées par |)", list_choices=ROUTES),
+        Column(
+            "max_dose_per_administration",
+            "DOUBLE",
+            "dose maximale absolue par administration",
+            minimum=0.000001,
+            maximum=10_000_000,
+        ),
+        Column("intrathecal_capable", "BOOLEAN", "administrable par voie intrathécale"),
+        Column("ui_per_mg", "DOUBLE", "UI par mg", minimum=0.000001, maximum=10_000_000),
     ),
     key=("drug_id",),
     rules=(
@@ -345,8 +369,15 @@ PROTOCOL_LINES = Table(
             "dose_basis IN ('mg/m2', 'mg/kg') AND dose > 50000",
             "dose par m² ou par kg invraisemblable (supérieure à 50 000)",
         ),
+        RowRule(
+            "dose",
+            "line_kind = 'chemotherapy' AND route <> 'PO' AND dose <= 0",
+            "ligne de chimiothérapie injectable sans dose (dose nulle ou négative) : le "
+            "protocole ne sera pas prescriptible",
+        ),
     ),
     must_not_be_empty=True,
+    kept_rejects="protocol_line_rejects",
 )
 
 PRESCRIPTIONS = Table(

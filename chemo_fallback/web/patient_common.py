@@ -66,3 +66,41 @@ def problems_view(container: ui.column, problems: list[str]) -> None:
     with container:
         for problem in problems:
             ui.label(problem).classes(ERROR_CLASSES)
+
+
+class ConfirmationBox:
+    """The question a service asked (NeedsConfirmation: a BMI of 62, a creatinine implying an
+    implausible clearance) and the reason field; the entry is recorded only when the user
+    confirms with a reason. `prefix` names the marks: "<prefix>-question", "-confirm-reason",
+    "-confirm", "-confirm-cancel"."""
+
+    def __init__(self, prefix: str) -> None:
+        self.card = ui.card().classes("w-full bg-orange-50 border-l-8 border-orange-600")
+        self.card.mark(f"{prefix}-confirmation")
+        with self.card:
+            self.questions = ui.column().classes("gap-1").mark(f"{prefix}-question")
+            self.reason = ui.input("Motif de la confirmation (obligatoire)").classes("w-full")
+            self.reason.mark(f"{prefix}-confirm-reason")
+            with ui.row():
+                self.confirm = ui.button("Confirmer et enregistrer", icon="check")
+                self.confirm.mark(f"{prefix}-confirm")
+                self.cancel = ui.button("Corriger la saisie", icon="edit").props("flat")
+                self.cancel.mark(f"{prefix}-confirm-cancel")
+        self.cancel.on_click(self.hide)
+        self.card.set_visibility(False)
+
+    def ask(self, questions: list[tuple[str, str]]) -> None:
+        self.questions.clear()
+        with self.questions:
+            for _code, text in questions:
+                ui.label(text).classes("text-orange-900")
+        self.reason.value = ""
+        self.card.set_visibility(True)
+
+    def hide(self) -> None:
+        self.card.set_visibility(False)
+        self.reason.value = ""
+
+    @property
+    def shown(self) -> bool:
+        return self.card.visible

@@ -1,6 +1,8 @@
 """The measurements part of the patient record: the values dose calculations use and where
 they come from, those recorded during the outage (corrections included), the snapshot's
-heights and weights, and the form "Saisir une mesure"."""
+heights and weights, and the form "Saisir une mesure" (height and weight; creatinine is a lab
+result, entered with its unit: patient_labs.py). An unusual BMI asks for a confirmation with a
+reason before anything is recorded."""
 
 from __future__ import annotations
 
@@ -16,13 +18,27 @@ from chemo_fallback.patients.measurements import record_measurement
 from chemo_fallback.patients.models import (
     InvalidEntry,
     MeasuredValue,
+    NeedsConfirmation,
     PatientRecord,
     RecordedMeasurement,
 )
 from chemo_fallback.patients.record import load_patient_record
-from chemo_fallback.patients.rules import KINDS, measurement_problems, parse_day, parse_decimal
+from chemo_fallback.patients.rules import (
+    ENTRY_KINDS,
+    KINDS,
+    measurement_problems,
+    parse_day,
+    parse_decimal,
+)
 from chemo_fallback.web import state
-from chemo_fallback.web.patient_common import columns, fr_date, fr_number, problems_view, table
+from chemo_fallback.web.patient_common import (
+    ConfirmationBox,
+    columns,
+    fr_date,
+    fr_number,
+    problems_view,
+    table,
+)
 
 LATEST_COLUMNS = columns(
     ("value",), kind="Mesure", value="Valeur", date="Date de la mesure", source="Source"
@@ -46,7 +62,8 @@ SNAPSHOT_COLUMNS = columns(
     bsa="Surface corporelle (m²)",
     source="Source",
 )
-KIND_OPTIONS = {kind: f"{rule.label} ({rule.unit})" for kind, rule in KINDS.items()}
+NO_CONFIRM_REASON = "Motif de la confirmation manquant : indiquez pourquoi la valeur est juste."
+KIND_OPTIONS = {kind: f"{KINDS[kind].label} ({KINDS[kind].unit})" for kind in ENTRY_KINDS}
 
 
 def value_text(value: float, unit: str) -> str:
@@ -69,10 +86,14 @@ def latest_rows(record: PatientRecord) -> list[dict]:
 
 
 def state_text(m: RecordedMeasurement) -> str:
+    if m.replaced_by_lab is not None:
+        return f"remplacée par le résultat de biologie n° {m.replaced_by_lab}"
     if m.replaced:
         return f"remplacée par la mesure n° {m.replaced_by}"
     if m.replaces_id is not None:
         return f"corrige la mesure n° {m.replaces_id} : {m.replace_reason}"
+    if m.confirm_reason:
+        return f"confirmée : {m.confirm_reason}"
     return ""
 
 
@@ -116,6 +137,8 @@ def measurement_tables(record: PatientRecord) -> None:
     """What changes when a measurement is recorded: the values used, the recorded ones."""
     ui.label("Valeurs retenues pour le calcul des doses (la plus récente de chaque mesure)")
     table(LATEST_COLUMNS, latest_rows(record), "kind", "latest-measurements")
+    for note in record.latest.notes:
+        ui.label(note).classes("text-orange-800").mark("latest-measurements-note")
     ui.label("Mesures saisies pendant la panne").classes("font-bold")
     if record.recorded:
         table(RECORDED_COLUMNS, recorded_rows(record), "number", "recorded-measurements")
@@ -136,23 +159,38 @@ def snapshot_history(record: PatientRecord) -> None:
 
 
 def correction_options(record: PatientRecord) -> dict:
-    """The recorded measurements still in force, which a new one may correct."""
+    """The recorded heights and weights still in force, which a new one may correct (an old
+    creatinine is corrected by a lab result)."""
     return {
         m.measurement_id: f"n° {m.measurement_id} — {KINDS[m.kind].label} "
         f"{value_text(m.value, m.unit)} du {fr_date(m.measured_on)}"
         for m in record.recorded
-        if not m.replaced
+        if not m.replaced and m.kind in ENTRY_KINDS
     }
 
 
-def measurements_section(user: User, record: PatientRecord, clock: Callable[[], date]) -> None:
+def measurements_section(
+    user: User, record: PatientRecord, clock: Callable[[], date]
+) -> Callable[[PatientRecord], None]:
+    """Draws the section; returns what redraws the values used (after a lab result, whose
+    creatinine may now be the one doses use)."""
     ui.label("Taille, poids et créatinine").classes("text-xl font-bold")
+    ui.label("La créatinine se saisit avec les résultats de biologie, avec son unité.").classes(
+        "text-sm text-gray-700"
+    )
     tables = ui.column().classes("w-full gap-2")
     with tables:
         measurement_tables(record)
     if allowed(user.role, Permission.MEASUREMENT_RECORD):
         measurement_form(user, record, tables, clock)
     snapshot_history(record)
+
+    def redraw(fresh: PatientRecord) -> None:
+        tables.clear()
+        with tables:
+            measurement_tables(fresh)
+
+    return redraw
 
 
 def measurement_form(
@@ -174,6 +212,7 @@ def measurement_form(
             ).classes("w-96")
             reason = ui.input("Motif de la correction").classes("w-96")
         save = ui.button("Enregistrer la mesure", icon="save")
+        box = ConfirmationBox("measure")
         errors = ui.column().classes("gap-1")
         saved = ui.label().classes("text-green-800")
     kind.mark("measure-kind")
@@ -186,7 +225,9 @@ def measurement_form(
     errors.mark("measure-errors")
     saved.mark("measure-saved")
 
-    kind.on_value_change(lambda e: value.props(f'suffix="{KINDS[e.value].unit}"'))
+    kind.on_value_change(
+        lambda e: value.props(f'suffix="{KINDS[e.value].unit}"') if e.value in KINDS else None
+    )
 
     def follow_corrected(e) -> None:  # a correction is of the same kind as what it corrects
         if e.value in kinds_of:
@@ -194,8 +235,10 @@ def measurement_form(
 
     replaces.on_value_change(follow_corrected)
 
-    async def submit() -> None:
+    async def submit(confirm_reason: str | None = None) -> None:
         saved.set_text("")
+        if confirm_reason is None:
+            box.hide()
         typed_value = parse_decimal(value.value)
         typed_day = parse_day(day.value, "Date de la mesure")
         if isinstance(typed_value, str) or isinstance(typed_day, str):
@@ -216,9 +259,15 @@ def measurement_form(
                 comment=comment.value,
                 replaces_id=replaces.value,
                 reason=reason.value,
+                confirm_reason=confirm_reason,
                 today=clock(),
             )
+        except NeedsConfirmation as exc:
+            errors.clear()
+            box.ask(exc.questions)
+            return
         except InvalidEntry as exc:
+            box.hide()
             problems_view(errors, exc.problems)
             return
         except ChemoFallbackError as exc:
@@ -227,6 +276,7 @@ def measurement_form(
         if recorded is None:  # the server is stopping
             return
         errors.clear()
+        box.hide()
         saved.set_text(
             f"Mesure n° {recorded.measurement_id} enregistrée : {KINDS[recorded.kind].label} "
             f"{value_text(recorded.value, recorded.unit)} du {fr_date(recorded.measured_on)}."
@@ -255,5 +305,15 @@ def measurement_form(
         with tables:
             measurement_tables(fresh)
 
-    save.on_click(submit)
-    value.on("keydown.enter", submit)
+    async def confirm() -> None:
+        if not (box.reason.value or "").strip():
+            problems_view(errors, [NO_CONFIRM_REASON])
+            return
+        await submit(box.reason.value)
+
+    async def save_clicked() -> None:
+        await submit()
+
+    save.on_click(save_clicked)
+    value.on("keydown.enter", save_clicked)
+    box.confirm.on_click(confirm)

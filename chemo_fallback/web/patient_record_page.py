@@ -1,6 +1,6 @@
 """The patient record page (/patients/{patient_id}): identity, measurements (see
-patient_measurements.py), cycles ongoing and past, lab results. A patient created during the
-outage is marked as such and has no history."""
+patient_measurements.py), cycles ongoing and past, lab results and their entry (see
+patient_labs.py). A patient created during the outage is marked as such and has no history."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.patients.models import PatientIdentity, PatientRecord, PrescriptionView
 from chemo_fallback.patients.record import load_patient_record
-from chemo_fallback.web import patient_measurements, state
+from chemo_fallback.web import patient_labs, patient_measurements, state
 from chemo_fallback.web.patient_common import (
     columns,
     fr_date,
@@ -34,7 +34,6 @@ LINE_COLUMNS = columns(
     status="Statut",
     preparations="Préparation",
 )
-LAB_COLUMNS = columns(("value",), test="Examen", value="Valeur", unit="Unité", date="Prélèvement")
 # Sections the crisis modules add to the record (e.g. the fallback's prescriptions and notes),
 # drawn after the measurements: the record page does not import the modules.
 RECORD_SECTIONS: list[Callable[[User, PatientIdentity], None]] = []
@@ -73,7 +72,7 @@ def record_view(user: User, record: PatientRecord, clock: Callable[[], date]) ->
             "new-prescription"
         ):
             ui.button("Nouvelle prescription", icon="add")
-    patient_measurements.measurements_section(user, record, clock)
+    redraw_measurements = patient_measurements.measurements_section(user, record, clock)
     for section in RECORD_SECTIONS:
         section(user, record.identity)
     if record.identity.source == "local":
@@ -82,9 +81,9 @@ def record_view(user: User, record: PatientRecord, clock: Callable[[], date]) ->
             "l'instantané. Son IPP est provisoire ; l'IPP définitif sera attribué lors de la "
             "ressaisie dans le logiciel de production."
         ).classes("text-gray-700").mark("local-no-history")
-        return
-    protocols_section(record)
-    labs_section(record)
+    else:
+        protocols_section(record)
+    patient_labs.labs_section(user, record, clock, on_saved=redraw_measurements)
 
 
 def identity_banner(identity: PatientIdentity) -> None:
@@ -167,28 +166,3 @@ def protocols_section(record: PatientRecord) -> None:
     with ui.column().classes("w-full gap-1").mark("treatment-history"):
         for rx in record.history:
             prescription_view(rx, opened=False)
-
-
-def labs_section(record: PatientRecord) -> None:
-    ui.label("Biologie : derniers résultats").classes("text-xl font-bold")
-    if not record.latest_labs:
-        ui.label("Aucun résultat de biologie dans l'instantané.").classes("text-orange-700")
-        return
-
-    def rows(labs):
-        return [
-            {
-                "key": i,
-                "test": lab.label,
-                "value": fr_number(lab.value, 2),
-                "unit": lab.unit,
-                "date": fr_date(lab.sampled_at, with_time=True),
-            }
-            for i, lab in enumerate(labs)
-        ]
-
-    table(LAB_COLUMNS, rows(record.latest_labs), "key", "latest-labs")
-    with ui.expansion(f"Résultats antérieurs ({len(record.lab_history)} derniers)").classes(
-        "w-full"
-    ):
-        table(LAB_COLUMNS, rows(record.lab_history), "key", "lab-history")

@@ -1,6 +1,7 @@
-"""What a prescription's doses are computed from: the patient (age, sex), the latest height,
-weight and creatinine (snapshot or fallback, the most recent wins), and the BSA and GFR settings
-of the protocol or the site, each with where it came from, so screens and sheets can say so."""
+"""What a prescription's doses are computed from: the patient (age on the cycle's first day,
+sex), the latest height, weight and creatinine (snapshot or fallback, the most recent wins), and
+the BSA, GFR, Cockcroft-Gault weight and creatinine-age settings of the protocol or the site,
+each with where it came from, so screens, sheets and validation say the same."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from chemo_fallback.modules.prescription.models import (
     PrescriptionError,
     Protocol,
 )
-from chemo_fallback.patients.identity import find_identity
+from chemo_fallback.patients.identity import age_years, find_identity
 from chemo_fallback.patients.measurements import latest_measurements
 from chemo_fallback.patients.models import PatientIdentity
 from chemo_fallback.site_settings import SiteSettings
@@ -38,9 +39,19 @@ def _used(measured) -> MeasureUsed | None:
 
 
 def current_inputs(
-    cur, identity: PatientIdentity, protocol: Protocol, settings: SiteSettings, today: date
+    cur,
+    identity: PatientIdentity,
+    protocol: Protocol,
+    settings: SiteSettings,
+    today: date,
+    *,
+    cycle_start: date,
 ) -> DosingInputs:
-    """The inputs for today, or a PrescriptionError listing every missing or stale one."""
+    """The inputs for today, or a PrescriptionError listing every missing or stale one.
+
+    The age is the patient's age on the cycle's first day (`cycle_start`), not today's: a
+    cycle prescribed the week before a birthday is dosed for the age the patient will have.
+    Required (keyword) so that no caller silently takes today's age."""
     latest = latest_measurements(cur, identity.patient_id)
     height, weight = _used(latest.height), _used(latest.weight)
     problems = rules.measure_problems(height, weight, today, settings.weight_max_age_days)
@@ -51,7 +62,8 @@ def current_inputs(
         height=height,
         weight=weight,
         creatinine=_used(latest.creatinine),
-        age_years=identity.age_years,
+        age_years=age_years(identity.birth_date, cycle_start),
+        age_on=cycle_start,
         sex=identity.sex,
         bsa_formula=protocol.bsa_formula or settings.bsa_formula,
         bsa_formula_source="protocole" if protocol.bsa_formula else "site",
@@ -63,6 +75,8 @@ def current_inputs(
         ),
         gfr_cap_ml_min=settings.gfr_cap_ml_min,
         weight_max_age_days=settings.weight_max_age_days,
+        cockcroft_gault_weight=settings.cockcroft_gault_weight,
+        creatinine_max_age_days=settings.creatinine_max_age_days,
     )
 
 

@@ -10,8 +10,9 @@ from chemo_fallback import audit
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, Role, require
 from chemo_fallback.auth.signature import Meaning, Signature, record_signature
+from chemo_fallback.modules.prescription import drug_checks, rules
 from chemo_fallback.modules.prescription import repository as repo
-from chemo_fallback.modules.prescription import rules
+from chemo_fallback.modules.prescription.dates import dates_problems
 from chemo_fallback.modules.prescription.dosing_inputs import (
     current_inputs,
     patient_identity,
@@ -50,10 +51,16 @@ def sign(
         rx = draft_or_refuse(cur, prescription_id, user)
         rules.check_transition(rx.status, Status.SIGNED)
         problems = rules.sign_problems(rx)
+        # The drug rules again, with each recorded dose: a draft older than the snapshot in use,
+        # or a corrected version copied from one, is signed under today's rules.
+        problems += drug_checks.breaches(cur, rx.lines, check_final_dose=True)
+        problems += dates_problems(rx, today)  # a draft left for weeks is signed today
         protocol = prescribable_protocol(cur, rx.protocol_id)
         identity = patient_identity(cur, rx.patient_id, today)
         try:
-            latest = current_inputs(cur, identity, protocol, settings, today)
+            latest = current_inputs(
+                cur, identity, protocol, settings, today, cycle_start=rx.cycle_start_date
+            )
         except PrescriptionError as exc:
             problems.append(str(exc))
         else:
@@ -145,6 +152,12 @@ def start_correction(store: Store, user: User, prescription_id: str) -> Prescrip
             prescriber = rx.prescriber.model_copy(update={"transcribed": True})
         new_id = f"PS{rx.rx_number:06d}-{version}"
         now = datetime.now()
+        # A line the drug rules refuse today cannot be carried into a new version (a draft's
+        # route or container cannot be changed): the prescription must be written again.
+        lines = drug_checks.limited(
+            cur, rx.lines, refusal="Version corrigée impossible, annulez cette prescription et "
+            "prescrivez à nouveau"
+        )
         copy = rx.model_copy(
             update={
                 "prescription_id": new_id,
@@ -167,7 +180,7 @@ def start_correction(store: Store, user: User, prescription_id: str) -> Prescrip
                             "prescription_id": new_id,
                         }
                     )
-                    for line in rx.lines
+                    for line in lines
                 ],
             }
         )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chemo_fallback.dosing import LineDose
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.modules.prescription.drug_rules import DrugSafety
 from chemo_fallback.patients.models import PatientIdentity
 
 
@@ -83,6 +84,14 @@ class ProtocolLine(BaseModel):
     container: str | None
     max_dose: float | None
     comment: str | None
+    drug_safety: DrugSafety | None = None  # the drug's routes, containers, maximum (snapshot)
+
+
+class RejectedProtocolLine(BaseModel):
+    """A line of the protocol the activation rejected: the protocol is incomplete."""
+
+    line_no: str | None  # as written in the export (the row may not have been readable)
+    reason: str  # French, from the activation report
 
 
 class Protocol(BaseModel):
@@ -94,6 +103,7 @@ class Protocol(BaseModel):
     bsa_formula: str | None
     bsa_cap_m2: float | None
     lines: list[ProtocolLine] = []
+    rejected_lines: list[RejectedProtocolLine] = []
 
 
 class Prescriber(BaseModel):
@@ -125,6 +135,10 @@ class DosingInputs(BaseModel):
     bsa_cap_source: str | None
     gfr_cap_ml_min: float | None
     weight_max_age_days: int
+    # Issue 9, with defaults so that records stored before still load (they were computed so):
+    age_on: date | None = None  # the cycle's first day, the day the age is taken on
+    cockcroft_gault_weight: str = "actual"  # site setting: actual, ideal or adjusted
+    creatinine_max_age_days: int = 7  # site setting, on the day of administration
 
 
 class Line(BaseModel):

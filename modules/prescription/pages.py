@@ -131,7 +131,10 @@ def row_clicked(user: User, row: dict) -> None:
         ui.label(f"{row['patient']} — {row['protocol']} {row['day']}")
         ui.label(
             "La reprendre dans le secours crée un brouillon du même protocole, cycle, jours et "
-            "prescripteur, doses recalculées sur les mesures du jour, à vérifier puis signer."
+            "dates, avec les modifications de dose décidées en production (motif « repris "
+            "de … »), doses recalculées sur les mesures du jour. Il reste au nom du même "
+            "prescripteur : une transcription en son nom, vérifiée et signée par un pharmacien "
+            "(s'il la reprend lui-même, elle reste la sienne et il la signe)."
         ).classes("text-sm")
         error = ui.label().classes("text-red-700").mark("take-over-error")
 

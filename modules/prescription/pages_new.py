@@ -110,6 +110,7 @@ def prescription_form(user: User, context: PatientContext, choices: dict) -> Non
     protocol_options = {
         p["protocol_id"]: f"{p['name']} ({p['cycle_length_days']} j)"
         + ("" if p["active"] else " — inactif")
+        + (" — non prescriptible (ligne rejetée à l'activation)" if p.get("incomplete") else "")
         for p in choices["protocols"]
     }
     with ui.card().classes("w-full"):

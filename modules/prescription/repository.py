@@ -10,6 +10,7 @@ from datetime import date, datetime
 import duckdb
 
 from chemo_fallback.dosing import LineDose
+from chemo_fallback.modules.prescription.drug_rules import DrugSafety, code_list
 from chemo_fallback.modules.prescription.models import (
     DosingInputs,
     Line,
@@ -18,6 +19,7 @@ from chemo_fallback.modules.prescription.models import (
     Prescription,
     Protocol,
     ProtocolLine,
+    RejectedProtocolLine,
 )
 
 Cursor = duckdb.DuckDBPyConnection
@@ -57,16 +59,81 @@ LEFT JOIN (SELECT drug_id, count(*) AS n, bool_or(coalesce(liste_en_sus, false))
 ORDER BY d.inn"""
 
 
+DRUG_SAFETY_COLUMNS = ("routes", "containers", "max_dose_per_administration",
+                       "intrathecal_capable")
+REJECTED_LINES_TABLE = "protocol_line_rejects"  # written by the activation (tables.py)
+
+
+def _ref_has(cur: Cursor, table: str, column: str | None = None) -> bool:
+    """A reference database activated by an older version may lack a table or column: what it
+    lacks then reads as not given, and the rules fail closed on it."""
+    sql = ("SELECT count(*) FROM information_schema.columns WHERE table_catalog = 'ref' "
+           "AND table_name = ?")
+    params = [table]
+    if column:
+        sql += " AND column_name = ?"
+        params.append(column)
+    return cur.execute(sql, params).fetchone()[0] > 0
+
+
+def drug_safety(cur: Cursor, drug_ids: list[str]) -> dict[str, DrugSafety]:
+    """What the snapshot says of these drugs for the drug-level rules (drug_rules.py)."""
+    ids = sorted({d for d in drug_ids if d})
+    if not ids:
+        return {}
+    present = {c for c in DRUG_SAFETY_COLUMNS if _ref_has(cur, "drugs", c)}
+    select = ", ".join(c if c in present else f"NULL AS {c}" for c in DRUG_SAFETY_COLUMNS)
+    rows = _dicts(cur.execute(
+        f"SELECT drug_id, inn, dose_unit, {select} FROM ref.drugs "
+        "WHERE drug_id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids],
+    ))
+    return {
+        r["drug_id"]: DrugSafety(
+            drug_id=r["drug_id"],
+            inn=r["inn"],
+            dose_unit=r["dose_unit"],
+            routes=code_list(r["routes"]),
+            containers=code_list(r["containers"]),
+            max_dose_per_administration=r["max_dose_per_administration"],
+            intrathecal_capable=bool(r["intrathecal_capable"]),
+        )
+        for r in rows
+    }
+
+
+def rejected_protocol_lines(cur: Cursor, protocol_id: str) -> list[RejectedProtocolLine]:
+    if not _ref_has(cur, REJECTED_LINES_TABLE):
+        return []
+    rows = cur.execute(
+        f"SELECT line_no, reason FROM ref.{REJECTED_LINES_TABLE} WHERE protocol_id = ? "
+        "ORDER BY TRY_CAST(line_no AS BIGINT) NULLS LAST",
+        [protocol_id],
+    ).fetchall()
+    return [RejectedProtocolLine(line_no=line_no, reason=reason) for line_no, reason in rows]
+
+
 def protocol_list(cur: Cursor) -> list[dict]:
-    return _dicts(cur.execute(PROTOCOL_LIST_SQL))
+    """The thesaurus, each protocol with `incomplete`: a line was rejected at activation."""
+    rows = _dicts(cur.execute(PROTOCOL_LIST_SQL))
+    incomplete: set[str] = set()
+    if _ref_has(cur, REJECTED_LINES_TABLE):
+        incomplete = {r[0] for r in cur.execute(
+            f"SELECT DISTINCT protocol_id FROM ref.{REJECTED_LINES_TABLE}"
+        ).fetchall()}
+    return [{**r, "incomplete": r["protocol_id"] in incomplete} for r in rows]
 
 
 def load_protocol(cur: Cursor, protocol_id: str) -> Protocol | None:
     rows = _dicts(cur.execute(PROTOCOL_SQL, [protocol_id]))
     if not rows:
         return None
-    lines = [ProtocolLine(**r) for r in _dicts(cur.execute(PROTOCOL_LINES_SQL, [protocol_id]))]
-    return Protocol(**rows[0], lines=lines)
+    found = _dicts(cur.execute(PROTOCOL_LINES_SQL, [protocol_id]))
+    safety = drug_safety(cur, [r["drug_id"] for r in found])
+    lines = [ProtocolLine(**r, drug_safety=safety.get(r["drug_id"])) for r in found]
+    return Protocol(
+        **rows[0], lines=lines, rejected_lines=rejected_protocol_lines(cur, protocol_id)
+    )
 
 
 def drug_list(cur: Cursor) -> list[dict]:
@@ -384,21 +451,29 @@ def signature_text(cur: Cursor, prescription_id: str) -> str | None:
 
 
 def snapshot_prescription(cur: Cursor, prescription_id: str) -> dict | None:
-    """A production prescription of the snapshot, with the cycle days it holds."""
+    """A production prescription of the snapshot, with the cycle days it holds and its active
+    lines (what the production decided: dose, date and modification of each), day by day."""
     rows = _dicts(
         cur.execute(
             """SELECT p.prescription_id, p.patient_id, p.protocol_id, p.cycle_no,
-                      p.cycle_start_date, p.prescriber_id, p.ward_id, p.status,
-                      list_sort(list_distinct(list(l.day_no))) AS days
-               FROM ref.prescriptions p
-               LEFT JOIN ref.prescription_lines l
-                      ON l.prescription_id = p.prescription_id AND l.status <> 'cancelled'
-               WHERE p.prescription_id = ?
-               GROUP BY ALL""",
+                      p.cycle_start_date, p.prescriber_id, p.ward_id, p.status
+               FROM ref.prescriptions p WHERE p.prescription_id = ?""",
             [prescription_id],
         )
     )
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    lines = _dicts(
+        cur.execute(
+            """SELECT line_id, protocol_line_no, drug_id, day_no, planned_date, dose, dose_unit,
+                      modification_pct, modification_reason
+               FROM ref.prescription_lines
+               WHERE prescription_id = ? AND status <> 'cancelled'
+               ORDER BY day_no, protocol_line_no NULLS LAST, line_id""",
+            [prescription_id],
+        )
+    )
+    return {**rows[0], "days": sorted({line["day_no"] for line in lines}), "lines": lines}
 
 
 def taken_over(cur: Cursor, snapshot_prescription_id: str) -> str | None:

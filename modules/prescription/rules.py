@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from chemo_fallback.dosing import DoseInputError, LineDose, LineDoseRequest, compute_line_dose
 from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.modules.prescription import drug_rules
 from chemo_fallback.modules.prescription.models import (
     STATUS_LABELS,
     TRANSITIONS,
@@ -84,11 +85,31 @@ def edit_refusal(rx: Prescription, username: str, role: str) -> str | None:
 
 
 def protocol_problems(protocol: Protocol) -> list[str]:
-    """Why this protocol cannot be prescribed as is: every compounded line (an injectable
-    chemotherapy) must name a drug the pharmacy can make (known, with at least one product)."""
-    problems = []
+    """Why this protocol cannot be prescribed as is: no line of it was rejected at activation
+    (it would be missing, silently); every line keeps its drug's rules (routes, containers,
+    maximum, never-events); every compounded line (an injectable chemotherapy) names a drug the
+    pharmacy can make (known, with at least one product)."""
+    problems = [
+        f"ligne {rejected.line_no or '?'} rejetée à l'activation de l'instantané "
+        f"({rejected.reason})"
+        for rejected in protocol.rejected_lines
+    ]
     for line in protocol.lines:
-        if line.line_kind != "chemotherapy" or line.route == "PO":
+        if line.drug_id:
+            problems.extend(
+                f"ligne {line.line_no} : {breach.message}"
+                for breach in drug_rules.line_breaches(
+                    line.drug_safety,
+                    inn=line.drug_inn,
+                    line_kind=line.line_kind,
+                    route=line.route,
+                    container=line.container,
+                    title=line.drug_inn or line.drug_id,
+                    dose_basis=line.dose_basis,
+                    requested_dose=line.dose,
+                )
+            )
+        if not drug_rules.is_compounded(line.line_kind, line.route):
             continue  # premedication, hydration and oral drugs come from the ward's stock
         if not line.drug_id or not line.drug_known:
             problems.append(
@@ -170,7 +191,16 @@ def sign_problems(rx: Prescription) -> list[str]:
     return problems
 
 
-def dose_request(line: Line, inputs: DosingInputs, rounding_step: float | None) -> LineDoseRequest:
+def dose_request(
+    line: Line,
+    inputs: DosingInputs,
+    rounding_step: float | None,
+    rounding_tolerance_pct: float = 5.0,
+) -> LineDoseRequest:
+    """What the engine is asked for this line: the prescription's frozen inputs (age on the
+    cycle's first day, Cockcroft-Gault weight setting, the creatinine and its date against the
+    line's day of administration), the line's modification and maximum, the site's rounding."""
+    creatinine = inputs.creatinine
     return LineDoseRequest(
         protocol_dose=float(line.protocol_dose),
         basis=line.dose_basis,
@@ -179,19 +209,25 @@ def dose_request(line: Line, inputs: DosingInputs, rounding_step: float | None) 
         bsa_formula=inputs.bsa_formula,
         bsa_cap_m2=inputs.bsa_cap_m2,
         age_years=float(inputs.age_years),
-        serum_creatinine_umol_l=inputs.creatinine.value if inputs.creatinine else None,
+        serum_creatinine_umol_l=creatinine.value if creatinine else None,
         sex=inputs.sex,
         gfr_cap_ml_min=inputs.gfr_cap_ml_min,
         modification_pct=line.modification_pct,
         modification_reason=line.modification_reason,
         max_dose_per_dose=line.max_dose,
         rounding_step=rounding_step,
+        rounding_tolerance_pct=float(rounding_tolerance_pct),
+        cockcroft_gault_weight=inputs.cockcroft_gault_weight,
+        creatinine_sampled_on=creatinine.measured_on if creatinine else None,
+        administration_date=line.planned_date,
+        creatinine_max_age_days=inputs.creatinine_max_age_days,
     )
 
 
 def compute_dose(line: Line, inputs: DosingInputs, settings: SiteSettings) -> LineDose | None:
-    """The line's dose, rounded to the site's practical step for its size; None for a line
-    without a dose (a hydration bag is a volume, not a dose)."""
+    """The line's dose, rounded to the site's practical step for its size but never by more
+    than the site's dose tolerance; None for a line without a dose (a hydration bag is a
+    volume, not a dose)."""
     if line.protocol_dose <= 0:
         return None
     if line.dose_basis == "AUC" and inputs.creatinine is None:
@@ -199,8 +235,9 @@ def compute_dose(line: Line, inputs: DosingInputs, settings: SiteSettings) -> Li
             f"{line.title} : dose par ASC (Calvert), la créatininémie est nécessaire pour le DFG "
             "(Cockcroft-Gault). Saisissez la créatinine du patient sur son dossier."
         )
-    raw = compute_line_dose(dose_request(line, inputs, None))
+    tolerance = settings.dose_tolerance_pct
+    raw = compute_line_dose(dose_request(line, inputs, None, tolerance))
     step = settings.rounding_step_for(raw.dose_before_rounding)
     if step is None:
         return raw
-    return compute_line_dose(dose_request(line, inputs, step))
+    return compute_line_dose(dose_request(line, inputs, step, tolerance))

@@ -10,8 +10,15 @@ from chemo_fallback import audit
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, Role, require
 from chemo_fallback.dosing import DoseInputError
+from chemo_fallback.modules.prescription import drug_checks, drug_rules, rules
 from chemo_fallback.modules.prescription import repository as repo
-from chemo_fallback.modules.prescription import rules
+from chemo_fallback.modules.prescription.carry_forward import carry_forward
+from chemo_fallback.modules.prescription.dates import (  # noqa: F401 (the window, re-exported)
+    FURTHEST_START_DAYS,
+    LATEST_PAST_START_DAYS,
+    date_window_problem,
+    dates_problems,
+)
 from chemo_fallback.modules.prescription.dosing_inputs import current_inputs, patient_identity
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,
@@ -27,8 +34,6 @@ from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
 
 RECORD = "prescription"
-LATEST_PAST_START_DAYS = 30  # a cycle may be entered late, not a quarter late
-FURTHEST_START_DAYS = 365
 
 
 def prescription_or_refuse(cur, prescription_id: str) -> Prescription:
@@ -64,12 +69,13 @@ def _line(rx: Prescription, line_id: str) -> Line:
 
 def _dose_lines(lines: list[Line], inputs, settings: SiteSettings) -> list[Line]:
     """Every line's dose recomputed; every line's problem reported at once."""
-    done, problems = [], []
+    done, problems, codes = [], [], []
     for line in lines:
         try:
             derivation = rules.compute_dose(line, inputs, settings)
         except DoseInputError as exc:
             problems.append(f"{line.title} (J{line.day_no}) : {exc}")
+            codes.append(exc.code)
             continue
         done.append(
             line.model_copy(
@@ -81,7 +87,10 @@ def _dose_lines(lines: list[Line], inputs, settings: SiteSettings) -> list[Line]
             )
         )
     if problems:
-        raise PrescriptionError("Dose impossible à calculer. " + " ".join(problems))
+        raise PrescriptionError(
+            "Dose impossible à calculer. " + " ".join(problems),
+            code=next((code for code in codes if code), None),  # the engine's rule, if any
+        )
     return done
 
 
@@ -98,10 +107,24 @@ def audit_summary(rx: Prescription) -> dict:
     }
 
 
-def _prescriber(cur, user: User, staff_id: str | None) -> Prescriber:
-    if user.role == Role.PRESCRIBER:
+def _prescriber(
+    cur, user: User, staff_id: str | None, continued: str | None = None
+) -> Prescriber:
+    """Who the prescription is in the name of. A physician prescribes in their own name; a
+    pharmacist transcribes in the name of the physician on the paper. A take-over (`continued`:
+    the production prescription) keeps the production prescriber whoever clicks: a
+    transcription in their name (only a pharmacist then changes and signs it), except when that
+    physician takes over their own prescription, which stays theirs (not a transcription)."""
+    own = bool(staff_id) and user.staff_id == staff_id
+    if user.role == Role.PRESCRIBER and (not continued or own):
         return Prescriber(staff_id=user.staff_id, name=user.display_name, transcribed=False)
     known = {p["staff_id"]: p["name"] for p in repo.prescribers(cur)}
+    if continued and staff_id not in known:
+        raise PrescriptionError(
+            f"Reprise de {continued} impossible : son prescripteur "
+            f"« {staff_id or 'non renseigné'} » est absent de l'annuaire de l'instantané. "
+            "Transcrivez la prescription papier à la main en choisissant le prescripteur."
+        )
     if not staff_id:
         raise PrescriptionError(
             "Prescription transcrite : choisissez le médecin prescripteur dans l'annuaire (son "
@@ -136,13 +159,9 @@ def prescribable_protocol(cur, protocol_id: str) -> Protocol:
 def _check_request(request: DraftRequest, protocol: Protocol, today: date) -> list[int]:
     if not 1 <= request.cycle_no <= 200:
         raise PrescriptionError("Numéro de cycle impossible : saisissez un nombre de 1 à 200.")
-    offset = (request.cycle_start_date - today).days
-    if offset < -LATEST_PAST_START_DAYS or offset > FURTHEST_START_DAYS:
-        raise PrescriptionError(
-            f"Date de début du cycle {request.cycle_start_date:%d/%m/%Y} invraisemblable : elle "
-            f"doit être comprise entre {LATEST_PAST_START_DAYS} jours avant et "
-            f"{FURTHEST_START_DAYS} jours après aujourd'hui. Vérifiez l'année."
-        )
+    problem = date_window_problem("Date de début du cycle", request.cycle_start_date, today)
+    if problem:
+        raise PrescriptionError(problem)
     available = rules.protocol_days(protocol)
     chosen = sorted(set(request.days)) if request.days else available
     missing = [d for d in chosen if d not in available]
@@ -181,7 +200,7 @@ def _protocol_lines(rx_id: str, protocol: Protocol, days: list[int], start: date
                     container=pl.container,
                     dose_basis=pl.dose_basis,
                     protocol_dose=pl.dose,
-                    max_dose=pl.max_dose,
+                    max_dose=drug_rules.effective_max(pl.max_dose, pl.drug_safety),
                     liste_en_sus=pl.liste_en_sus,
                     comment=pl.comment,
                 )
@@ -204,11 +223,17 @@ def start_draft(
         identity = patient_identity(cur, request.patient_id, today)
         protocol = prescribable_protocol(cur, request.protocol_id)
         days = _check_request(request, protocol, today)
-        prescriber = _prescriber(cur, user, request.prescriber_staff_id)
-        inputs = current_inputs(cur, identity, protocol, settings, today)
+        prescriber = _prescriber(cur, user, request.prescriber_staff_id, continued)
+        inputs = current_inputs(
+            cur, identity, protocol, settings, today, cycle_start=request.cycle_start_date
+        )
         number = repo.next_rx_number(cur)
         rx_id = f"PS{number:06d}"
         lines = _protocol_lines(rx_id, protocol, days, request.cycle_start_date)
+        left_out: list[str] = []
+        if continued:  # what the production decided is kept, never silently undone
+            production = repo.snapshot_prescription(cur, continued) or {"lines": []}
+            lines, left_out = carry_forward(rx_id, lines, continued, production["lines"])
         now = datetime.now()
         rx = Prescription(
             prescription_id=rx_id,
@@ -234,12 +259,19 @@ def start_draft(
             status_changed_at=None,
             status_changed_by=None,
             snapshot_prescription_id=request.snapshot_prescription_id,
-            lines=_dose_lines(lines, inputs, settings),
+            lines=_dose_lines(drug_checks.limited(cur, lines), inputs, settings),
         )
+        problems = dates_problems(rx, today)
+        if problems:
+            raise PrescriptionError(" ".join(problems))
         repo.insert_prescription(cur, rx)
         after = audit_summary(rx)
         if rx.snapshot_prescription_id:
             after["continues"] = rx.snapshot_prescription_id
+            after["modifications_carried"] = {
+                line.line_id: line.modification_pct for line in rx.lines if line.modification_pct
+            }
+            after["left_out"] = left_out
         audit.record(cur, user.actor, "prescription.draft_created", RECORD, rx_id, after=after)
     return rx
 
@@ -248,9 +280,10 @@ def take_over(
     store: Store, user: User, snapshot_prescription_id: str, settings: SiteSettings, today: date
 ) -> Prescription:
     """A production prescription of the snapshot (made before the outage, not yet given)
-    continued in the fallback: a draft of the same protocol, cycle, start date and days, in
-    the same prescriber's name, its doses recomputed from today's measurements. Doing it twice
-    returns the prescription already continuing it."""
+    continued in the fallback: a draft of the same protocol, cycle, days and dates, in the
+    production prescriber's name (see `_prescriber`), each line keeping the production's dose
+    modification and reason (see carry_forward.py), its doses recomputed from today's
+    measurements. Doing it twice returns the prescription already continuing it."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     cur = store.cursor()
     already = repo.taken_over(cur, snapshot_prescription_id)
@@ -289,8 +322,10 @@ def recompute(
         rx = draft_or_refuse(cur, prescription_id, user)
         protocol = prescribable_protocol(cur, rx.protocol_id)
         identity = patient_identity(cur, rx.patient_id, today)
-        inputs = current_inputs(cur, identity, protocol, settings, today)
-        lines = _dose_lines(rx.lines, inputs, settings)
+        inputs = current_inputs(
+            cur, identity, protocol, settings, today, cycle_start=rx.cycle_start_date
+        )
+        lines = _dose_lines(drug_checks.limited(cur, rx.lines), inputs, settings)
         after = rx.model_copy(update={"dosing": inputs, "lines": lines})
         repo.save_dosing(cur, prescription_id, inputs)
         for line in lines:
@@ -317,7 +352,9 @@ def modify_dose(
     settings: SiteSettings,
 ) -> Line:
     """A reduction or an increase in %, always with its reason (0 or None: back to the
-    protocol's dose)."""
+    protocol's dose). The % applies to the dose the patient would otherwise receive (after the
+    maximum per dose); one that would leave the final dose unchanged is refused by the engine,
+    with the explanation. Saving the dialog with nothing changed records nothing."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     pct = modification_pct or None
     text = rules.required_text(reason, "Le motif de la modification") if pct else None
@@ -326,6 +363,8 @@ def modify_dose(
         line = _line(rx, line_id)
         if line.protocol_dose <= 0:
             raise PrescriptionError(f"{line.title} : ligne sans dose, rien à modifier.")
+        if (pct, text) == (line.modification_pct or None, line.modification_reason or None):
+            return line  # the same % and reason saved again: no write, no audit, no error
         changed = line.model_copy(update={"modification_pct": pct, "modification_reason": text})
         [dosed] = _dose_lines([changed], rx.dosing, settings)
         repo.replace_line(cur, dosed)
@@ -403,7 +442,8 @@ def add_off_protocol_line(
                     f"{label} doit être comprise entre 0 et {upper} : corrigez-la ou laissez-la "
                     "vide."
                 )
-        [dosed] = _dose_lines([line], rx.dosing, settings)
+        checked = drug_checks.limited(cur, [line], refusal="Ligne hors protocole refusée")
+        [dosed] = _dose_lines(checked, rx.dosing, settings)
         repo.insert_line(cur, dosed)
         audit.record(
             cur,
@@ -452,15 +492,19 @@ def set_indication_code(
 
 
 def move_day(
-    store: Store, user: User, prescription_id: str, day_no: int, new_date: date
+    store: Store, user: User, prescription_id: str, day_no: int, new_date: date, today: date
 ) -> None:
-    """The planned date of one day of the cycle (e.g. D8 postponed), for every line of that day."""
+    """The planned date of one day of the cycle (e.g. D8 postponed), for every line of that day:
+    within the window of a new cycle's start around today, and the days kept in order."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
         rx = draft_or_refuse(cur, prescription_id, user)
         lines = [line for line in rx.lines if line.day_no == day_no]
         if not lines:
             raise PrescriptionError(f"Aucune ligne au jour J{day_no} dans cette prescription.")
+        problem = date_window_problem(f"Nouvelle date de J{day_no}", new_date, today)
+        if problem:
+            raise PrescriptionError(problem)
         earlier = [p for d, p in rx.days if d < day_no]
         later = [p for d, p in rx.days if d > day_no]
         if (earlier and new_date <= max(earlier)) or (later and new_date >= min(later)):

@@ -1,5 +1,6 @@
 """Checks of the doses themselves: deviation from the protocol, maximum per dose, final
-concentration, lifetime cumulative dose. Codes and severities are listed in rules.py."""
+concentration (the lifetime cumulative dose is in checks_cumulative.py). Codes and severities
+are listed in rules.py."""
 
 from __future__ import annotations
 
@@ -8,20 +9,15 @@ from chemo_fallback.modules.prescription.models import Line
 from chemo_fallback.modules.validation.checks_common import (
     DECIMALS,
     chemo_lines,
-    comparable_doses,
-    current_bsa,
     dose_fr,
     dosed_lines,
     fr,
     line_unit,
     pct_change,
-    unit_label,
     where,
 )
 from chemo_fallback.modules.validation.models import (
-    DrugLimits,
     Finding,
-    GivenDose,
     Severity,
     ValidationContext,
 )
@@ -34,17 +30,25 @@ def _capped(dose: float, limit: float | None) -> float:
     return min(dose, limit) if limit is not None else dose
 
 
-def _beyond(final: float, reference: float, tolerance_pct: float, slack: float) -> bool:
-    """True when `final` is off `reference` by more than the tolerance and more than what the
-    site's rounding step can explain (half a step: 0,2 mg for 0,15 mg is rounding)."""
-    if abs(pct_change(final, reference)) <= tolerance_pct:
-        return False
-    return round(abs(final - reference), DECIMALS) > slack
+def _beyond(final: float, reference: float, tolerance_pct: float) -> bool:
+    """True when `final` is off `reference` by more than the site's tolerance. Rounding is no
+    excuse: the engine never rounds by more than the tolerance (it keeps a finer step), so
+    0,3 mg for 0,25 mg (+20 %) is a deviation, not rounding."""
+    return abs(pct_change(final, reference)) > tolerance_pct
+
+
+def modified_reference(theoretical: float, limit: float | None, pct: float) -> float:
+    """The dose a modification means, in the engine's order: the theoretical dose capped by
+    the maximum, then the %, then the maximum again (vincristine 2,9 mg capped at 2 mg, −50 %:
+    1 mg)."""
+    return _capped(_capped(theoretical, limit) * (1 + pct / 100), limit)
 
 
 def check_dose_deviation(ctx: ValidationContext) -> list[Finding]:
     """Final dose vs the theoretical dose (capped by the protocol's maximum, which is no
-    deviation), beyond the site's tolerance: blocking without a written reason, else info."""
+    deviation), beyond the site's tolerance: blocking without a written reason, else info
+    when the written modification explains it (applied after the maximum, as the engine
+    does)."""
     tolerance = ctx.settings.dose_tolerance_pct
     findings = []
     for line in dosed_lines(ctx.prescription):
@@ -56,10 +60,9 @@ def check_dose_deviation(ctx: ValidationContext) -> list[Finding]:
         if reference <= 0:
             continue
         final = float(line.final_dose or 0.0)
-        slack = (ctx.settings.rounding_step_for(reference) or 0.0) / 2
-        if not _beyond(final, reference, tolerance, slack):
+        if not _beyond(final, reference, tolerance):
             continue
-        findings.append(_deviation(line, d, final, reference, limit, tolerance, slack))
+        findings.append(_deviation(line, d, final, reference, limit, tolerance))
     return findings
 
 
@@ -70,7 +73,6 @@ def _deviation(
     reference: float,
     limit: float | None,
     tolerance: float,
-    slack: float,
 ) -> Finding:
     unit = line_unit(line)
     deviation = pct_change(final, reference)
@@ -93,8 +95,8 @@ def _deviation(
     }
     explained = bool(reason) and (
         not modification
-        or not _beyond(final, _capped(d.theoretical_dose * (1 + modification / 100), limit),
-                       tolerance, slack)
+        or not _beyond(final, modified_reference(d.theoretical_dose, limit, modification),
+                       tolerance)
     )
     if explained:
         shown = modification if modification else deviation
@@ -215,109 +217,6 @@ def _concentration(
             "dose prescrite": final,
             "volume (mL)": volume,
             "volume proposé (mL)": proposed,
-        },
-        threshold_source="produit",
-    )
-
-
-def check_cumulative_dose(ctx: ValidationContext) -> list[Finding]:
-    """Lifetime dose of each drug with a cumulative limit: earlier prescriptions plus this one."""
-    mine: dict[str, list[Line]] = {}
-    for line in chemo_lines(ctx.prescription):
-        limits = ctx.drugs.get(line.drug_id or "")
-        if limits is not None and limits.cumulative_limit:
-            mine.setdefault(line.drug_id or "", []).append(line)
-    if not mine:
-        return []
-    earlier: dict[str, list[GivenDose]] = {drug: [] for drug in mine}
-    for dose in comparable_doses(ctx):
-        if dose.drug_id in earlier:
-            earlier[dose.drug_id].append(dose)
-    bsa_now = current_bsa(ctx)
-    findings = []
-    for drug, lines in mine.items():
-        finding = _cumulative(ctx, ctx.drugs[drug], lines, earlier[drug], bsa_now)
-        if finding is not None:
-            findings.append(finding)
-    return findings
-
-
-def _cumulative(
-    ctx: ValidationContext,
-    limits: DrugLimits,
-    lines: list[Line],
-    earlier: list[GivenDose],
-    bsa_now: float | None,
-) -> Finding | None:
-    per_m2 = (limits.cumulative_limit_unit or "").endswith("/m2")
-    guessed = uncounted = 0
-
-    def amount(dose: float, bsa: float | None) -> float:
-        nonlocal guessed, uncounted
-        if not per_m2:
-            return dose
-        if bsa:
-            return dose / bsa
-        if bsa_now:
-            guessed += 1
-            return dose / bsa_now
-        uncounted += 1
-        return 0.0
-
-    before = sum(amount(d.dose, d.bsa_m2) for d in earlier)
-    this = sum(
-        amount(float(line.final_dose or 0.0), line.derivation.bsa_m2 if line.derivation else None)
-        for line in lines
-    )
-    after = before + this
-    limit = float(limits.cumulative_limit or 0.0)
-    warn_pct = ctx.settings.cumulative_warning_pct
-    share = round(after / limit * 100, 1)
-    unit = unit_label(limits.cumulative_limit_unit)
-    of_limit = f"la limite du produit ({fr(limit, 1)} {unit})"
-    if round(after - limit, DECIMALS) > 0:
-        severity, verdict = Severity.BLOCKING, f"au-delà de {of_limit}"
-    elif round(after - limit * warn_pct / 100, DECIMALS) > 0:
-        severity = Severity.WARNING
-        verdict = (
-            f"{fr(share, 1)} % de {of_limit}, au-delà du seuil d'alerte du site "
-            f"({fr(warn_pct)} %)"
-        )
-    elif uncounted:
-        severity, verdict = Severity.WARNING, f"sous {of_limit}, mais le cumul est incomplet"
-    else:
-        return None
-    notes = ""
-    if guessed:
-        notes += (
-            f" {guessed} dose(s) sans surface corporelle connue comptée(s) avec la surface "
-            f"actuelle ({fr(bsa_now or 0.0)} m²) : vérifiez-les dans l'historique."
-        )
-    if uncounted:
-        notes += (
-            f" {uncounted} dose(s) non comptée(s) faute de surface corporelle (taille ou poids "
-            "manquant) : complétez-les pour un cumul exact."
-        )
-    name = limits.inn or limits.drug_id
-    return Finding(
-        code="cumulative_dose",
-        severity=severity,
-        message=(
-            f"{name} : dose cumulée sur la vie {fr(before, 1)} {unit} avant cette prescription, "
-            f"{fr(this, 1)} {unit} sur cette prescription, soit {fr(after, 1)} {unit} après : "
-            f"{verdict}.{notes} Vérifiez l'historique du "
-            "patient et demandez l'avis du prescripteur avant de préparer."
-        ),
-        line_id=lines[0].line_id,
-        values={
-            "médicament": name,
-            "dose cumulée avant": round(before, 2),
-            "cette prescription": round(this, 2),
-            "dose cumulée après": round(after, 2),
-            "limite": limit,
-            "% de la limite": share,
-            "seuil d'alerte %": warn_pct,
-            "unité": unit,
         },
         threshold_source="produit",
     )

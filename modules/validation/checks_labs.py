@@ -1,5 +1,12 @@
 """Checks of the blood tests before a chemotherapy: neutrophils, platelets, creatinine
-clearance for platinum drugs, results missing or too old. Codes are listed in rules.py.
+clearance for platinum drugs, results missing, too old or in an unknown unit. Codes are listed
+in rules.py.
+
+The labs are the snapshot's and those entered in the fallback, together (repository.recent_labs).
+Every result is normalised to its test's canonical unit (chemo_fallback.patients.lab_units, the
+same code the entry form and the doses use) before any comparison: 1 200 /mm³ neutrophils are
+1,2 G/L. A result in a unit that cannot be converted is never skipped: it is a blocking finding
+(labs_unit_unknown) naming it.
 
 The latest result of each test is used (a result dated after today is ignored). A result older
 than the site's limit before the first planned day is still compared with its threshold (a low
@@ -9,8 +16,10 @@ value is never hidden) and is also reported as too old.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from chemo_fallback.dosing import DoseInputError, creatinine_clearance_cockcroft_gault
+from chemo_fallback.dosing.body import cockcroft_gault_weight
 from chemo_fallback.modules.validation.checks_common import (
     chemo_lines,
     day_fr,
@@ -23,10 +32,9 @@ from chemo_fallback.modules.validation.models import (
     Severity,
     ValidationContext,
 )
+from chemo_fallback.patients.lab_units import normalise
 
 PLATINUM_MARKERS = ("CISPLAT", "CARBOPLAT", "OXALIPLAT")
-# Creatinine to µmol/L; a result in an unknown unit is not guessed at.
-CREATININE_FACTORS = {"µmol/l": 1.0, "μmol/l": 1.0, "umol/l": 1.0, "mg/l": 8.84, "mg/dl": 88.4}
 SEX_WORDS = {"M": "homme", "F": "femme"}
 
 
@@ -39,8 +47,18 @@ class Threshold:
 @dataclass(frozen=True)
 class Clearance:
     value_ml_min: float
-    lab: LabValue  # the CLCR or CREAT result it comes from
-    detail: str  # French: measured, or how it was estimated
+    sampled_on: date  # of the creatinine or clearance it comes from
+    name: str  # "créatininémie" or "clairance", for the freshness check
+    detail: str  # French: where it comes from and how it was obtained
+
+
+@dataclass(frozen=True)
+class ClearanceReview:
+    """Every clearance worth comparing, the results in an unknown unit, or why there is none."""
+
+    clearances: list[Clearance]
+    unknown_units: list[LabValue]
+    missing: str | None  # French, when there is no clearance at all
 
 
 def _threshold(protocol_value: float | None, site_value: float | None) -> Threshold | None:
@@ -93,59 +111,165 @@ def latest_labs(ctx: ValidationContext) -> dict[str, LabValue]:
     return latest
 
 
-def clearance(ctx: ValidationContext, latest: dict[str, LabValue]) -> Clearance | str:
-    """The clearance to compare (a measured CLCR unless a creatinine is more recent, then
-    Cockcroft-Gault), or why there is none (French)."""
-    measured, creat = latest.get("CLCR"), latest.get("CREAT")
-    if measured is not None and (creat is None or measured.sampled_at >= creat.sampled_at):
-        return Clearance(measured.value, measured, f"mesurée le {day_fr(measured.sampled_at)}")
-    if creat is None:
-        return "créatininémie (ou clairance de la créatinine)"
-    factor = CREATININE_FACTORS.get(creat.unit.strip().lower())
+def _origin(lab: LabValue) -> str:
+    return "saisi pendant la panne" if lab.source.startswith("secours") else "instantané"
+
+
+def shown(lab: LabValue) -> str:
+    """The result normalised, with what the report said when it was converted."""
+    normalised = normalise(lab.test_code, lab.value, lab.unit)
+    if normalised is None:
+        return f"{fr(lab.value)} « {lab.unit} »"
+    text = f"{fr(normalised.value)} {normalised.unit}"
+    if normalised.converted:
+        text += f" ({fr(lab.value)} {lab.unit} sur le compte rendu)"
+    return text
+
+
+def _cockcroft_gault(ctx: ValidationContext, umol_l: float) -> tuple[float, str] | str:
+    """Clearance from this creatinine with the dose's age, sex and weight (the site's
+    Cockcroft-Gault weight, as the dose engine chooses it), or why it cannot be computed."""
     dosing = ctx.prescription.dosing
-    if factor is None:
-        return f"créatininémie dans une unité inconnue (« {creat.unit} »), clairance non calculée"
     if dosing.weight is None:
         return "poids, nécessaire à la clairance de la créatinine (Cockcroft-Gault)"
-    umol_l = creat.value * factor
+    height = dosing.height.value if dosing.height else None
     try:
+        weight = cockcroft_gault_weight(
+            dosing.cockcroft_gault_weight, dosing.weight.value, height, dosing.sex
+        )
         value = creatinine_clearance_cockcroft_gault(
-            dosing.age_years, dosing.weight.value, umol_l, dosing.sex
+            dosing.age_years, weight.weight_kg, umol_l, dosing.sex
         )
     except DoseInputError as exc:
         return f"clairance de la créatinine non calculable ({exc})"
-    detail = (
-        f"Cockcroft-Gault : créatininémie {fr(umol_l, 1)} µmol/L du {day_fr(creat.sampled_at)}, "
-        f"{SEX_WORDS.get(dosing.sex, dosing.sex)}, {dosing.age_years} ans, "
-        f"{fr(dosing.weight.value)} kg"
-    )
-    return Clearance(round(value, 1), creat, detail)
+    words = f"{SEX_WORDS.get(dosing.sex, dosing.sex)}, {dosing.age_years} ans, {weight.text}"
+    return round(value, 1), words
+
+
+def _dose_gfr(ctx: ValidationContext) -> Clearance | None:
+    """The GFR an AUC line's dose was computed with (before its cap), as the sheet prints it."""
+    for line in chemo_lines(ctx.prescription):
+        d = line.derivation
+        if d is None or d.gfr_computed_ml_min is None:
+            continue
+        step = next((s.description for s in d.steps if s.rule == "gfr"), "")
+        dosing = ctx.prescription.dosing
+        estimated = d.gfr_source != "given" and dosing.creatinine is not None
+        on = dosing.creatinine.measured_on if estimated else dosing.computed_on
+        return Clearance(
+            round(d.gfr_computed_ml_min, 1),
+            on,
+            "créatininémie" if estimated else "clairance",
+            f"clairance utilisée pour la dose de {line.title}{' : ' + step if step else ''}",
+        )
+    return None
+
+
+def clearance_review(ctx: ValidationContext, latest: dict[str, LabValue]) -> ClearanceReview:
+    """The clearances to compare with the platinum threshold.
+
+    First the one the doses used: the GFR of an AUC line, else Cockcroft-Gault from the
+    creatinine of the prescription's dosing inputs (its value, date and source: fallback or
+    snapshot), so validation and dose never read different creatinines. Then, never hiding a
+    low value, any result at least as recent as that creatinine: the latest creatinine of the
+    labs when it differs, and a measured clearance (CLCR: 24-hour urine or the lab's figure),
+    compared as measured. Every one below the threshold is reported.
+    """
+    found: list[Clearance] = []
+    unknown: list[LabValue] = []
+    reasons: list[str] = []
+    dosing = ctx.prescription.dosing
+    creat = dosing.creatinine
+    dose_gfr = _dose_gfr(ctx)
+    if dose_gfr is not None:
+        found.append(dose_gfr)
+    elif creat is not None:
+        computed = _cockcroft_gault(ctx, creat.value)
+        if isinstance(computed, str):
+            reasons.append(computed)
+        else:
+            found.append(
+                Clearance(
+                    computed[0],
+                    creat.measured_on,
+                    "créatininémie",
+                    f"Cockcroft-Gault : créatininémie {fr(creat.value, 1)} µmol/L du "
+                    f"{day_fr(creat.measured_on)} utilisée pour les doses ({creat.source}), "
+                    f"{computed[1]}",
+                )
+            )
+    since = creat.measured_on if creat is not None else None
+    lab_creat = latest.get("CREAT")
+    if lab_creat is not None and (since is None or lab_creat.sampled_at.date() >= since):
+        normalised = normalise("CREAT", lab_creat.value, lab_creat.unit)
+        if normalised is None:
+            unknown.append(lab_creat)
+        elif creat is None or round(normalised.value, 1) != round(creat.value, 1):
+            computed = _cockcroft_gault(ctx, normalised.value)
+            if isinstance(computed, str):
+                reasons.append(computed)
+            else:
+                found.append(
+                    Clearance(
+                        computed[0],
+                        lab_creat.sampled_at.date(),
+                        "créatininémie",
+                        f"Cockcroft-Gault : créatininémie {shown(lab_creat)} du "
+                        f"{day_fr(lab_creat.sampled_at)} ({_origin(lab_creat)}), {computed[1]}",
+                    )
+                )
+    measured = latest.get("CLCR")
+    first = lab_creat.sampled_at if lab_creat is not None else None
+    if measured is not None and (first is None or measured.sampled_at >= first):
+        normalised = normalise("CLCR", measured.value, measured.unit)
+        if normalised is None:
+            unknown.append(measured)
+        else:
+            found.append(
+                Clearance(
+                    round(normalised.value, 1),
+                    measured.sampled_at.date(),
+                    "clairance",
+                    f"mesurée le {day_fr(measured.sampled_at)} ({_origin(measured)})",
+                )
+            )
+    missing = None
+    if not found and not unknown:
+        missing = reasons[0] if reasons else "créatininémie (ou clairance de la créatinine)"
+    return ClearanceReview(found, unknown, missing)
 
 
 def _low(
-    code: str, text: str, threshold: Threshold, shown: str, values: dict, advice: str
+    code: str, text: str, threshold: Threshold, limit: str, values: dict, advice: str
 ) -> Finding:
     return Finding(
         code=code,
         severity=Severity.BLOCKING,
-        message=f"{text}, sous le seuil du {threshold.source} ({shown}). {advice}",
+        message=f"{text}, sous le seuil du {threshold.source} ({limit}). {advice}",
         values={**values, "seuil": threshold.value},
         threshold_source=threshold.source,
     )
 
 
-def _count_check(ctx: ValidationContext, code: str, test: str, threshold: Threshold | None,
-                 name: str) -> list[Finding]:
+def _count_check(
+    ctx: ValidationContext, code: str, test: str, threshold: Threshold | None, name: str
+) -> list[Finding]:
     lab = latest_labs(ctx).get(test) if threshold is not None else None
-    if threshold is None or lab is None or lab.value >= threshold.value:
+    if threshold is None or lab is None:
         return []
+    normalised = normalise(test, lab.value, lab.unit)
+    if normalised is None or normalised.value >= threshold.value:
+        return []  # an unknown unit is reported by check_labs_unit_unknown
     return [
         _low(
             code,
-            f"{name} {fr(lab.value)} {lab.unit} le {day_fr(lab.sampled_at)}",
+            f"{name} {shown(lab)} le {day_fr(lab.sampled_at)} ({_origin(lab)})",
             threshold,
-            f"{fr(threshold.value)} {lab.unit}",
-            {f"{test} ({lab.unit})": lab.value, "date du prélèvement": day_fr(lab.sampled_at)},
+            f"{fr(threshold.value)} {normalised.unit}",
+            {
+                f"{test} ({normalised.unit})": normalised.value,
+                "date du prélèvement": day_fr(lab.sampled_at),
+            },
             "Ne préparez pas sans l'accord du prescripteur (report de la cure ou adaptation "
             "de dose).",
         )
@@ -157,28 +281,74 @@ def check_labs_anc_low(ctx: ValidationContext) -> list[Finding]:
 
 
 def check_labs_platelets_low(ctx: ValidationContext) -> list[Finding]:
-    return _count_check(
-        ctx, "labs_platelets_low", "PLQ", platelets_threshold(ctx), "Plaquettes"
-    )
+    return _count_check(ctx, "labs_platelets_low", "PLQ", platelets_threshold(ctx), "Plaquettes")
 
 
 def check_labs_clearance_low(ctx: ValidationContext) -> list[Finding]:
     threshold = clearance_threshold(ctx)
     if threshold is None:
         return []
-    found = clearance(ctx, latest_labs(ctx))
-    if isinstance(found, str) or found.value_ml_min >= threshold.value:
+    review = clearance_review(ctx, latest_labs(ctx))
+    low = [c for c in review.clearances if c.value_ml_min < threshold.value]
+    if not low:
         return []
+    lowest = min(low, key=lambda c: c.value_ml_min)
     drugs = ", ".join(platinum_drugs(ctx))
+    text = " ; ".join(f"{fr(c.value_ml_min, 1)} mL/min ({c.detail})" for c in low)
     return [
         _low(
             "labs_clearance_low",
-            f"Clairance de la créatinine {fr(found.value_ml_min, 1)} mL/min ({found.detail})",
+            f"Clairance de la créatinine {text}",
             threshold,
             f"{fr(threshold.value, 1)} mL/min pour les sels de platine : {drugs}",
-            {"clairance (mL/min)": found.value_ml_min,
-             "date du prélèvement": day_fr(found.lab.sampled_at)},
+            {
+                "clairance (mL/min)": lowest.value_ml_min,
+                "date du prélèvement": day_fr(lowest.sampled_on),
+            },
             "Demandez l'avis du prescripteur (adaptation de dose, report) avant de préparer.",
+        )
+    ]
+
+
+def _used_labs(ctx: ValidationContext, latest: dict[str, LabValue]) -> list[tuple[str, LabValue]]:
+    used = []
+    if anc_threshold(ctx) is not None and "PNN" in latest:
+        used.append(("PNN", latest["PNN"]))
+    if platelets_threshold(ctx) is not None and "PLQ" in latest:
+        used.append(("plaquettes", latest["PLQ"]))
+    return used
+
+
+def check_labs_unit_unknown(ctx: ValidationContext) -> list[Finding]:
+    """A result a threshold needs, in a unit that cannot be converted: the check it feeds
+    cannot be done, so it blocks (never skipped) until the result is checked by hand."""
+    latest = latest_labs(ctx)
+    unknown = [
+        lab
+        for _name, lab in _used_labs(ctx, latest)
+        if normalise(lab.test_code, lab.value, lab.unit) is None
+    ]
+    if clearance_threshold(ctx) is not None:
+        unknown += clearance_review(ctx, latest).unknown_units
+    if not unknown:
+        return []
+    listed = ", ".join(
+        f"{lab.test_code} {fr(lab.value)} « {lab.unit} » du {day_fr(lab.sampled_at)} "
+        f"({_origin(lab)})"
+        for lab in unknown
+    )
+    return [
+        Finding(
+            code="labs_unit_unknown",
+            severity=Severity.BLOCKING,
+            message=(
+                f"Résultat de biologie dans une unité inconnue : {listed}. Le contrôle qui "
+                "l'utilise n'a pas pu être fait. Vérifiez le compte rendu et saisissez le "
+                "résultat avec son unité (dossier patient, biologie), ou faites le contrôle à "
+                "la main."
+            ),
+            values={"unité inconnue": listed},
+            threshold_source="—",
         )
     ]
 
@@ -197,9 +367,9 @@ def check_labs_missing(ctx: ValidationContext) -> list[Finding]:
             sources.add(threshold.source)
     platinum = clearance_threshold(ctx)
     if platinum is not None:
-        found = clearance(ctx, latest)
-        if isinstance(found, str):
-            missing.append(f"{found} (pour {', '.join(platinum_drugs(ctx))})")
+        review = clearance_review(ctx, latest)
+        if review.missing:
+            missing.append(f"{review.missing} (pour {', '.join(platinum_drugs(ctx))})")
             sources.add(platinum.source)
     if not missing:
         return []
@@ -221,23 +391,18 @@ def check_labs_missing(ctx: ValidationContext) -> list[Finding]:
 def check_labs_too_old(ctx: ValidationContext) -> list[Finding]:
     """The results the thresholds use, sampled too long before the first planned day."""
     latest = latest_labs(ctx)
-    used: list[tuple[str, LabValue]] = []
-    if anc_threshold(ctx) is not None and "PNN" in latest:
-        used.append(("PNN", latest["PNN"]))
-    if platelets_threshold(ctx) is not None and "PLQ" in latest:
-        used.append(("plaquettes", latest["PLQ"]))
+    used = [(name, lab.sampled_at.date()) for name, lab in _used_labs(ctx, latest)]
     if clearance_threshold(ctx) is not None:
-        found = clearance(ctx, latest)
-        if isinstance(found, Clearance):
-            name = "clairance" if found.lab.test_code.upper() == "CLCR" else "créatininémie"
-            used.append((name, found.lab))
+        for found in clearance_review(ctx, latest).clearances:
+            if (found.name, found.sampled_on) not in used:
+                used.append((found.name, found.sampled_on))
     first_day = first_planned_date(ctx.prescription)
     limit = ctx.settings.lab_max_age_days
     old = []
-    for name, lab in used:
-        age = (first_day - lab.sampled_at.date()).days
+    for name, sampled_on in used:
+        age = (first_day - sampled_on).days
         if age > limit:
-            old.append(f"{name} du {day_fr(lab.sampled_at)} ({age} jours)")
+            old.append(f"{name} du {day_fr(sampled_on)} ({age} jours)")
     if not old:
         return []
     return [
@@ -249,8 +414,11 @@ def check_labs_too_old(ctx: ValidationContext) -> list[Finding]:
                 f"({day_fr(first_day)}, limite du site : {limit} jours) : {', '.join(old)}. "
                 "Demandez un bilan récent avant de préparer."
             ),
-            values={"trop ancien": ", ".join(old), "premier jour": day_fr(first_day),
-                    "seuil": limit},
+            values={
+                "trop ancien": ", ".join(old),
+                "premier jour": day_fr(first_day),
+                "seuil": limit,
+            },
             threshold_source="site",
         )
     ]

@@ -12,6 +12,7 @@ from chemo_fallback.modules.validation.checks_common import (
     day_fr,
     derivation_bsa,
     dose_fr,
+    first_planned_date,
     fr,
     pct_change,
     where,
@@ -60,11 +61,16 @@ def check_missing_data(ctx: ValidationContext) -> list[Finding]:
 
 
 def check_weight_too_old(ctx: ValidationContext) -> list[Finding]:
-    weight = ctx.prescription.dosing.weight
+    """The weight's age on the first day of administration (not today: a cycle prescribed for
+    next week is given with a weight one week older), else on today if that is later (a late
+    entry is no excuse for a stale weight)."""
+    rx = ctx.prescription
+    weight = rx.dosing.weight
     limit = ctx.settings.weight_max_age_days
     if weight is None:
         return []
-    age = (ctx.today - weight.measured_on).days
+    on = max(first_planned_date(rx), ctx.today)
+    age = (on - weight.measured_on).days
     if age <= limit:
         return []
     return [
@@ -73,12 +79,14 @@ def check_weight_too_old(ctx: ValidationContext) -> list[Finding]:
             severity=Severity.BLOCKING,
             message=(
                 f"Poids trop ancien : {dose_fr(weight.value)} kg mesuré le "
-                f"{day_fr(weight.measured_on)} (il y a {age} jours), au-delà de la limite du site "
-                f"({limit} jours). Faites peser le patient et recalculer les doses."
+                f"{day_fr(weight.measured_on)}, {age} jours avant le {day_fr(on)} (premier jour "
+                f"d'administration), au-delà de la limite du site ({limit} jours). Faites "
+                "peser le patient et recalculer les doses."
             ),
             values={
                 "poids": weight.value,
                 "date de la pesée": day_fr(weight.measured_on),
+                "jour d'administration": day_fr(on),
                 "âge (jours)": age,
                 "seuil": limit,
             },
@@ -115,8 +123,9 @@ def _cycle_fr(cycle: PreviousCycle) -> str:
 
 def _change(
     ctx: ValidationContext, code: str, what: str, unit: str, now: float, field: str,
-    threshold: float,
+    threshold: float, block_threshold: float | None = None,
 ) -> list[Finding]:
+    """A change beyond `threshold` warns; beyond `block_threshold` (when given) it blocks."""
     previous = _previous(ctx, field)
     if previous is None:
         return []
@@ -127,34 +136,51 @@ def _change(
     if abs(change) <= threshold:
         return []
     decimals = 2
+    blocking = block_threshold is not None and abs(change) > block_threshold
+    if blocking:
+        beyond = (
+            f"au-delà du seuil bloquant du site ({fr(block_threshold)} %). Une telle variation "
+            "est le plus souvent une erreur de saisie ou de patient : faites contrôler la "
+            "mesure ; si elle est réelle, levez ce point avec le motif (perte de poids "
+            "confirmée, …) et vérifiez que les doses suivent la valeur actuelle."
+        )
+    else:
+        beyond = (
+            f"au-delà du seuil du site ({fr(threshold)} %). Vérifiez la mesure (erreur de "
+            "saisie ?) et que les doses suivent bien la valeur actuelle."
+        )
+    values: dict[str, float | str | None] = {
+        "actuel": now,
+        "cycle précédent": before,
+        "écart %": round(change, 1),
+        "seuil": threshold,
+    }
+    if block_threshold is not None:
+        values["seuil bloquant"] = block_threshold
     return [
         Finding(
             code=code,
-            severity=Severity.WARNING,
+            severity=Severity.BLOCKING if blocking else Severity.WARNING,
             message=(
                 f"{what} {fr(now, decimals)} {unit} contre {fr(before, decimals)} {unit} au "
                 f"{_cycle_fr(previous)} : variation de {'+' if change > 0 else ''}"
-                f"{fr(change, 1)} %, au-delà du seuil du site ({fr(threshold)} %). Vérifiez la "
-                "mesure (erreur de saisie ?) et que les doses suivent bien la valeur actuelle."
+                f"{fr(change, 1)} %, {beyond}"
             ),
-            values={
-                "actuel": now,
-                "cycle précédent": before,
-                "écart %": round(change, 1),
-                "seuil": threshold,
-            },
+            values=values,
             threshold_source="site",
         )
     ]
 
 
 def check_weight_change(ctx: ValidationContext) -> list[Finding]:
+    """Beyond weight_change_pct a warning (weight loss is common and the doses follow the
+    current weight); beyond weight_change_block_pct blocking (more likely a wrong entry)."""
     weight = ctx.prescription.dosing.weight
     if weight is None:
         return []
     return _change(
         ctx, "weight_change", "Poids", "kg", weight.value, "weight_kg",
-        ctx.settings.weight_change_pct,
+        ctx.settings.weight_change_pct, ctx.settings.weight_change_block_pct,
     )
 
 
@@ -169,31 +195,35 @@ def check_bsa_change(ctx: ValidationContext) -> list[Finding]:
 
 
 def check_interval_short(ctx: ValidationContext) -> list[Finding]:
-    """This cycle starts too soon after the previous cycle of the same protocol."""
+    """This cycle's first day of administration comes too soon after the previous cycle's of
+    the same protocol. First days, not cycle start dates: a day moved (D1 postponed or brought
+    forward) moves the administration, not the start date written on the prescription."""
     rx = ctx.prescription
     previous = _previous(ctx, "cycle_start_date", rx.protocol_id)
     if previous is None:
         return []
     length = ctx.protocol.cycle_length_days if ctx.protocol else rx.cycle_length_days
     tolerance = ctx.settings.interval_tolerance_days
-    earliest = previous.cycle_start_date + timedelta(days=length - tolerance)
-    if rx.cycle_start_date >= earliest:
+    first = first_planned_date(rx)
+    before = previous.first_day or previous.cycle_start_date
+    earliest = before + timedelta(days=length - tolerance)
+    if first >= earliest:
         return []
-    interval = (rx.cycle_start_date - previous.cycle_start_date).days
+    interval = (first - before).days
     return [
         Finding(
             code="interval_short",
             severity=Severity.BLOCKING,
             message=(
-                f"Cycle {rx.cycle_no} prévu le {day_fr(rx.cycle_start_date)}, {interval} jours "
-                f"après le début du {_cycle_fr(previous)} : le cycle du protocole dure {length} "
-                f"jours (tolérance du site {tolerance} jours), début au plus tôt le "
-                f"{day_fr(earliest)}. Vérifiez les dates ou demandez au prescripteur la raison "
-                "de l'avance."
+                f"Cycle {rx.cycle_no} administré à partir du {day_fr(first)}, {interval} jours "
+                f"après le premier jour ({day_fr(before)}) du {_cycle_fr(previous)} : le cycle "
+                f"du protocole dure {length} jours (tolérance du site {tolerance} jours), début "
+                f"au plus tôt le {day_fr(earliest)}. Vérifiez les dates ou demandez au "
+                "prescripteur la raison de l'avance."
             ),
             values={
-                "début du cycle": day_fr(rx.cycle_start_date),
-                "début du cycle précédent": day_fr(previous.cycle_start_date),
+                "début du cycle": day_fr(first),
+                "début du cycle précédent": day_fr(before),
                 "intervalle (jours)": interval,
                 "durée du cycle (jours)": length,
                 "tolérance (jours)": tolerance,

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.modules.prescription.drug_rules import DrugSafety
 from chemo_fallback.modules.prescription.models import Prescription
 from chemo_fallback.site_settings import SiteSettings
 
@@ -46,6 +47,9 @@ class Finding(BaseModel):
     line_id: str | None = None  # the prescription line concerned, if one
     values: dict[str, float | str | None] = {}  # e.g. {"mesuré": 1.2, "seuil": 1.5}
     threshold_source: str | None = None  # "protocole", "produit", "site", …
+    # False for a never-event (drug_rules.NEVER_EVENTS): no override lifts it, the
+    # prescription must be rejected or corrected.
+    liftable: bool = True
 
     @property
     def key(self) -> str:
@@ -64,6 +68,7 @@ class PreviousCycle(BaseModel):
     weight_kg: float | None
     bsa_m2: float | None
     source: str  # "instantané" or "secours"
+    first_day: date | None = None  # its first day of administration (a day may be moved)
 
 
 class GivenDose(BaseModel):
@@ -78,13 +83,21 @@ class GivenDose(BaseModel):
     bsa_m2: float | None
     status: str
     source: str  # "instantané" or "secours"
+    # What the previous-cycle comparison needs: the line's recorded modification (%) and the
+    # protocol line it came from (5-FU bolus and pump are two lines of the same drug).
+    modification_pct: float | None = None
+    protocol_line_no: int | None = None
 
 
 class LabValue(BaseModel):
+    """A lab result as reported or typed (the checks normalise its unit: lab_units)."""
+
     test_code: str  # PNN, PLQ, CREAT, CLCR, …
     value: float
     unit: str
     sampled_at: datetime
+    source: str = "instantané"  # or "secours" (entered during the outage)
+    reference: str | None = None  # the snapshot's lab_id or the fallback's result n°
 
 
 class DrugLimits(BaseModel):
@@ -92,6 +105,8 @@ class DrugLimits(BaseModel):
     inn: str
     cumulative_limit: float | None
     cumulative_limit_unit: str | None  # mg/m2, mg, UI, UI/m2
+    dose_unit: str | None = None  # mg or UI: the unit its doses are prescribed in
+    ui_per_mg: float | None = None  # mg ↔ UI for cumulative doses (bleomycin: 1 000)
     final_conc_min: float | None  # per mL, in the drug's dose unit
     final_conc_max: float | None
 
@@ -108,6 +123,8 @@ class ValidationContext(BaseModel):
     prescription: Prescription
     protocol: ProtocolThresholds | None  # None: the protocol left the thesaurus
     drugs: dict[str, DrugLimits]  # every drug of the prescription's lines
+    # Every drug of the lines, for the drug-level rules (missing: the drug left the snapshot)
+    drug_safety: dict[str, DrugSafety] = {}
     previous_cycles: list[PreviousCycle]  # the patient's other cycles, most recent first
     other_doses: list[GivenDose]  # the patient's doses in other prescriptions, any date
     labs: list[LabValue]  # the patient's results, most recent first

@@ -105,7 +105,13 @@ def finding_card(finding: Finding, override_inputs: dict) -> None:
             details += f" (seuil : {finding.threshold_source})"
         if details:
             ui.label(details).classes("text-sm text-gray-700")
-        if finding.severity == Severity.BLOCKING:
+        if finding.severity == Severity.BLOCKING and not finding.liftable:
+            # A never-event: no field to lift it, the service would refuse it anyway.
+            ui.label(
+                "Erreur jamais acceptable : ce point ne peut pas être levé. Refusez la "
+                "prescription ou demandez une modification."
+            ).classes("text-sm font-bold text-red-800").mark(f"never-{finding.key}")
+        elif finding.severity == Severity.BLOCKING:
             override_inputs[finding.key] = ui.input(
                 "Motif pour lever ce point (sinon : refuser ou intervenir)"
             ).classes("w-full").mark(f"override-{finding.key}")

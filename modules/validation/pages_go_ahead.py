@@ -56,6 +56,9 @@ def go_ahead_section(user: User, rx: Prescription, refresh) -> None:
     ui.timer(0, show, once=True)
     if not allowed(user.role, Permission.GO_AHEAD_RECORD):
         return
+    ui.label(
+        "Un feu vert porte sur un jour de la prescription : il se donne ce jour-là ou la veille."
+    ).classes("text-sm")
     with ui.row().classes("items-end gap-2"):
         day = ui.select({d: f"J{d} ({fr_date(p)})" for d, p in rx.days}, value=rx.days[0][0],
                         label="Jour").classes("w-40").mark("go-ahead-day")

@@ -95,6 +95,9 @@ def decisions_section(review: service.Review) -> None:
             f"{DECISION_LABELS.get(d['decision'], d['decision']).capitalize()} par "
             f"{d['pharmacist_name']} le {fr_date(d['decided_at'], with_time=True)}"
         )
+        if d.get("single_pharmacist"):
+            text += " — pharmacien seul (validation par le pharmacien qui l'a transcrite ou " \
+                    "signée, autorisée par le site)"
         if d["intervention_code"]:
             text += f" — {service.INTERVENTION_CODES.get(d['intervention_code'], '')}"
         if d["reason"]:
@@ -127,15 +130,29 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
     first_done = any(d["decision"] == "first_check" for d in review.decisions)
     double = app.settings.validation_double_check and not first_done
     meaning = Meaning.CHECKED if double else Meaning.VALIDATED
+    # Told before the password: who may not validate, and a single pharmacist's validation.
+    refusal = service.independence_refusal(rx, user.username, app.settings)
+    part = service.own_part(rx, user.username)
+    what = (
+        f"Validation de la prescription {rx.prescription_id} ({blocking} point(s) "
+        "bloquant(s) levé(s))"
+    )
+    if part:
+        what += (
+            f". Vous avez {part} cette prescription : validation en pharmacien seul, "
+            "autorisée par le site, enregistrée comme telle."
+        )
+
+    def open_validation() -> None:
+        if refusal:
+            error.set_text(refusal)
+            return
+        open_signature_dialog(user, meaning, what, validate)
+
     with ui.row().classes("gap-2").mark("review-actions"):
-        ui.button(
-            "Valider et signer", icon="verified",
-            on_click=lambda: open_signature_dialog(
-                user, meaning,
-                f"Validation de la prescription {rx.prescription_id} ({blocking} point(s) "
-                "bloquant(s) levé(s))", validate,
-            ),
-        ).props("color=green").mark("review-validate")
+        ui.button("Valider et signer", icon="verified", on_click=open_validation).props(
+            "color=green"
+        ).mark("review-validate")
         ui.button(
             "Demander une modification", icon="forum",
             on_click=lambda: intervention_dialog(user, rx.prescription_id, refresh),

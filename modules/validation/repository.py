@@ -76,7 +76,7 @@ def drug_limits(cur: Cursor) -> dict[str, DrugLimits]:
     rows = _dicts(
         cur.execute(
             """SELECT drug_id, inn, cumulative_limit, cumulative_limit_unit, final_conc_min,
-                      final_conc_max FROM ref.drugs"""
+                      final_conc_max, dose_unit, ui_per_mg FROM ref.drugs"""
         )
     )
     return {r["drug_id"]: DrugLimits(**r) for r in rows}
@@ -88,8 +88,10 @@ def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[Previ
     found: dict[str, list[PreviousCycle]] = {p: [] for p in patient_ids}
     rows = cur.execute(
         """SELECT patient_id, prescription_id, protocol_id, cycle_no, cycle_start_date,
-                  height_cm, weight_kg, bsa_m2, 'instantané' AS source
-           FROM ref.prescriptions
+                  height_cm, weight_kg, bsa_m2, 'instantané' AS source,
+                  (SELECT min(l.planned_date) FROM ref.prescription_lines l
+                   WHERE l.prescription_id = p.prescription_id AND l.status <> 'cancelled')
+           FROM ref.prescriptions p
            WHERE patient_id IN (SELECT unnest(?::VARCHAR[])) AND status <> 'cancelled'
            UNION ALL
            SELECT p.patient_id, p.prescription_id, p.protocol_id, p.cycle_no,
@@ -99,7 +101,9 @@ def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[Previ
                   (SELECT max(TRY_CAST(json_extract_string(l.derivation_json, '$.bsa_m2')
                                        AS DOUBLE))
                    FROM rx_lines l WHERE l.prescription_id = p.prescription_id),
-                  'secours'
+                  'secours',
+                  (SELECT min(l.planned_date) FROM rx_lines l
+                   WHERE l.prescription_id = p.prescription_id)
            FROM rx_prescriptions p
            WHERE p.patient_id IN (SELECT unnest(?::VARCHAR[]))
              AND p.status IN ('signed', 'validated')
@@ -108,7 +112,7 @@ def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[Previ
     ).fetchall()
     for patient_id, *values in rows:
         fields = ("prescription_id", "protocol_id", "cycle_no", "cycle_start_date",
-                  "height_cm", "weight_kg", "bsa_m2", "source")
+                  "height_cm", "weight_kg", "bsa_m2", "source", "first_day")
         found[patient_id].append(PreviousCycle(**dict(zip(fields, values, strict=True))))
     return found
 
@@ -122,14 +126,15 @@ def given_doses(cur: Cursor, patient_ids: list[str]) -> dict[str, list[GivenDose
                SELECT prescription_id, patient_id, bsa_m2 FROM ref.prescriptions
                WHERE patient_id IN (SELECT unnest(?::VARCHAR[])) AND status <> 'cancelled')
            SELECT rx.patient_id, l.prescription_id, l.drug_id, l.planned_date, l.dose,
-                  l.dose_unit, rx.bsa_m2, l.status, 'instantané' AS source
+                  l.dose_unit, rx.bsa_m2, l.status, 'instantané' AS source,
+                  l.modification_pct, l.protocol_line_no
            FROM ref.prescription_lines l JOIN rx USING (prescription_id)
            WHERE l.status <> 'cancelled'
            UNION ALL
            SELECT p.patient_id, l.prescription_id, l.drug_id, l.planned_date, l.final_dose,
                   l.dose_unit,
                   TRY_CAST(json_extract_string(l.derivation_json, '$.bsa_m2') AS DOUBLE),
-                  p.status, 'secours'
+                  p.status, 'secours', l.modification_pct, l.protocol_line_no
            FROM rx_lines l JOIN rx_prescriptions p USING (prescription_id)
            WHERE p.patient_id IN (SELECT unnest(?::VARCHAR[]))
              AND p.status IN ('signed', 'validated') AND l.final_dose IS NOT NULL
@@ -137,27 +142,50 @@ def given_doses(cur: Cursor, patient_ids: list[str]) -> dict[str, list[GivenDose
         [patient_ids, patient_ids],
     ).fetchall()
     fields = ("prescription_id", "drug_id", "planned_date", "dose", "dose_unit", "bsa_m2",
-              "status", "source")
+              "status", "source", "modification_pct", "protocol_line_no")
     for patient_id, *values in rows:
         found[patient_id].append(GivenDose(**dict(zip(fields, values, strict=True))))
     return found
 
 
+# The same lab results the patient record shows and doses use: the snapshot's, those entered
+# in the fallback (not replaced; as typed, the checks normalise both alike) and the creatinine
+# recorded as a measurement before it became a lab result (µmol/L, dated at midnight).
+RECENT_LABS_SQL = """WITH labs AS (
+    SELECT patient_id, test_code, value, unit, sampled_at, 'instantané' AS source,
+           lab_id AS reference
+    FROM ref.lab_results
+    WHERE patient_id IN (SELECT unnest(?::VARCHAR[]))
+    UNION ALL
+    SELECT r.patient_id, r.test_code, r.value, r.unit, r.sampled_at, 'secours',
+           CAST(r.lab_record_id AS VARCHAR)
+    FROM patient_lab_results r
+    WHERE r.patient_id IN (SELECT unnest(?::VARCHAR[]))
+      AND NOT EXISTS (SELECT 1 FROM patient_lab_results n WHERE n.replaces_id = r.lab_record_id)
+    UNION ALL
+    SELECT m.patient_id, 'CREAT', m.value, m.unit, CAST(m.measured_on AS TIMESTAMP),
+           'secours (mesure)', CAST(m.measurement_id AS VARCHAR)
+    FROM patient_measurements m
+    WHERE m.kind = 'creatinine' AND m.patient_id IN (SELECT unnest(?::VARCHAR[]))
+      AND NOT EXISTS (SELECT 1 FROM patient_measurements n WHERE n.replaces_id = m.measurement_id)
+      AND NOT EXISTS (SELECT 1 FROM patient_lab_results n
+                      WHERE n.replaces_measurement_id = m.measurement_id))
+SELECT patient_id, test_code, value, unit, sampled_at, source, reference FROM labs
+WHERE test_code IN (SELECT unnest(?::VARCHAR[]))
+QUALIFY row_number() OVER (PARTITION BY patient_id, test_code
+                           ORDER BY sampled_at DESC, source) <= ?
+ORDER BY patient_id, sampled_at DESC, test_code"""
+
+
 def recent_labs(cur: Cursor, patient_ids: list[str]) -> dict[str, list[LabValue]]:
+    """The latest few results of each test the checks use, snapshot and fallback together."""
     found: dict[str, list[LabValue]] = {p: [] for p in patient_ids}
     rows = cur.execute(
-        """SELECT patient_id, test_code, value, unit, sampled_at FROM ref.lab_results
-           WHERE patient_id IN (SELECT unnest(?::VARCHAR[]))
-             AND test_code IN (SELECT unnest(?::VARCHAR[]))
-           QUALIFY row_number() OVER (PARTITION BY patient_id, test_code
-                                      ORDER BY sampled_at DESC) <= ?
-           ORDER BY patient_id, sampled_at DESC, test_code""",
-        [patient_ids, LAB_TESTS, LABS_PER_TEST],
+        RECENT_LABS_SQL, [patient_ids, patient_ids, patient_ids, LAB_TESTS, LABS_PER_TEST]
     ).fetchall()
-    for patient_id, test_code, value, unit, sampled_at in rows:
-        found[patient_id].append(
-            LabValue(test_code=test_code, value=value, unit=unit, sampled_at=sampled_at)
-        )
+    fields = ("test_code", "value", "unit", "sampled_at", "source", "reference")
+    for patient_id, *values in rows:
+        found[patient_id].append(LabValue(**dict(zip(fields, values, strict=True))))
     return found
 
 
@@ -176,12 +204,13 @@ def insert_decision(
     reason: str | None = None,
     intervention_code: str | None = None,
     signature_id: int | None = None,
+    single_pharmacist: bool = False,
 ) -> int:
     return cur.execute(
         """INSERT INTO validation_decisions (prescription_id, decision, pharmacist,
                pharmacist_name, decided_at, reason, intervention_code, findings_json,
-               overrides_json, signature_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING decision_id""",
+               overrides_json, signature_id, single_pharmacist)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING decision_id""",
         [
             rx.prescription_id,
             decision,
@@ -193,6 +222,7 @@ def insert_decision(
             json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False),
             json.dumps([o.model_dump() for o in overrides], ensure_ascii=False),
             signature_id,
+            single_pharmacist,
         ],
     ).fetchone()[0]
 
@@ -201,7 +231,7 @@ def decisions(cur: Cursor, prescription_id: str) -> list[dict]:
     return _dicts(
         cur.execute(
             """SELECT decision_id, decision, pharmacist, pharmacist_name, decided_at, reason,
-                      intervention_code, overrides_json
+                      intervention_code, overrides_json, single_pharmacist
                FROM validation_decisions WHERE prescription_id = ? ORDER BY decision_id""",
             [prescription_id],
         )

@@ -17,9 +17,21 @@ concentration       blocking            produit            dose / volume outside
                                                            final concentration range
 cumulative_dose     blocking / warning  produit            lifetime dose above the limit / above
                                                            cumulative_warning_pct of it
+cumulative_dose_incomplete blocking     produit            a past dose of a drug with a lifetime
+                                                           limit cannot be converted to the
+                                                           limit's unit (no ui_per_mg) or, per
+                                                           m², has no known BSA
 missing_data        blocking            —                  no height, weight or prescriber name
 weight_too_old      blocking            site               weight older than weight_max_age_days
-weight_change       warning             site               vs the latest earlier cycle's weight
+weight_change       warning / blocking  site               vs the latest earlier cycle's weight:
+                                                           beyond weight_change_pct a warning,
+                                                           beyond weight_change_block_pct
+                                                           blocking
+previous_cycle_change blocking / info   site               relative dose (final / full dose)
+                                                           vs the previous dose of the same
+                                                           drug's recorded modification, beyond
+                                                           dose_tolerance_pct; info when this
+                                                           line records its own modification
 bsa_change          warning             site               vs the latest earlier cycle's BSA
 interval_short      blocking            protocole          too soon after the same protocol's
                                                            previous cycle
@@ -31,8 +43,25 @@ labs_anc_low        blocking            protocole | site   PNN under the thresho
 labs_platelets_low  blocking            protocole | site   PLQ under the threshold
 labs_clearance_low  blocking            protocole | site   platinum drug, clearance too low
 labs_missing        blocking            protocole | site   a result a threshold needs is absent
+labs_unit_unknown   blocking            —                  a result a threshold needs is in a
+                                                           unit lab_units cannot convert
 labs_too_old        warning             site               a result used is older than
                                                            lab_max_age_days before the first day
+never_vinca_route   blocking, never     application        vinca alkaloid by a route other than
+                    liftable                               IV (drug_rules.NEVER_EVENTS)
+never_vinca_container blocking, never   application        vinca alkaloid not in a minibag
+                    liftable
+never_intrathecal   blocking, never     application        IT for a drug not intrathecal_capable
+                    liftable
+drug_route          blocking            médicament         route not among drugs.routes
+drug_routes_unknown blocking            médicament         compounded line, drugs.routes empty
+drug_container      blocking            médicament         container not among drugs.containers
+drug_flat_dose_above_max blocking       médicament         flat dose written above
+                                                           drugs.max_dose_per_administration
+drug_dose_above_max blocking            médicament         final dose above it (when the line's
+                                                           max_dose does not already include it)
+drug_unknown        blocking            médicament         compounded line of a drug absent from
+                                                           the active snapshot
 check_failed        blocking            —                  a check itself failed: do it by hand
 
 Choices worth knowing:
@@ -40,36 +69,49 @@ Choices worth knowing:
   (vincristine capped at 2 mg is no deviation), and a gap within half the site's rounding step
   is rounding, never reported. With a reason, a deviation is information only if the stated
   modification (%) explains it; otherwise it blocks.
-- Weight and BSA changes stay warnings whatever their size: a real change (weight loss) is common
-  and the doses already follow the current values; the pharmacist confirms it is no entry error.
-  A stale or missing weight is what blocks.
+- BSA changes stay warnings whatever their size, weight changes up to weight_change_block_pct:
+  a real change (weight loss) is common and the doses already follow the current values; the
+  pharmacist confirms it is no entry error. Beyond weight_change_block_pct (default 20 %) the
+  weight change blocks: more likely a wrong entry or a wrong patient. A stale or missing weight
+  blocks too; its age is taken on the first day of administration (or today if later).
+- Interval between cycles: first day of administration against the previous cycle's first day
+  (a moved D1 counts), not the start dates written on the prescriptions.
+- Previous cycle: see checks_history.py; it compares relative doses so that a BSA, weight or
+  clearance change never fires, only a reduction that appears or disappears.
 - Earlier cycle = started strictly before this one, not this prescription nor the version it
   corrects. A cycle of the same protocol starting the same day or later is not an interval
   problem: the duplicate check sees the same drug on the same day.
 - Other prescriptions' doses exclude this prescription, the version it corrects and any
   superseded version (its correction is in the list too): counted twice otherwise.
 - Labs: the latest result of each test dated today or earlier. A result too old is still
-  compared (a low value is never hidden) and also reported by labs_too_old. The clearance is a
-  measured CLCR unless a creatinine is more recent, then Cockcroft-Gault. Lab checks apply when
-  the prescription has a chemotherapy line with a dose.
+  compared (a low value is never hidden) and also reported by labs_too_old. Labs are the
+  snapshot's and the fallback's together, normalised to one unit per test (patients/lab_units)
+  before any comparison; a unit that cannot be converted blocks (labs_unit_unknown). The
+  clearance is the one the doses used (an AUC line's GFR, else Cockcroft-Gault from the dosing
+  creatinine), plus any creatinine or measured CLCR at least as recent: the lowest is never
+  hidden (checks_labs.clearance_review). Lab checks apply when the prescription has a
+  chemotherapy line with a dose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from chemo_fallback.modules.validation.checks_cumulative import check_cumulative_dose
 from chemo_fallback.modules.validation.checks_dose import (
     check_concentration,
-    check_cumulative_dose,
     check_dose_deviation,
     check_max_dose,
 )
+from chemo_fallback.modules.validation.checks_drug import check_drug_rules
+from chemo_fallback.modules.validation.checks_history import check_previous_cycle_change
 from chemo_fallback.modules.validation.checks_labs import (
     check_labs_anc_low,
     check_labs_clearance_low,
     check_labs_missing,
     check_labs_platelets_low,
     check_labs_too_old,
+    check_labs_unit_unknown,
 )
 from chemo_fallback.modules.validation.checks_patient import (
     check_bsa_change,
@@ -89,12 +131,15 @@ CHECKS: tuple[Check, ...] = (
     check_weight_too_old,
     check_dose_deviation,
     check_max_dose,
+    check_drug_rules,
     check_concentration,
     check_cumulative_dose,
     check_weight_change,
     check_bsa_change,
+    check_previous_cycle_change,
     check_interval_short,
     check_labs_missing,
+    check_labs_unit_unknown,
     check_labs_anc_low,
     check_labs_platelets_low,
     check_labs_clearance_low,

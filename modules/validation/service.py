@@ -1,11 +1,16 @@
 """Validation use cases: the findings of one prescription or of a whole worklist (gathered in
 batch), and the pharmacist's signed decisions: validate (every blocking finding overridden
 with a reason), reject, or ask for a change (pharmaceutical intervention); and the clinical
-team's "feu vert". Each decision is audited in the transaction that records it."""
+team's "feu vert". Each decision is audited in the transaction that records it.
+
+The validation is a check independent of the prescription: a pharmacist who transcribed or
+signed it validates it only when the site allows a single pharmacist (single_pharmacist_allowed),
+and the decision and its audit record then say so. A feu vert is for one day of the
+prescription, given that day or the day before, never before the prescription existed."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
@@ -52,6 +57,9 @@ def contexts(
     patients = sorted({rx.patient_id for rx in prescriptions})
     protocols = repo.protocol_thresholds(cur, sorted({rx.protocol_id for rx in prescriptions}))
     drugs = repo.drug_limits(cur)
+    safety = rx_repo.drug_safety(
+        cur, [line.drug_id for rx in prescriptions for line in rx.lines if line.drug_id]
+    )
     cycles = repo.previous_cycles(cur, patients)
     doses = repo.given_doses(cur, patients)
     labs = repo.recent_labs(cur, patients)
@@ -62,6 +70,7 @@ def contexts(
             prescription=rx,
             protocol=protocols.get(rx.protocol_id),
             drugs={d: drugs[d] for d in own_drugs if d in drugs},
+            drug_safety={d: safety[d] for d in own_drugs if d in safety},
             # other versions of this prescription are not "other" prescriptions
             previous_cycles=[
                 c for c in cycles[rx.patient_id] if not _version_of(c.prescription_id, rx)
@@ -171,11 +180,42 @@ def missing_overrides(findings: list[Finding], overrides: list[Override]) -> lis
         if finding.severity != Severity.BLOCKING:
             continue
         reason = given.get(finding.key)
-        if reason is None:
+        if not finding.liftable:
+            problems.append(
+                f"« {finding.message} » ne peut pas être levé (erreur jamais acceptable) : "
+                "refusez la prescription ou demandez une modification"
+            )
+        elif reason is None:
             problems.append(f"« {finding.message} » n'est pas levé")
         elif len(reason) < 3:
             problems.append(f"« {finding.message} » est levé sans motif")
     return problems
+
+
+def own_part(rx: Prescription, username: str) -> str | None:
+    """What this pharmacist did on the prescription that makes them no independent checker of
+    it, in French ("transcrit", "signé", "transcrit et signé"); None: nothing."""
+    parts = []
+    if rx.prescriber.transcribed and rx.created_by == username:
+        parts.append("transcrit")
+    if rx.signed_by == username:
+        parts.append("signé")
+    return " et ".join(parts) or None
+
+
+def independence_refusal(rx: Prescription, username: str, settings: SiteSettings) -> str | None:
+    """Why this pharmacist may not validate (nor give the first check of) this prescription:
+    the validation is a check independent of its transcription and signature. None: they may
+    (possibly as a single pharmacist, when the site allows it; see `own_part`)."""
+    part = own_part(rx, username)
+    if part is None or settings.single_pharmacist_allowed:
+        return None
+    return (
+        f"Validation impossible : vous avez {part} la prescription {rx.prescription_id}, sa "
+        "validation doit être faite par un autre pharmacien (contrôle indépendant). Une nuit "
+        "avec un seul pharmacien, l'administrateur peut l'autoriser (paramètre du site "
+        "single_pharmacist_allowed) : la validation est alors marquée « pharmacien seul »."
+    )
 
 
 def validate(
@@ -193,6 +233,10 @@ def validate(
     require(user.role, Permission.PRESCRIPTION_VALIDATE)
     with store.transaction() as cur:
         rx = _awaiting(cur, prescription_id)
+        refusal = independence_refusal(rx, user.username, settings)
+        if refusal:
+            raise ValidationError(refusal)
+        part = own_part(rx, user.username)  # set: a single pharmacist, allowed by the site
         findings = all_findings(contexts(cur, [rx], settings, today)[prescription_id])
         problems = missing_overrides(findings, overrides)
         if problems:
@@ -216,7 +260,8 @@ def validate(
         signature = record_signature(cur, user, meaning, RECORD, prescription_id)
         now = datetime.now()
         repo.insert_decision(
-            cur, rx, decision, user, now, findings, kept, signature_id=signature.signature_id
+            cur, rx, decision, user, now, findings, kept, signature_id=signature.signature_id,
+            single_pharmacist=part is not None,
         )
         if decision == "validated":
             rx_rules.check_transition(rx.status, Status.VALIDATED)
@@ -233,7 +278,12 @@ def validate(
                 "status": Status.VALIDATED.value if decision == "validated" else rx.status.value,
                 "findings": [f.key for f in findings],
                 "overrides": {o.key: o.reason for o in kept},
+                "single_pharmacist": part is not None,
             },
+            reason=(
+                f"pharmacien seul (autorisé par le site) : il a {part} la prescription"
+                if part else None
+            ),
         )
     return decision
 
@@ -288,10 +338,14 @@ def record_go_ahead(
     given_by: str,
     given_at: datetime,
     comment: str | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """The clinical team's "OK chimio" for one day: who gave it, when, who recorded it."""
+    """The clinical team's "OK chimio" for one day of the prescription: who gave it, when, who
+    recorded it. It says the patient is fit for that day's doses, so it is given on that day or
+    the day before, never before the prescription existed nor in the future."""
     require(user.role, Permission.GO_AHEAD_RECORD)
     who = rx_rules.required_text(given_by, "Le nom de la personne qui donne le feu vert")
+    now = now or datetime.now()
     with store.transaction() as cur:
         rx = _prescription(cur, prescription_id)
         if rx.status not in (Status.SIGNED, Status.VALIDATED):
@@ -301,10 +355,9 @@ def record_go_ahead(
         days = dict(rx.days)
         if day_no not in days:
             raise ValidationError(f"J{day_no} n'est pas un jour de cette prescription.")
-        if given_at > datetime.now():
-            raise ValidationError("L'heure du feu vert est dans le futur : corrigez-la.")
+        _check_go_ahead_time(rx, day_no, days[day_no], given_at, now)
         go_ahead_id = repo.insert_go_ahead(cur, rx, day_no, days[day_no], who, given_at, user,
-                                           datetime.now(), (comment or "").strip() or None)
+                                           now, (comment or "").strip() or None)
         audit.record(
             cur,
             user.actor,
@@ -314,6 +367,26 @@ def record_go_ahead(
             after={"day_no": day_no, "given_by": who, "given_at": given_at.isoformat()},
         )
     return go_ahead_id
+
+
+def _check_go_ahead_time(
+    rx: Prescription, day_no: int, planned: date, given_at: datetime, now: datetime
+) -> None:
+    if given_at > now:
+        raise ValidationError("L'heure du feu vert est dans le futur : corrigez-la.")
+    eve = planned - timedelta(days=1)
+    if given_at.date() not in (eve, planned):
+        raise ValidationError(
+            f"Feu vert du {given_at:%d/%m/%Y %H:%M} refusé : le feu vert de J{day_no} (prévu le "
+            f"{planned:%d/%m/%Y}) se donne le jour même ou la veille ({eve:%d/%m/%Y}), quand "
+            "l'équipe a vu le patient. Corrigez la date, ou choisissez le bon jour du cycle."
+        )
+    if given_at < rx.created_at:
+        raise ValidationError(
+            f"Feu vert du {given_at:%d/%m/%Y %H:%M} refusé : il précède la prescription "
+            f"{rx.prescription_id} (créée le {rx.created_at:%d/%m/%Y à %H:%M}). Un feu vert "
+            "porte sur une prescription existante : corrigez l'heure."
+        )
 
 
 def go_aheads_of(store: Store, user: User, prescription_id: str) -> list[dict]:

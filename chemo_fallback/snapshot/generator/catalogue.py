@@ -118,6 +118,10 @@ class Drug:
     storage: str | None = "15-25"
     protect_from_light: bool = False
     containers: str | None = None
+    routes: str = "IV"  # allowed routes, "|"-separated
+    max_dose_per_administration: float | None = None  # absolute, in dose_unit
+    intrathecal_capable: bool = False
+    ui_per_mg: float | None = None  # only for drugs dosed in both units (bleomycin)
     compounded: bool = True  # prepared by the unit (a preparation record exists)
     reducible: bool = True  # toxicity reductions apply (not to antibodies, steroids)
 
@@ -242,6 +246,7 @@ DRUGS = (
         storage="2-8",
         protect_from_light=True,
         containers="poche",
+        max_dose_per_administration=2,
     ),
     Drug(
         "DOCETAXEL",
@@ -286,6 +291,7 @@ DRUGS = (
         stability_hours=720,
         storage="2-8",
         containers="poche",
+        routes="IV|SC",
         **_MAB,
     ),
     Drug(
@@ -298,6 +304,7 @@ DRUGS = (
         stability_hours=720,
         storage="2-8",
         containers="poche",
+        routes="IV|SC",
         **_MAB,
     ),
     Drug(
@@ -322,6 +329,7 @@ DRUGS = (
         stability_hours=8,
         storage="<25",
         containers="seringue",
+        routes="IV|SC",
     ),
     Drug(
         "AZACITIDINE",
@@ -333,6 +341,7 @@ DRUGS = (
         stability_hours=22,
         storage="2-8",
         containers="seringue",
+        routes="SC|IV",
     ),
     Drug(
         "BLEOMYCINE",
@@ -347,6 +356,8 @@ DRUGS = (
         stability_hours=24,
         storage="2-8",
         containers="poche|seringue",
+        routes="IV|IM|SC",
+        ui_per_mg=1000,
     ),
     Drug(
         "VINBLASTINE",
@@ -377,6 +388,7 @@ DRUGS = (
         "prednisone",
         "H02AB07",
         containers="per os",
+        routes="PO",
         compounded=False,
         reducible=False,
     ),
@@ -385,7 +397,8 @@ DRUGS = (
         "ONDANSETRON",
         "ondansétron",
         "A04AA01",
-        containers="poche",
+        containers="poche|per os",
+        routes="IV|PO",
         compounded=False,
         reducible=False,
     ),
@@ -393,7 +406,8 @@ DRUGS = (
         "DEXAMETHASONE",
         "dexaméthasone",
         "H02AB02",
-        containers="poche",
+        containers="poche|per os",
+        routes="IV|PO",
         compounded=False,
         reducible=False,
     ),
@@ -402,6 +416,7 @@ DRUGS = (
         "dexchlorphéniramine",
         "R06AB02",
         containers="seringue",
+        routes="IV|IM",
         compounded=False,
         reducible=False,
     ),
@@ -409,12 +424,19 @@ DRUGS = (
         "PARACETAMOL",
         "paracétamol",
         "N02BE01",
-        containers="per os",
+        containers="per os|poche",
+        routes="PO|IV",
         compounded=False,
         reducible=False,
     ),
     Drug(
-        "ATROPINE", "atropine", "A03BA01", containers="seringue", compounded=False, reducible=False
+        "ATROPINE",
+        "atropine",
+        "A03BA01",
+        containers="seringue",
+        routes="SC|IV|IM",
+        compounded=False,
+        reducible=False,
     ),
 )
 DRUG_INDEX = {d.drug_id: i for i, d in enumerate(DRUGS)}
@@ -586,6 +608,10 @@ def drugs_frame() -> pd.DataFrame:
             d.storage,
             d.protect_from_light,
             d.containers,
+            d.routes,
+            d.max_dose_per_administration,
+            d.intrathecal_capable,
+            d.ui_per_mg,
         )
         for d in DRUGS
     ]
@@ -605,6 +631,10 @@ def drugs_frame() -> pd.DataFrame:
             "storage",
             "protect_from_light",
             "containers",
+            "routes",
+            "max_dose_per_administration",
+            "intrathecal_capable",
+            "ui_per_mg",
         ],
     )
 
