@@ -129,3 +129,20 @@ def test_a_protocol_with_a_line_rejected_at_activation_is_not_prescribable() -> 
     rejected = RejectedProtocolLine(line_no="4", reason="dose nulle")
     [problem] = rules.protocol_problems(_protocol(rejected=[rejected]))
     assert problem == "ligne 4 rejetée à l'activation de l'instantané (dose nulle)"
+
+
+def test_the_basis_gives_a_dose_in_the_drug_own_unit() -> None:
+    assert codes(OXALI, basis="mg/m2") == []
+    assert codes(OXALI, basis="UI/m2") == [drug_rules.DRUG_BASIS_UNIT]
+    assert codes(OXALI, basis="UI", requested=100) == [drug_rules.DRUG_BASIS_UNIT]
+    bleomycin = DrugSafety(drug_id="BLEOMYCINE", inn="bléomycine", dose_unit="UI",
+                           routes=("IV",), containers=("poche",))
+    assert codes(bleomycin, basis="UI/m2") == []
+    assert codes(bleomycin, basis="mg/m2") == [drug_rules.DRUG_BASIS_UNIT]
+
+
+def test_a_dose_by_auc_only_for_carboplatin() -> None:
+    carboplatin = DrugSafety(drug_id="CARBO", inn="Carboplatine", dose_unit="mg",
+                             routes=("IV",), containers=("poche",))
+    assert codes(carboplatin, basis="AUC", requested=5) == []
+    assert codes(OXALI, basis="AUC", requested=5) == [drug_rules.AUC_NOT_CARBOPLATIN]

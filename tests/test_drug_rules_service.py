@@ -140,3 +140,17 @@ def test_correction_applies_the_drug_rules(demo) -> None:
     [vincristine] = [x for x in correction.lines if x.drug_id == "VINCRISTINE"]
     assert vincristine.max_dose == 2  # the drug's maximum restored on the new version
     assert len(audit_rows(demo, "prescription.correction_started")) == 1
+
+
+@pytest.mark.parametrize(
+    ("drug", "basis", "code"),
+    [("VINBLASTINE", "UI", "drug_basis_unit"), ("BLEOMYCINE", "mg/m2", "drug_basis_unit"),
+     ("PACLITAXEL", "AUC", "auc_not_carboplatin")],
+)
+def test_off_protocol_dose_in_another_unit_or_by_auc_is_refused(demo, drug, basis, code) -> None:
+    user = create_account(demo, "prescriber")
+    rx = draft(demo, user)
+    with pytest.raises(PrescriptionError) as refused:
+        off_protocol(demo, user, rx.prescription_id, drug_id=drug, dose=3, dose_basis=basis)
+    assert refused.value.code == code
+    assert queries.read_prescription(demo, user, rx.prescription_id) == rx  # nothing written

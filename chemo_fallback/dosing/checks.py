@@ -15,7 +15,8 @@ def check_request(request: LineDoseRequest) -> None:
     if request.basis not in BASES:
         raise f.DoseInputError(
             f"Base de calcul « {request.basis} » inconnue : choisissez mg/m², UI/m², mg/kg, "
-            "UI/kg, ASC (carboplatine, formule de Calvert), mg ou UI (dose fixe)."
+            "UI/kg, ASC (carboplatine, formule de Calvert), mg ou UI (dose fixe).",
+            code="dose_basis_unknown",
         )
     if request.basis == "AUC":
         f.check_auc(request.protocol_dose)
@@ -47,7 +48,8 @@ def check_request(request: LineDoseRequest) -> None:
     if request.bsa_formula not in BSA_FORMULAS:
         raise f.DoseInputError(
             f"Formule de surface corporelle « {request.bsa_formula} » inconnue : choisissez "
-            "« mosteller » ou « dubois » dans le paramétrage du protocole ou du site."
+            "« mosteller » ou « dubois » dans le paramétrage du protocole ou du site.",
+            code="dose_bsa_formula_unknown",
         )
     if request.bsa_cap_m2 is not None:
         f.check_number(
@@ -94,7 +96,8 @@ def check_request(request: LineDoseRequest) -> None:
         if request.modification_pct != 0 and not (request.modification_reason or "").strip():
             raise f.DoseInputError(
                 f"Une modification de dose ({format_number_fr(request.modification_pct, 2)} %) "
-                "exige un motif : saisissez la raison (par exemple toxicité, état général)."
+                "exige un motif : saisissez la raison (par exemple toxicité, état général).",
+                code="dose_modification_without_reason",
             )
     unit = BASES[request.basis][0]
     for value, label in (

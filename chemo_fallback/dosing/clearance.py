@@ -83,7 +83,8 @@ def _cockcroft_gault(request: LineDoseRequest, cap_text: str, out: dict) -> tupl
         raise f.DoseInputError(
             "Dose en ASC (Calvert) : il faut un DFG, ou pour l'estimer par Cockcroft-Gault "
             f"l'âge, le poids, la créatininémie et le sexe (manque : {', '.join(missing)}). "
-            "Saisissez le DFG ou les données manquantes."
+            "Saisissez le DFG ou les données manquantes.",
+            code="dose_gfr_inputs_missing",
         )
     # for type checkers: all four are known here
     assert request.sex is not None and request.age_years is not None

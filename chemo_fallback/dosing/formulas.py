@@ -53,10 +53,15 @@ def check_number(
     `label` starts with a capital and carries its article ("La taille", "Le poids").
     """
     if isinstance(value, bool) or not isinstance(value, Real | Decimal):
-        raise DoseInputError(f"{label} doit être un nombre (reçu : « {value} ») : {advice}.")
+        raise DoseInputError(
+            f"{label} doit être un nombre (reçu : « {value} ») : {advice}.",
+            code="dose_input_not_a_number",
+        )
     number = float(value)
     if math.isnan(number) or math.isinf(number):
-        raise DoseInputError(f"{label} n'est pas un nombre fini : {advice}.")
+        raise DoseInputError(
+            f"{label} n'est pas un nombre fini : {advice}.", code="dose_input_not_a_number"
+        )
     suffix = f" {unit}" if unit else ""
     shown = f"{format_number_fr(number, 4)}{suffix}"
     too_low = low is not None and (number <= low if low_exclusive else number < low)
@@ -77,7 +82,8 @@ def check_number(
             bounds = f"au plus {format_number_fr(high or 0.0, 4)}{suffix}"
         raise DoseInputError(
             f"{label} ({shown}) est hors des limites acceptées ({bounds}) : {advice}. "
-            "Aucune dose n'est calculée."
+            "Aucune dose n'est calculée.",
+            code="dose_input_out_of_range",
         )
     return number
 
@@ -129,7 +135,8 @@ def check_sex(sex: object) -> str:
     if sex not in COCKCROFT_GAULT_K:
         raise DoseInputError(
             f"Sexe « {sex} » non reconnu pour la formule de Cockcroft-Gault : indiquez « M » "
-            "(homme) ou « F » (femme), ou saisissez directement un DFG mesuré."
+            "(homme) ou « F » (femme), ou saisissez directement un DFG mesuré.",
+            code="dose_sex_unknown",
         )
     return str(sex)
 

@@ -43,7 +43,8 @@ def apply_maxima(
             raise DoseInputError(
                 f"La dose maximale par cycle ({format_dose_fr(max_per_cycle)} {unit}) est déjà "
                 f"atteinte : {format_dose_fr(already_given)} {unit} déjà administrés sur ce "
-                "cycle. Aucune dose ne peut être préparée : voyez avec le prescripteur."
+                "cycle. Aucune dose ne peut être préparée : voyez avec le prescripteur.",
+                code="dose_cycle_max_reached",
             )
         limits.append((remaining, "max_per_cycle"))
     if not limits:
@@ -160,7 +161,8 @@ def pick_band(
             raise DoseInputError(
                 f"Aucune dose standardisée ne respecte la dose maximale "
                 f"({format_dose_fr(limit)} {unit}) : préparez la dose calculée avec un arrondi, "
-                "ou complétez la liste des doses standardisées."
+                "ou complétez la liste des doses standardisées.",
+                code="dose_band_above_max",
             )
     dose_dec = _dec(dose)
     band = min(candidates, key=lambda candidate: (abs(candidate - dose_dec), candidate))
@@ -171,7 +173,8 @@ def pick_band(
             f"s'écarte de {format_number_fr(abs(gap_pct), 1)} % de la dose calculée "
             f"({format_dose_fr(dose)} {unit}), au-delà de la tolérance de "
             f"{format_number_fr(tolerance_pct, 2)} % : préparez la dose calculée avec un "
-            "arrondi, ou complétez la liste des doses standardisées."
+            "arrondi, ou complétez la liste des doses standardisées.",
+            code="dose_band_out_of_tolerance",
         )
     value = float(band)
     sign = "+" if gap_pct > 0 else ""

@@ -53,7 +53,8 @@ def _per_bsa(request: LineDoseRequest, unit: str, steps: list[DoseStep], out: di
     if request.height_cm is None or request.weight_kg is None:
         raise f.DoseInputError(
             f"Dose en {BASIS_LABELS[request.basis]} : la taille et le poids sont nécessaires "
-            "pour la surface corporelle. Saisissez-les (obligatoires sur toute prescription)."
+            "pour la surface corporelle. Saisissez-les (obligatoires sur toute prescription).",
+            code="dose_measure_missing",
         )
     name = BSA_FORMULAS[request.bsa_formula]
     bsa = bsa_shown_m2(request.bsa_formula, request.height_cm, request.weight_kg)
@@ -112,7 +113,8 @@ def _theoretical(request: LineDoseRequest, unit: str, steps: list[DoseStep], out
         if request.weight_kg is None:
             raise f.DoseInputError(
                 f"Dose en {request.basis} : le poids est nécessaire. Saisissez-le "
-                "(obligatoire sur toute prescription)."
+                "(obligatoire sur toute prescription).",
+                code="dose_measure_missing",
             )
         out["weight_kg"] = request.weight_kg
         dose = _clean(request.protocol_dose * request.weight_kg)

@@ -40,7 +40,8 @@ def carry_forward(
     if not production_lines:
         raise PrescriptionError(
             f"La prescription {production_id} n'a plus aucune ligne active dans l'instantané : "
-            "rien à reprendre. Créez une nouvelle prescription si le traitement continue."
+            "rien à reprendre. Créez une nouvelle prescription si le traitement continue.",
+            code="take_over_nothing_active",
         )
     production = {_key(p): p for p in production_lines}
     by_protocol = {(line.protocol_line_no, line.day_no): line for line in lines}
@@ -57,7 +58,8 @@ def carry_forward(
                 for p in unmatched
             )
             + " ne correspond à aucune ligne du protocole actuel. Transcrivez la prescription à "
-            "la main (nouvelle prescription, ligne hors protocole si besoin)."
+            "la main (nouvelle prescription, ligne hors protocole si besoin).",
+            code="take_over_line_unmatched",
         )
     dates: dict[int, date] = {p["day_no"]: p["planned_date"] for p in production_lines}
     kept, left_out = [], []

@@ -14,6 +14,9 @@ from chemo_fallback.modules.prescription.models import Prescription
 
 LATEST_PAST_START_DAYS = 30  # a cycle may be entered late, not a quarter late
 FURTHEST_START_DAYS = 365
+# Stable codes (docs/clinical-rules.md)
+DATE_OUT_OF_WINDOW = "date_out_of_window"
+DAYS_OUT_OF_ORDER = "days_out_of_order"
 
 
 def date_window_problem(what: str, day: date, today: date) -> str | None:

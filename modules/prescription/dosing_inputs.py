@@ -56,7 +56,7 @@ def current_inputs(
     height, weight = _used(latest.height), _used(latest.weight)
     problems = rules.measure_problems(height, weight, today, settings.weight_max_age_days)
     if problems:
-        raise PrescriptionError(" ".join(problems))
+        raise PrescriptionError(" ".join(problems), code="measures_missing_or_stale")
     return DosingInputs(
         computed_on=today,
         height=height,

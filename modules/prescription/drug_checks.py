@@ -19,6 +19,12 @@ def breaches(
 ) -> list[str]:
     """French reasons, one per rule broken, for every line at once. `check_final_dose`: also
     compare the recorded dose with the drug's maximum (a line copied, not recomputed)."""
+    return [b.message for b in _breaches(cur, lines, check_final_dose, safety)]
+
+
+def _breaches(
+    cur, lines: list[Line], check_final_dose: bool, safety: dict | None
+) -> list[drug_rules.DrugBreach]:
     safety = _safety(cur, lines) if safety is None else safety
     problems = []
     for line in lines:
@@ -35,7 +41,7 @@ def breaches(
             requested_dose=line.protocol_dose,
             final_dose=line.final_dose if check_final_dose else None,
         )
-        problems.extend(b.message for b in found)
+        problems.extend(found)
     return problems
 
 
@@ -44,9 +50,13 @@ def limited(cur, lines: list[Line], *, refusal: str = "Ligne refusée") -> list[
     absolute maximum per administration), for the dose engine to cap with; refused with every
     reason when a line breaks a drug rule."""
     safety = _safety(cur, lines)
-    problems = breaches(cur, lines, check_final_dose=False, safety=safety)
-    if problems:
-        raise PrescriptionError(f"{refusal} : " + " ".join(problems))
+    found = _breaches(cur, lines, False, safety)
+    if found:
+        # The code names the gravest rule broken: a never-event first.
+        first = min(found, key=lambda b: not b.never_event)
+        raise PrescriptionError(
+            f"{refusal} : " + " ".join(b.message for b in found), code=first.code
+        )
     return [
         line.model_copy(
             update={"max_dose": drug_rules.effective_max(line.max_dose, safety.get(line.drug_id))}

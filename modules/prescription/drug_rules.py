@@ -21,6 +21,8 @@ import unicodedata
 
 from pydantic import BaseModel, ConfigDict
 
+from chemo_fallback.dosing import BASES
+
 VINCA_ALKALOIDS = ("vincristine", "vinblastine", "vinorelbine", "vindesine")
 VINCA_ROUTE = "IV"
 VINCA_CONTAINER = "poche"  # a 50-100 mL minibag, never a syringe: it cannot reach a spinal needle
@@ -38,6 +40,10 @@ DRUG_ROUTE = "drug_route"
 DRUG_CONTAINER = "drug_container"
 DRUG_FLAT_DOSE_ABOVE_MAX = "drug_flat_dose_above_max"
 DRUG_DOSE_ABOVE_MAX = "drug_dose_above_max"
+DRUG_BASIS_UNIT = "drug_basis_unit"
+AUC_NOT_CARBOPLATIN = "auc_not_carboplatin"
+# Calvert's formula (dose = AUC × (GFR + 25)) was derived for carboplatin and holds for it only.
+AUC_DRUG = "carboplatine"
 
 NEVER_EVENTS: dict[str, str] = {
     NEVER_VINCA_ROUTE: (
@@ -166,8 +172,28 @@ def line_breaches(
     as written (a flat dose above the drug's maximum is refused, not capped: it is most likely a
     unit or a basis error); `final_dose` the dose recorded (checked against the maximum)."""
     found = never_events(inn, drug, route, container, title)
+    if dose_basis == "AUC" and normalized(inn or (drug.inn if drug else None)) != AUC_DRUG:
+        found.append(DrugBreach(
+            code=AUC_NOT_CARBOPLATIN,
+            never_event=False,
+            message=(
+                f"{title} : dose en ASC (formule de Calvert) refusée, cette formule ne vaut que "
+                "pour le carboplatine. Prescrivez la dose en mg/m², mg/kg ou en dose fixe."
+            ),
+        ))
     if drug is None:
         return found  # an unknown drug is refused by the callers with its own message
+    basis_unit = BASES.get(dose_basis or "", (None,))[0]
+    if basis_unit is not None and drug.dose_unit and basis_unit != drug.dose_unit:
+        found.append(DrugBreach(
+            code=DRUG_BASIS_UNIT,
+            never_event=False,
+            message=(
+                f"{title} : une dose en {dose_basis} donne des {basis_unit}, or ce médicament se "
+                f"dose en {drug.dose_unit} (table des médicaments de l'instantané). Choisissez "
+                f"une base en {drug.dose_unit}."
+            ),
+        ))
     if drug.routes is None:
         if is_compounded(line_kind, route):
             found.append(DrugBreach(

@@ -71,7 +71,9 @@ def sign(
                     "avant de signer."
                 )
         if problems:
-            raise PrescriptionError("Signature impossible : " + " ".join(problems))
+            raise PrescriptionError(
+                "Signature impossible : " + " ".join(problems), code="sign_refused"
+            )
         now = datetime.now()
         repo.set_signed(cur, prescription_id, user.username, now)
         signature = record_signature(cur, user, signature_meaning(user), RECORD, prescription_id)

@@ -233,7 +233,8 @@ def compute_dose(line: Line, inputs: DosingInputs, settings: SiteSettings) -> Li
     if line.dose_basis == "AUC" and inputs.creatinine is None:
         raise DoseInputError(
             f"{line.title} : dose par ASC (Calvert), la créatininémie est nécessaire pour le DFG "
-            "(Cockcroft-Gault). Saisissez la créatinine du patient sur son dossier."
+            "(Cockcroft-Gault). Saisissez la créatinine du patient sur son dossier.",
+            code="dose_creatinine_missing",
         )
     tolerance = settings.dose_tolerance_pct
     raw = compute_line_dose(dose_request(line, inputs, None, tolerance))

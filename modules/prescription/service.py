@@ -14,6 +14,8 @@ from chemo_fallback.modules.prescription import drug_checks, drug_rules, rules
 from chemo_fallback.modules.prescription import repository as repo
 from chemo_fallback.modules.prescription.carry_forward import carry_forward
 from chemo_fallback.modules.prescription.dates import (  # noqa: F401 (the window, re-exported)
+    DATE_OUT_OF_WINDOW,
+    DAYS_OUT_OF_ORDER,
     FURTHEST_START_DAYS,
     LATEST_PAST_START_DAYS,
     date_window_problem,
@@ -151,7 +153,8 @@ def prescribable_protocol(cur, protocol_id: str) -> Protocol:
             f"Le protocole {protocol.name} ne peut pas être prescrit tel quel : "
             + " ; ".join(problems)
             + ". Faites corriger le thésaurus par un pharmacien, ou prescrivez la ligne hors "
-            "protocole avec un produit disponible."
+            "protocole avec un produit disponible.",
+            code="protocol_not_prescribable",
         )
     return protocol
 
@@ -161,7 +164,7 @@ def _check_request(request: DraftRequest, protocol: Protocol, today: date) -> li
         raise PrescriptionError("Numéro de cycle impossible : saisissez un nombre de 1 à 200.")
     problem = date_window_problem("Date de début du cycle", request.cycle_start_date, today)
     if problem:
-        raise PrescriptionError(problem)
+        raise PrescriptionError(problem, code=DATE_OUT_OF_WINDOW)
     available = rules.protocol_days(protocol)
     chosen = sorted(set(request.days)) if request.days else available
     missing = [d for d in chosen if d not in available]
@@ -504,13 +507,14 @@ def move_day(
             raise PrescriptionError(f"Aucune ligne au jour J{day_no} dans cette prescription.")
         problem = date_window_problem(f"Nouvelle date de J{day_no}", new_date, today)
         if problem:
-            raise PrescriptionError(problem)
+            raise PrescriptionError(problem, code=DATE_OUT_OF_WINDOW)
         earlier = [p for d, p in rx.days if d < day_no]
         later = [p for d, p in rx.days if d > day_no]
         if (earlier and new_date <= max(earlier)) or (later and new_date >= min(later)):
             raise PrescriptionError(
                 f"J{day_no} le {new_date:%d/%m/%Y} : les jours du cycle doivent rester dans "
-                "l'ordre (chaque jour après le précédent et avant le suivant)."
+                "l'ordre (chaque jour après le précédent et avant le suivant).",
+                code=DAYS_OUT_OF_ORDER,
             )
         for line in lines:
             repo.replace_line(cur, line.model_copy(update={"planned_date": new_date}))

@@ -235,7 +235,7 @@ def validate(
         rx = _awaiting(cur, prescription_id)
         refusal = independence_refusal(rx, user.username, settings)
         if refusal:
-            raise ValidationError(refusal)
+            raise ValidationError(refusal, code="validation_not_independent")
         part = own_part(rx, user.username)  # set: a single pharmacist, allowed by the site
         findings = all_findings(contexts(cur, [rx], settings, today)[prescription_id])
         problems = missing_overrides(findings, overrides)
@@ -373,19 +373,23 @@ def _check_go_ahead_time(
     rx: Prescription, day_no: int, planned: date, given_at: datetime, now: datetime
 ) -> None:
     if given_at > now:
-        raise ValidationError("L'heure du feu vert est dans le futur : corrigez-la.")
+        raise ValidationError(
+            "L'heure du feu vert est dans le futur : corrigez-la.", code="go_ahead_in_future"
+        )
     eve = planned - timedelta(days=1)
     if given_at.date() not in (eve, planned):
         raise ValidationError(
             f"Feu vert du {given_at:%d/%m/%Y %H:%M} refusé : le feu vert de J{day_no} (prévu le "
             f"{planned:%d/%m/%Y}) se donne le jour même ou la veille ({eve:%d/%m/%Y}), quand "
-            "l'équipe a vu le patient. Corrigez la date, ou choisissez le bon jour du cycle."
+            "l'équipe a vu le patient. Corrigez la date, ou choisissez le bon jour du cycle.",
+            code="go_ahead_wrong_day",
         )
     if given_at < rx.created_at:
         raise ValidationError(
             f"Feu vert du {given_at:%d/%m/%Y %H:%M} refusé : il précède la prescription "
             f"{rx.prescription_id} (créée le {rx.created_at:%d/%m/%Y à %H:%M}). Un feu vert "
-            "porte sur une prescription existante : corrigez l'heure."
+            "porte sur une prescription existante : corrigez l'heure.",
+            code="go_ahead_before_prescription",
         )
 
 
