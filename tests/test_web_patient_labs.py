@@ -65,8 +65,9 @@ async def test_a_creatinine_asks_to_check_the_unit_then_feeds_the_dose(
     await open_record(user, app_state.store, "pharmacist", MOREAU)
     await user.should_see(marker="lab-form", retries=SLOW)
     choose(user, "lab-test", "CREAT")
-    assert only(user, "lab-unit").value == "µmol/L"
+    assert only(user, "lab-unit").value is None  # never assumed
     assert only(user, "lab-unit").options == ["µmol/L", "mg/L", "mg/dL"]
+    choose(user, "lab-unit", "µmol/L")
     user.find(marker="lab-value").type("30")
     user.find(marker="lab-time").type("07:45")
     user.find(marker="lab-save").click()
@@ -106,3 +107,15 @@ async def test_who_may_enter_labs(user: User, app_state) -> None:
     await open_record(user, app_state.store, "preparer")
     await user.should_see(marker="latest-measurements", retries=SLOW)
     await user.should_not_see(marker="lab-form")
+
+
+async def test_no_unit_is_assumed(user: User, app_state) -> None:
+    await open_record(user, app_state.store, "nurse")
+    await user.should_see(marker="lab-form", retries=SLOW)
+    assert only(user, "lab-unit").value is None
+    user.find(marker="lab-value").type("1,8")
+    user.find(marker="lab-time").type("08:30")
+    user.find(marker="lab-save").click()
+    await user.should_see("Unité manquante : choisissez l'unité écrite sur le compte rendu",
+                          retries=SLOW)
+    assert audit(app_state.store, "lab.recorded") == []

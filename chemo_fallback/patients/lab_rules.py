@@ -79,7 +79,15 @@ def lab_problems(
     problems = []
     allowed = ENTRY_UNITS[test_code]
     normalised = None
-    if unit not in allowed:
+    if not unit:
+        problems.append(
+            EntryProblem(
+                "lab_unit_missing",
+                f"Unité manquante : choisissez l'unité écrite sur le compte rendu parmi "
+                f"{', '.join(allowed)}.",
+            )
+        )
+    elif unit not in allowed:
         problems.append(
             EntryProblem(
                 "lab_unit_not_allowed",

@@ -192,7 +192,8 @@ def lab_form(
         with ui.row().classes("w-full items-start gap-2"):
             test = ui.select(TEST_OPTIONS, value="PNN", label="Examen").classes("w-72")
             value = ui.input("Résultat", placeholder="ex. 1,8").classes("w-32")
-            unit = ui.select(list(ENTRY_UNITS["PNN"]), value="G/L", label="Unité").classes("w-32")
+            # No unit chosen in advance: the unit is read off the report, never assumed.
+            unit = ui.select(list(ENTRY_UNITS["PNN"]), value=None, label="Unité").classes("w-32")
             day = ui.input("Date du prélèvement (JJ/MM/AAAA)", value=fr_date(clock())).classes(
                 "w-60"
             )
@@ -224,9 +225,8 @@ def lab_form(
     ):
         element.mark(marker)
 
-    def follow_test(e) -> None:  # the units of the chosen test, its canonical one first
-        units = list(ENTRY_UNITS.get(e.value, ()))
-        unit.set_options(units, value=units[0] if units else None)
+    def follow_test(e) -> None:  # the units of the chosen test, none chosen in advance
+        unit.set_options(list(ENTRY_UNITS.get(e.value, ())), value=None)
 
     test.on_value_change(follow_test)
 
