@@ -21,6 +21,7 @@ from chemo_fallback.modules.prescription.models import (
 )
 from chemo_fallback.modules.prescription.wording import (
     administration_text,
+    age_text,
     dose_text,
     measure_text,
 )
@@ -149,7 +150,7 @@ class PrescriptionSummaryDocument(DocumentRenderer):
                         "Surface corporelle",
                         f"formule {d.bsa_formula.capitalize()} ({d.bsa_formula_source}){cap}",
                     ),
-                    ("Calcul", f"le {date_fr(d.computed_on)} ; âge {d.age_years} ans"),
+                    ("Calcul", f"le {date_fr(d.computed_on)} ; {age_text(d)}"),
                 ]
             )
         )

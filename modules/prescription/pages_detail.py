@@ -32,7 +32,12 @@ from chemo_fallback.modules.prescription.models import (
     Status,
 )
 from chemo_fallback.modules.prescription.pages_notes import notes_section
-from chemo_fallback.modules.prescription.wording import administration_text, dose_text, measure_text
+from chemo_fallback.modules.prescription.wording import (
+    administration_text,
+    age_text,
+    dose_text,
+    measure_text,
+)
 from chemo_fallback.web import state
 from chemo_fallback.web.patient_pages import fr_date, identity_banner, patient_url
 from chemo_fallback.web.signature_dialog import open_signature_dialog
@@ -119,7 +124,7 @@ def dosing_card(rx: Prescription) -> None:
         gfr = f"{format_dose_fr(d.gfr_cap_ml_min)} mL/min" if d.gfr_cap_ml_min else "aucun"
         ui.label(
             f"Surface corporelle : formule {d.bsa_formula.capitalize()} "
-            f"({d.bsa_formula_source}){cap}. Âge {d.age_years} ans, sexe {d.sex}. "
+            f"({d.bsa_formula_source}){cap}. {age_text(d).capitalize()}, sexe {d.sex}. "
             f"Plafond de DFG (site) : {gfr}."
         ).classes("text-sm")
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from chemo_fallback.documents import date_fr
 from chemo_fallback.dosing.french import format_dose_fr
-from chemo_fallback.modules.prescription.models import DILUENT_LABELS, Line, MeasureUsed
+from chemo_fallback.modules.prescription.models import (
+    DILUENT_LABELS,
+    DosingInputs,
+    Line,
+    MeasureUsed,
+)
+
+
+def age_text(d: DosingInputs) -> str:
+    """The age the doses used, and the day it was taken on (the cycle's first day)."""
+    if d.age_on is None:
+        return f"âge {d.age_years} ans"
+    return f"âge {d.age_years} ans au {date_fr(d.age_on)} (premier jour du cycle)"
 
 
 def dose_text(line: Line) -> str:
