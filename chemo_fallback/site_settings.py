@@ -44,7 +44,9 @@ class SiteSettings(BaseModel):
     )
     upcoming_days: int = Field(default=7, ge=1, le=60)
     # Pharmaceutical validation (thresholds a protocol or a product does not give)
-    dose_tolerance_pct: float = Field(default=5.0, ge=0, le=50)
+    # At least 0,5 %: the printed precision of a dose (0,001 mg below 10 mg) keeps every dose
+    # of 0,1 mg or more within it; at 0 % a dose like 1/3 mg could not be recorded as printed.
+    dose_tolerance_pct: float = Field(default=5.0, ge=0.5, le=50)
     weight_change_pct: float = Field(default=10.0, ge=1, le=50)
     bsa_change_pct: float = Field(default=10.0, ge=1, le=50)
     interval_tolerance_days: int = Field(default=2, ge=0, le=14)

@@ -56,7 +56,7 @@ def _indication(store, tmp_path):
 
 def _move_day(store, tmp_path):
     user, rx = _draft(store)
-    service.move_day(store, user, rx.prescription_id, 1, TODAY, TODAY)
+    service.move_day(store, user, rx.prescription_id, 1, TODAY, SETTINGS, TODAY)
 
 
 def _sign(store, tmp_path):

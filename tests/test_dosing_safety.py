@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from chemo_fallback.dosing import DoseInputError, LineDoseRequest, compute_line_dose
 from chemo_fallback.dosing.body import cockcroft_gault_weight, ideal_body_weight_devine
+from chemo_fallback.dosing.french import NBSP, format_dose_fr
 
 DAY = date(2026, 11, 23)
 
@@ -279,18 +280,43 @@ def test_a_step_too_big_for_the_dose_is_refined_not_zero() -> None:
     assert step(dose, "rounding").description.startswith("Arrondi au pas de 50 mg au lieu de 500")
 
 
-def test_with_no_tolerance_at_all_the_dose_is_kept_unrounded() -> None:
+def test_with_no_tolerance_at_all_a_dose_is_never_kept_with_hidden_decimals() -> None:
+    """Tolerance 0 (the engine accepts it; the site's setting is 0,5 % at least): a dose that
+    prints exactly is kept at the printed precision; one that does not (1/3 mg, printed
+    "0,333 mg") is refused, never recorded as 0,333333… (the sheet would differ)."""
     dose = compute_line_dose(
         LineDoseRequest(protocol_dose=2.926, basis="mg", rounding_step=0.1,
                         rounding_tolerance_pct=0.0)
     )
-    assert dose.final_dose == pytest.approx(2.926)
-    tiny = compute_line_dose(
-        LineDoseRequest(protocol_dose=1 / 3, basis="mg", rounding_step=0.1,
-                        rounding_tolerance_pct=0.0)
-    )
-    assert tiny.final_dose == pytest.approx(1 / 3)
-    assert tiny.steps[-1].description.startswith("Pas d'arrondi")
+    assert dose.final_dose == 2.926
+    assert step(dose, "rounding").description.startswith("Arrondi au pas de 0,001 mg au lieu")
+    with pytest.raises(DoseInputError) as refused:
+        compute_line_dose(
+            LineDoseRequest(protocol_dose=1 / 3, basis="mg", rounding_step=0.1,
+                            rounding_tolerance_pct=0.0)
+        )
+    assert refused.value.code == "dose_rounding_out_of_tolerance"
+    assert "écrite à 0,001 mg près (la précision de la dose imprimée), elle deviendrait " \
+        "0,333 mg, soit -0,1 %, au-delà de la tolérance de 0 %" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("dose", "tolerance", "final"),
+    # 0,1 mg at 0,001 mg is exact; 0,0999 → 0,1 (+0,1 %); 0,0991 → 0,099 (−0,1 %) within
+    # 0,5 %; 0,0021 → 0,002 (−4,8 %) only within 5 %
+    [(0.1, 0.5, 0.1), (0.0999, 0.5, 0.1), (0.0991, 0.5, 0.099), (0.0021, 5.0, 0.002),
+     (0.0021, 4.7, None), (1 / 3, 0.5, 0.333), (123.456789, 0.5, 123.5), (12.3456, 0.2, 12.35)],
+)
+def test_the_dose_recorded_is_the_dose_printed(dose, tolerance, final) -> None:
+    request = LineDoseRequest(protocol_dose=dose, basis="mg", rounding_step=0.1,
+                              rounding_tolerance_pct=tolerance)
+    if final is None:
+        with pytest.raises(DoseInputError, match="au-delà de la tolérance de 4,7 %"):
+            compute_line_dose(request)
+        return
+    result = compute_line_dose(request)
+    assert result.final_dose == final
+    assert format_dose_fr(result.final_dose).replace(",", ".").replace(NBSP, "") == repr(final)
 
 
 def test_rounding_never_exceeds_the_maximum_even_when_refined() -> None:
@@ -352,6 +378,9 @@ def test_final_dose_never_exceeds_a_maximum_and_is_the_last_printed_step(request
     # rounding moves the dose by the tolerance at most
     moved = abs(dose.final_dose - dose.dose_before_rounding) / dose.dose_before_rounding * 100
     assert moved <= request.rounding_tolerance_pct + 1e-9
+    if request.rounding_step is not None:  # what is printed is what is recorded
+        printed = format_dose_fr(dose.final_dose).replace(NBSP, "").replace(",", ".")
+        assert float(printed) == dose.final_dose
     if request.modification_pct:  # applied to the capped dose, then capped again
         expected = dose.dose_before_modification * (1 + request.modification_pct / 100)
         if dose.dose_limit is not None:

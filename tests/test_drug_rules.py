@@ -37,11 +37,29 @@ def codes(drug, route="IV", container="poche", *, inn=None, kind="chemotherapy",
 @pytest.mark.parametrize(
     ("inn", "vinca"),
     [("vincristine", True), ("VINCRISTINE SULFATE", True), ("Vindésine", True),
-     ("vinorelbine (tartrate)", True), ("vinblastine", True), ("vincristinex", False),
-     ("oxaliplatine", False), (None, False)],
+     ("vinorelbine (tartrate)", True), ("vinblastine", True), ("VINCRISTINE_SULFATE", True),
+     ("VincristineSulfate", True), ("VINCRISTINESULFATE", True), ("vinorelbine-2", True),
+     ("Sulfate de vincristine", True), ("VINBLASTINE1MG", True),
+     # fail closed: a word starting with a vinca name trips it (it only forces IV in a bag)
+     ("vincristinex", True),
+     ("oxaliplatine", False), ("vinflunine", False), ("vinca", False), ("provincristine", False),
+     ("", False), (None, False)],
 )
 def test_vinca_alkaloids_are_matched_on_the_inn(inn, vinca) -> None:
     assert drug_rules.is_vinca(inn) is vinca
+
+
+def test_a_vinca_alkaloid_is_caught_by_its_code_when_the_inn_is_mistyped() -> None:
+    assert drug_rules.is_vinca("vincirstine", "VINCRISTINE_HOSPIRA")
+    assert not drug_rules.is_vinca("vincirstine", "VCR")  # neither names it
+    typo = VINCRISTINE.model_copy(update={"inn": "vincirstine"})
+    assert codes(typo, "IT", inn="vincirstine")[0] == drug_rules.NEVER_VINCA_ROUTE
+    unknown = drug_rules.line_breaches(
+        None, inn="vincirstine", line_kind="chemotherapy", route="IT", container="seringue",
+        title="V", drug_id="VincristineSulfate",
+    )
+    assert {b.code for b in unknown} >= {drug_rules.NEVER_VINCA_ROUTE,
+                                         drug_rules.NEVER_VINCA_CONTAINER}
 
 
 def test_a_vinca_alkaloid_iv_in_a_bag_passes() -> None:

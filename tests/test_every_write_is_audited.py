@@ -33,7 +33,8 @@ NOT_RECORDS = {
     "chemo_fallback/snapshot/readers.py:_load_parquet": "builds the new reference database",
     "chemo_fallback/snapshot/integrity.py:check_table": "builds the new reference database",
     "chemo_fallback/snapshot/integrity.py:keep_rejected_keys": "builds the new reference database",
-    "chemo_fallback/snapshot/readers.py:_keep_unread_csv_keys": "builds the new reference database",
+    "chemo_fallback/snapshot/readers.py:_keep_unread_csv_rows": "builds the new reference database",
+    "chemo_fallback/snapshot/readers.py:_insert_unread": "builds the new reference database",
     "chemo_fallback/snapshot/activation.py:_shift_dates": "builds the new reference database",
 }
 

@@ -1,7 +1,8 @@
 """Property, through the services a click reaches: whatever path creates a line (protocol,
 off-protocol, dose modification, take-over, correction), its final dose never exceeds any
 applicable maximum (the line's, the drug's absolute one), is in the drug's own unit, and is
-exactly the dose its printed derivation ends on. A path may refuse (French PrescriptionError); it may never break these."""
+exactly the dose its printed derivation ends on. A path may refuse (French PrescriptionError);
+it may never break these."""
 
 from __future__ import annotations
 

@@ -232,8 +232,10 @@ def test_move_a_day_keeps_the_days_in_order(demo) -> None:
     rx = draft(demo, user, protocol="GEMCITABINE", cycle=1, prescriber_staff_id="MED001")
     assert [d for d, _ in rx.days] == [1, 8, 15]
     with pytest.raises(PrescriptionError, match="rester dans l'ordre"):
-        service.move_day(demo, user, rx.prescription_id, 8, TODAY + timedelta(days=14), TODAY)
-    service.move_day(demo, user, rx.prescription_id, 8, TODAY + timedelta(days=8), TODAY)
+        service.move_day(demo, user, rx.prescription_id, 8, TODAY + timedelta(days=14),
+                         SETTINGS, TODAY)
+    service.move_day(demo, user, rx.prescription_id, 8, TODAY + timedelta(days=8), SETTINGS,
+                     TODAY)
     moved = queries.read_prescription(demo, user, rx.prescription_id)
     assert dict(moved.days)[8] == TODAY + timedelta(days=8)
     assert audit_rows(demo, "prescription.day_moved")[0]["after_json"]["day_no"] == 8

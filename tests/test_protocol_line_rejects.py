@@ -1,6 +1,7 @@
-"""Protocol data fail closed at activation: a compounded protocol line with no dose, a dose <= 0
-or an unreadable dose is rejected with its reason; its protocol stays in the thesaurus but is
-not prescribable, and prescribing it says which line was rejected and why."""
+"""Protocol data fail closed at activation: a chemotherapy protocol line of any route (oral
+included) with no dose, a dose <= 0 or an unreadable dose is rejected with its reason; its
+protocol stays in the thesaurus but is not prescribable, and prescribing it says which line was
+rejected and why."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from chemo_fallback.snapshot.source import Limits
 LENIENT = Limits(max_reject_ratio=1.0)  # a few rejected lines out of 64 is more than 1 %
 OXALIPLATIN = "MFOLFOX6,4,chemotherapy,OXALIPLATINE,,85.0,"
 IRINOTECAN = "FOLFIRI,5,chemotherapy,IRINOTECAN,,180.0,"
+PREDNISONE = "RCHOP21,10,chemotherapy,PREDNISONE,,100.0,mg,1-5,PO,"  # oral, days 1 to 5
 
 
 def _demo_with(tmp_path: Path, **replacements: str) -> Path:
@@ -45,7 +47,8 @@ def _draft(store, user, protocol: str):
 @pytest.mark.parametrize(
     ("dose", "reason"),
     [
-        ("0.0", "ligne de chimiothérapie injectable sans dose (dose nulle ou négative)"),
+        ("0.0", "ligne de chimiothérapie sans dose (dose nulle ou négative), quelle que soit "
+                "la voie"),
         ("-1", "dose invraisemblable"),
         ("", "dose manquant(e) : valeur obligatoire"),
         ("beaucoup", "dose : nombre attendu"),  # rejected on reading: key from the raw line
@@ -89,3 +92,32 @@ def test_a_hydration_line_without_a_dose_is_fine(store) -> None:
     report = activate_snapshot(store, DEMO_SNAPSHOT, reanchor_to=TODAY)
     [table] = [t for t in report.tables if t.table == "protocol_lines"]
     assert report.status == "activated" and table.rows_rejected == 0
+
+
+@pytest.mark.parametrize(("dose", "rejected"), [("0.0", True), ("0.001", False)])
+def test_an_oral_chemotherapy_line_without_a_dose_is_rejected_too(
+    store, tmp_path: Path, dose: str, rejected: bool
+) -> None:
+    """Prednisone 0 mg per os would otherwise give five dose-less lines (J1 to J5) that sign."""
+    folder = _demo_with(tmp_path, pred=(PREDNISONE, PREDNISONE.replace("100.0", dose)))
+    report = activate_snapshot(store, folder, reanchor_to=TODAY, limits=LENIENT)
+    assert report.status == "activated", report.errors
+    [table] = [t for t in report.tables if t.table == "protocol_lines"]
+    warnings = [w for w in report.warnings if "non prescriptible" in w]
+    user = create_account(store, "prescriber")
+    if not rejected:
+        assert table.rows_rejected == 0 and not warnings
+        rx = _draft(store, user, "RCHOP21")
+        doses = [line.final_dose for line in rx.lines if line.drug_id == "PREDNISONE"]
+        assert len(doses) == 5 and all(d and d > 0 for d in doses)
+        return
+    [reject] = table.rejects
+    assert reject.column == "dose"
+    assert reject.reason.startswith("ligne de chimiothérapie sans dose (dose nulle ou négative)")
+    [warning] = warnings
+    assert "R-CHOP" in warning and "ligne 10 rejetée" in warning
+    with pytest.raises(PrescriptionError) as refused:
+        _draft(store, user, "RCHOP21")
+    assert refused.value.code == "protocol_not_prescribable"
+    assert "ligne 10 rejetée à l'activation de l'instantané" in str(refused.value)
+    assert audit_rows(store, "prescription.draft_created") == []

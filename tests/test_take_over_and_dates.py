@@ -119,12 +119,15 @@ def test_a_day_moves_only_within_the_window_of_a_new_cycle(
     rx = gemcitabine(demo, pharmacist)
     when = TODAY + timedelta(days=offset)
     if allowed:
-        service.move_day(demo, pharmacist, rx.prescription_id, day_no, when, TODAY)
+        service.move_day(demo, pharmacist, rx.prescription_id, day_no, when, SETTINGS, TODAY)
         [moved] = audit_rows(demo, "prescription.day_moved")
-        assert moved["after_json"] == {"day_no": day_no, "date": when.isoformat()}
+        after = moved["after_json"]
+        assert (after["day_no"], after["date"]) == (day_no, when.isoformat())
+        assert after["doses"] == moved["before_json"]["doses"]  # gemcitabine: no date effect
     else:
         with pytest.raises(PrescriptionError, match=r"invraisemblable.*Vérifiez l'année"):
-            service.move_day(demo, pharmacist, rx.prescription_id, day_no, when, TODAY)
+            service.move_day(demo, pharmacist, rx.prescription_id, day_no, when, SETTINGS,
+                             TODAY)
         assert audit_rows(demo, "prescription.day_moved") == []
 
 
@@ -133,7 +136,7 @@ def test_a_day_cannot_be_moved_to_2020(demo) -> None:
     rx = gemcitabine(demo, pharmacist)
     with pytest.raises(PrescriptionError, match="Nouvelle date de J1 01/03/2020 invraisemblable"):
         service.move_day(demo, pharmacist, rx.prescription_id, 1, TODAY.replace(year=2020,
-                         month=3, day=1), TODAY)
+                         month=3, day=1), SETTINGS, TODAY)
 
 
 @pytest.mark.parametrize(("signed_on", "allowed"), [(0, True), (1, False)])

@@ -57,7 +57,8 @@ def test_findings_come_from_the_snapshot_history(demo) -> None:
     # labs of 18/11 are fine, clearance too; oxaliplatin 178 mg in 250 mL is 0,71 mg/mL,
     # above the product's 0,7 mg/mL: a real finding (a 500 mL bag is needed)
     blocking = sorted(f.code for f in findings if f.severity == Severity.BLOCKING)
-    assert blocking == ["concentration", INTERVAL], findings
+    # and the production's cycle 5 is planned on 03/12, 10 days after this cycle 6
+    assert blocking == ["concentration", INTERVAL, "interval_short_next"], findings
     assert "0,7" in codes["concentration"].message
 
 
@@ -82,7 +83,7 @@ def test_validation_refused_until_each_blocking_finding_is_lifted(demo) -> None:
     assert queries.read_prescription(demo, pharmacist, rx_id).status == Status.VALIDATED
     [audit] = audit_rows(demo, "prescription.validated")
     assert audit["after_json"]["overrides"][INTERVAL] == "Report du C4 en RCP"
-    assert len(audit["after_json"]["overrides"]) == 2
+    assert len(audit["after_json"]["overrides"]) == 3  # interval_short_next too
     signature = audit_rows(demo, "signature")[-1]
     assert signature["record_id"] == rx_id and signature["after_json"]["meaning"] == "validé"
     with pytest.raises(ValidationError, match="seule une prescription signée"):

@@ -281,3 +281,19 @@ async def test_off_protocol_never_event_is_refused_in_the_dialog(user: User, app
     await user.should_see("Ligne hors protocole refusée : vincristine (J1) par voie IT : INTERDIT",
                           retries=SLOW)
     assert audit_rows(app_state.store, "prescription.line_added") == []
+
+
+async def test_move_a_day_from_the_page_recomputes_the_doses(user: User, app_state) -> None:
+    """"Changer la date" goes through the same dose computation as "Recalculer les doses" (the
+    site's settings reach it): the audit record has the doses before and after."""
+    await sign_in(user, app_state.store, "prescriber")
+    rx_id = await new_mfolfox6(user)
+    user.find(marker="move-day-1").click()
+    await user.should_see(marker="move-date", retries=SLOW)
+    user.find(marker="move-date").clear().type("24/11/2026")
+    user.find(marker="move-save").click()
+    await user.should_see("J1 — mardi 24/11/2026", retries=SLOW)
+    [moved] = audit_rows(app_state.store, "prescription.day_moved")
+    assert moved["record_id"] == rx_id and moved["after_json"]["date"] == "2026-11-24"
+    assert moved["after_json"]["doses"] == moved["before_json"]["doses"]  # same measurements
+    assert moved["after_json"]["doses"][f"{rx_id}-L4"] == 178  # oxaliplatin 85 × 2,09 m²

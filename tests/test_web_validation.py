@@ -32,7 +32,8 @@ async def open_review(user: User, store) -> str:
     await user.should_see("1 prescription(s) en attente de validation.", retries=SLOW)
     [grid] = user.find(marker="validation-worklist").elements
     [row] = grid.rows
-    assert (row["patient"], row["blocking"]) == ("GARNIER Hamid (IPP10002366)", 2)
+    # interval with cycle 4 (19/11), with the production's cycle 5 planned 03/12, concentration
+    assert (row["patient"], row["blocking"]) == ("GARNIER Hamid (IPP10002366)", 3)
     user.find(marker="validation-worklist").trigger("rowClick", [{}, row, 0])
     await user.should_see(marker="review-counts", retries=SLOW)
     return rx_id
@@ -42,7 +43,7 @@ async def test_validate_with_signature_after_lifting_each_blocking_point(
     user: User, app_state
 ) -> None:
     rx_id = await open_review(user, app_state.store)
-    await user.should_see("2 point(s) bloquant(s)")
+    await user.should_see("3 point(s) bloquant(s)")
     await user.should_see("19/11/2026")  # the previous cycle, in the interval finding
     [doses] = user.find(marker="review-doses").elements  # what cycle 4 gave, from the snapshot
     assert {"date": "19/11/2026", "drug": "oxaliplatine", "dose": "178 mg"}.items() <= next(
@@ -54,6 +55,7 @@ async def test_validate_with_signature_after_lifting_each_blocking_point(
     await user.should_see("Validation refusée", retries=SLOW)
     assert audit_rows(app_state.store, "prescription.validated") == []
     user.find(marker="override-interval_short").type("Report du C4 décidé en RCP")
+    user.find(marker="override-interval_short_next").type("C5 de production annulé")
     user.find(marker=f"override-concentration:{rx_id}-L4").type("Poche de 500 mL")
     user.find(marker="review-validate").click()
     user.find(marker="signature-password").type(PASSWORD)

@@ -30,11 +30,17 @@ def format_number_fr(value: float, max_decimals: int = 2) -> str:
     return f"{sign}{text},{decimals}" if decimals else f"{sign}{text}"
 
 
-def format_dose_fr(value: float) -> str:
-    """A dose with as many decimals as a pharmacist reads: 4 416 / 156,4 / 12,35 / 2,392."""
+def dose_decimals(value: float) -> int:
+    """How many decimals a dose of this size is printed with (format_dose_fr). The dose engine
+    never records a dose with more (limits.round_to_step): what is printed is what is made."""
     size = abs(value)
     if size >= 100:
-        return format_number_fr(value, 1)
+        return 1
     if size >= 10:
-        return format_number_fr(value, 2)
-    return format_number_fr(value, 3)
+        return 2
+    return 3
+
+
+def format_dose_fr(value: float) -> str:
+    """A dose with as many decimals as a pharmacist reads: 4 416 / 156,4 / 12,35 / 2,392."""
+    return format_number_fr(value, dose_decimals(value))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from chemo_fallback.dosing.formulas import DoseInputError
-from chemo_fallback.dosing.french import format_dose_fr, format_number_fr
+from chemo_fallback.dosing.french import dose_decimals, format_dose_fr, format_number_fr
 from chemo_fallback.dosing.models import DoseStep
 
 
@@ -69,7 +69,17 @@ def apply_maxima(
     return limit, limit, rule, [DoseStep(rule=rule, value=limit, unit=unit, description=text)]
 
 
-MAX_REFINEMENTS = 4  # step, step/10, …, step/10 000; then the dose is kept unrounded
+MAX_REFINEMENTS = 4  # step, step/10, …, step/10 000; then the precision the dose is printed to
+
+
+def _printed_quantum(value: Decimal) -> Decimal:
+    """The last decimal a dose of this size is printed with (0,1 / 0,01 / 0,001)."""
+    return Decimal(1).scaleb(-dose_decimals(float(value)))
+
+
+def _printable(value: Decimal) -> bool:
+    """True when the dose prints exactly as recorded (no hidden decimal)."""
+    return value == value.quantize(_printed_quantum(value))
 
 
 def _nearest(dose: Decimal, step: Decimal, limit: Decimal | None) -> tuple[Decimal, bool]:
@@ -91,8 +101,12 @@ def round_to_step(
     """The nearest multiple of `step` (half up), or the one below when that would pass `limit`.
 
     With `tolerance_pct`, rounding never moves the dose by more than that: when `step` would
-    (0,25 mg at 0,1 mg gives 0,3 mg, +20 %), step/10 is tried, then step/100…, and the step
-    says so; if no step up to step/10 000 fits, the dose is kept as computed."""
+    (0,25 mg at 0,1 mg gives 0,3 mg, +20 %), step/10 is tried, then step/100… up to
+    step/10 000, then the precision the dose is printed with (format_dose_fr: 0,001 mg below
+    10 mg), and the step says so. A result is never kept with more decimals than it prints (the
+    sheet would show another dose than the one recorded); when not even the printed precision
+    keeps within the tolerance the dose is refused (code dose_rounding_out_of_tolerance), never
+    kept unrounded."""
     dose_dec, step_dec = _dec(dose), _dec(step)
     limit_dec = _dec(limit) if limit is not None else None
     tolerance = _dec(tolerance_pct) if tolerance_pct is not None else None
@@ -103,13 +117,15 @@ def round_to_step(
             f"dose ({format_dose_fr(dose)} {unit}) : l'arrondi donnerait 0 {unit}. Choisissez "
             "un pas plus fin."
         )
-    for refinement in range(MAX_REFINEMENTS + 1):
-        used = step_dec.scaleb(-refinement)
+    quantum = _printed_quantum(dose_dec)
+    tried = [step_dec.scaleb(-refinement) for refinement in range(MAX_REFINEMENTS + 1)]
+    for used in [*tried, quantum]:
         value, down = _nearest(dose_dec, used, limit_dec)
-        if value > 0 and (tolerance is None or abs(_gap_pct(value, dose_dec)) <= tolerance):
+        fits = tolerance is None or abs(_gap_pct(value, dose_dec)) <= tolerance
+        if value > 0 and fits and _printable(value):
             break
     else:
-        return _unrounded(dose, unit, step, first, dose_dec, tolerance_pct or 0.0)
+        _refuse_out_of_tolerance(dose, unit, quantum, value, dose_dec, tolerance_pct or 0.0)
     text = f"Arrondi au pas de {format_number_fr(float(used), 6)} {unit}"
     if used != step_dec:
         gap = _gap_pct(first, dose_dec)
@@ -133,20 +149,21 @@ def round_to_step(
     )
 
 
-def _unrounded(
-    dose: float, unit: str, step: float, first: Decimal, dose_dec: Decimal, tolerance_pct: float
-) -> DoseStep:
-    gap = _gap_pct(first, dose_dec)
-    return DoseStep(
-        rule="rounding",
-        value=dose,
-        unit=unit,
-        description=(
-            f"Pas d'arrondi : le pas de {format_number_fr(step, 4)} {unit} (qui donnerait "
-            f"{format_dose_fr(float(first))} {unit}, soit {'+' if gap > 0 else ''}"
-            f"{format_number_fr(float(gap), 1)} %) ni un pas plus fin ne respecte la tolérance "
-            f"de {format_number_fr(tolerance_pct, 2)} % : {format_dose_fr(dose)} {unit}"
-        ),
+def _refuse_out_of_tolerance(
+    dose: float, unit: str, quantum: Decimal, best: Decimal, dose_dec: Decimal,
+    tolerance_pct: float,
+) -> None:
+    """Not even the precision the dose is printed to keeps within the tolerance: refused, never
+    kept with decimals the sheet would not show."""
+    gap = _gap_pct(best, dose_dec)
+    raise DoseInputError(
+        f"Dose calculée de {format_number_fr(dose, 6)} {unit} : écrite à "
+        f"{format_number_fr(float(quantum), 3)} {unit} près (la précision de la dose imprimée), "
+        f"elle deviendrait {format_dose_fr(float(best))} {unit}, soit {'+' if gap > 0 else ''}"
+        f"{format_number_fr(float(gap), 1)} %, au-delà de la tolérance de "
+        f"{format_number_fr(tolerance_pct, 2)} %. Vérifiez la dose prescrite et son unité, ou "
+        "faites relever la tolérance du site (dose_tolerance_pct).",
+        code="dose_rounding_out_of_tolerance",
     )
 
 

@@ -61,8 +61,9 @@ CREATININE_SQL = """SELECT lab_id, value, unit, sampled_at FROM ref.lab_results
 WHERE patient_id = ? AND test_code = 'CREAT'
 ORDER BY sampled_at DESC, lab_id LIMIT 5"""
 
-# On the same date the fallback's own record wins, then the patient file, the lab, and last
-# the prescription (whose date is only the day it was written); then the later sample.
+# On the same date (creatinine: the same minute of sampling, see _when) the fallback's own
+# record wins, then the patient file, the lab, and last the prescription (whose date is only
+# the day it was written); then the later sample.
 PRECEDENCE = {
     "fallback": 3,
     "fallback_lab": 3,
@@ -189,13 +190,26 @@ def _fallback_creatinine(cur: duckdb.DuckDBPyConnection, patient_id: str) -> lis
     return found
 
 
+def _when(kind: str, day: date, at: time) -> date | datetime:
+    """What "latest" compares. A height or weight has only a date: on the same date the
+    precedence decides. A creatinine has its sampling time: the latest sample wins (a
+    snapshot result sampled at 10:29 over one entered for 07:00 the same day), and the
+    precedence only within the same minute (the entry form takes HH:MM, the snapshot has
+    seconds: 07:04 typed and 07:04:19 exported are the same sample). A creatinine recorded as a
+    measurement (no time) counts from midnight."""
+    if kind != "creatinine":
+        return datetime.combine(day, time.min)
+    return datetime.combine(day, at).replace(second=0, microsecond=0)
+
+
 def latest_measurements(
     cur_or_store: duckdb.DuckDBPyConnection | Store, patient_id: str
 ) -> LatestMeasurements:
     """The latest dated height, weight and creatinine, each from wherever it is newest: the
     fallback's measurements and lab results (not replaced), the snapshot's patient file, its
     prescriptions and, for creatinine, its lab results (normalised to µmol/L; one in an unknown
-    unit is not used, and `notes` says so). Undated snapshot values are not used."""
+    unit is not used, and `notes` says so). Undated snapshot values are not used. The
+    creatinine is the latest by sampling date-time (see _when)."""
     notes: list[tuple[datetime, str]] = []
     with reading(cur_or_store) as cur:
         candidates = [
@@ -225,7 +239,7 @@ def latest_measurements(
     latest: dict[str, MeasuredValue] = {}
     best: dict[str, tuple] = {}
     for kind, value, at, order in candidates:
-        key = (value.measured_on, PRECEDENCE[value.source], at, order)
+        key = (_when(kind, value.measured_on, at), PRECEDENCE[value.source], at, order)
         if kind not in best or key > best[kind]:
             best[kind], latest[kind] = key, value
     creatinine = latest.get("creatinine")

@@ -297,6 +297,24 @@ class RecordedMeasurement(BaseModel):
         return self.replaced_by is not None or self.replaced_by_lab is not None
 
 
+class RejectedLabResult(BaseModel):
+    """A lab result of the snapshot rejected at activation (reference table
+    lab_result_rejects), as the export wrote it: shown marked rejected, never used."""
+
+    lab_id: str | None
+    test_code: str | None
+    value: str | None  # as read
+    unit: str | None
+    sampled_at: datetime | None  # None: missing or unreadable (then sampled_at_text)
+    sampled_at_text: str | None
+    reason: str
+
+    @property
+    def label(self) -> str:
+        code = self.test_code or "?"
+        return LAB_LABELS.get(code, code)
+
+
 class RecordedLab(BaseModel):
     """One row of patient_lab_results: the result as typed and normalised, who entered it."""
 
@@ -339,3 +357,4 @@ class PatientRecord(BaseModel):
     history: list[PrescriptionView]  # past and cancelled cycles, most recent first
     latest_labs: list[LabResult]  # the latest result of each test
     lab_history: list[LabResult]  # most recent first, capped
+    rejected_labs: list[RejectedLabResult] = []  # rejected at activation, most recent first

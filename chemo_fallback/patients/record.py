@@ -26,6 +26,7 @@ from chemo_fallback.patients.models import (
     PrescriptionLineView,
     PrescriptionView,
     RecordedLab,
+    RejectedLabResult,
 )
 from chemo_fallback.store import Store
 
@@ -61,6 +62,28 @@ LABS_SQL = """SELECT test_code, value, unit, sampled_at
 FROM ref.lab_results WHERE patient_id = ?
 ORDER BY sampled_at DESC, test_code
 LIMIT ?"""
+
+# Written by the activation (snapshot/tables.py); absent from a reference database activated
+# by an older version.
+REJECTED_LABS_SQL = """SELECT lab_id, upper(trim(test_code)), value, unit, sampled_at_parsed,
+       sampled_at, reason
+FROM ref.lab_result_rejects WHERE trim(patient_id) = ?
+ORDER BY sampled_at_parsed DESC NULLS FIRST, lab_id
+LIMIT ?"""
+
+
+def _rejected_labs(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[RejectedLabResult]:
+    present = cur.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'ref' "
+        "AND table_name = 'lab_result_rejects'"
+    ).fetchone()[0]
+    if not present:
+        return []
+    fields = ("lab_id", "test_code", "value", "unit", "sampled_at", "sampled_at_text", "reason")
+    return [
+        RejectedLabResult(**dict(zip(fields, row, strict=True)))
+        for row in cur.execute(REJECTED_LABS_SQL, [patient_id, LAB_HISTORY_LIMIT]).fetchall()
+    ]
 
 
 def mosteller_bsa_m2(height_cm: float | None, weight_kg: float | None) -> float | None:
@@ -236,7 +259,7 @@ def load_patient_record(
         latest = latest_measurements(cur, patient_id)
         recorded = recorded_measurements(cur, patient_id)
         entered_labs = recorded_labs(cur, patient_id)
-        prescriptions, labs, patient_file = [], [], None
+        prescriptions, labs, patient_file, rejected = [], [], None, []
         if identity.source == "snapshot":
             patient_file = cur.execute(PATIENT_FILE_SQL, [patient_id]).fetchone()
             prescriptions = _prescriptions(cur, patient_id)
@@ -244,6 +267,7 @@ def load_patient_record(
                 LabResult(test_code=t, value=v, unit=u, sampled_at=s)
                 for t, v, u, s in cur.execute(LABS_SQL, [patient_id, LAB_HISTORY_LIMIT]).fetchall()
             ]
+            rejected = _rejected_labs(cur, patient_id)
     except duckdb.Error as exc:  # e.g. an activation swapping the snapshot at this moment
         raise StoreError(
             f"Lecture du dossier impossible ({exc.__class__.__name__}) : réessayez dans un instant."
@@ -266,4 +290,5 @@ def load_patient_record(
         history=[rx for rx in prescriptions if not is_current(rx, today)],
         latest_labs=latest_by_test(labs),
         lab_history=labs,
+        rejected_labs=rejected,
     )

@@ -340,6 +340,17 @@ def _shift_dates(
         if cols:
             sets = ", ".join(f"{c} = {c} + INTERVAL ({days}) DAY" for c in cols)
             con.execute(f"UPDATE {tf.table.name} SET {sets}")
+        kept = tf.table.kept_rejects
+        # A kept reject's readable date moves with the others (it is compared with them); its
+        # text stays as the export wrote it.
+        dated = [
+            c.name + readers.PARSED
+            for c in readers.parsed_columns(tf.table)
+            if c.type in ("DATE", "TIMESTAMP")
+        ]
+        if kept and dated:
+            sets = ", ".join(f"{c} = {c} + INTERVAL ({days}) DAY" for c in dated)
+            con.execute(f"UPDATE {kept} SET {sets}")
 
 
 def _fsync_dir(folder: Path) -> None:

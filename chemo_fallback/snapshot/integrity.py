@@ -14,7 +14,14 @@ from datetime import date, timedelta
 
 import duckdb
 
-from chemo_fallback.snapshot.readers import TableFile, sql_string
+from chemo_fallback.snapshot.readers import (
+    PARSED,
+    TableFile,
+    kept_columns,
+    kept_columns_ddl,
+    parsed_columns,
+    sql_string,
+)
 from chemo_fallback.snapshot.tables import FALSE_WORDS, TRUE_WORDS, Column
 
 
@@ -187,25 +194,27 @@ def _convert_booleans(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
 
 
 def keep_rejected_keys(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
-    """The key and reasons of every rejected row, in the table `kept_rejects` of the reference
-    database: rows failing a check here (still in the table), and rows rejected on reading
-    (their key read from the raw line by the reader, in `_unread_keys`)."""
+    """What is kept of every rejected row (readers.kept_columns: its key and the columns the
+    table declares, as read, plus their readable values) with its reasons, in the table
+    `kept_rejects` of the reference database: rows failing a check here (still in the table),
+    and rows rejected on reading (read from the raw line by the reader, in `_unread_keys`)."""
     table = tf.table
     kept = table.kept_rejects
-    keys = ", ".join(f"{k} VARCHAR" for k in table.key)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {kept} ({keys}, reason VARCHAR)")
-    as_text = ", ".join(f"CAST(t.{k} AS VARCHAR)" for k in table.key)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {kept} ({kept_columns_ddl(table)}, reason VARCHAR)")
+    values = [f"CAST(t.{c} AS VARCHAR)" for c in kept_columns(table)]
+    values += [f"t.{c.name}" for c in parsed_columns(table)]
     con.execute(
-        f"INSERT INTO {kept} SELECT {as_text}, string_agg(DISTINCT b.reason, ' ; ') "
+        f"INSERT INTO {kept} SELECT {', '.join(values)}, string_agg(DISTINCT b.reason, ' ; ') "
         f"FROM _bad b JOIN {table.name} t ON t.rowid = b.rid GROUP BY ALL"
     )
     unread = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_unread_keys'"
     ).fetchone()[0]
     if unread:
-        plain = ", ".join(f"u.{k}" for k in table.key)
+        plain = [f"u.{c}" for c in kept_columns(table)]
+        plain += [f"u.{c.name}{PARSED}" for c in parsed_columns(table)]
         con.execute(
-            f"INSERT INTO {kept} SELECT {plain}, string_agg(DISTINCT r.reason, ' ; ') "
+            f"INSERT INTO {kept} SELECT {', '.join(plain)}, string_agg(DISTINCT r.reason, ' ; ') "
             "FROM _unread_keys u JOIN _rejects r ON r.line = u.line AND r.table_name = ? "
             "GROUP BY ALL",
             [table.name],

@@ -17,7 +17,7 @@ from chemo_fallback.errors import SnapshotRefused
 from chemo_fallback.snapshot.columns import ColumnMatch
 from chemo_fallback.snapshot.manifest import ReadOptions
 from chemo_fallback.snapshot.mapping import TableMapping
-from chemo_fallback.snapshot.tables import Table
+from chemo_fallback.snapshot.tables import Column, Table
 
 REJECTS_DDL = """
 CREATE TABLE IF NOT EXISTS _rejects (
@@ -91,27 +91,30 @@ def _read_type(table: Table, column: str) -> str:
     return "VARCHAR" if sql_type == "BOOLEAN" else sql_type
 
 
+def _mapped(table_file: TableFile, column: str, expr: str) -> str:
+    """`expr` with the site's own codes of this column (mapping.toml values) mapped."""
+    codes = table_file.mapping.values.get(column)
+    if not codes:
+        return expr
+    cases = " ".join(
+        f"WHEN {sql_string(src)} THEN {sql_string(dst)}" for src, dst in codes.items()
+    )
+    if table_file.table.column(column).list_choices:
+        # A list of codes ("IV|INTRATH"): each code is mapped on its own.
+        return (
+            f"array_to_string(list_transform(string_split(CAST({expr} AS VARCHAR), '|'), "
+            f"lambda code: CASE trim(code) {cases} ELSE trim(code) END), '|')"
+        )
+    return f"CASE CAST({expr} AS VARCHAR) {cases} ELSE {expr} END"
+
+
 def _select_list(table_file: TableFile, source_expr: dict[str, str]) -> str:
     parts = []
     for col in table_file.table.columns:
         if col.name not in source_expr:
             parts.append(f"CAST(NULL AS {_read_type(table_file.table, col.name)}) AS {col.name}")
             continue
-        expr = source_expr[col.name]
-        codes = table_file.mapping.values.get(col.name)
-        if codes:
-            cases = " ".join(
-                f"WHEN {sql_string(src)} THEN {sql_string(dst)}" for src, dst in codes.items()
-            )
-            if table_file.table.column(col.name).list_choices:
-                # A list of codes ("IV|INTRATH"): each code is mapped on its own.
-                expr = (
-                    f"array_to_string(list_transform(string_split(CAST({expr} AS VARCHAR), '|'), "
-                    f"lambda code: CASE trim(code) {cases} ELSE trim(code) END), '|')"
-                )
-            else:
-                expr = f"CASE CAST({expr} AS VARCHAR) {cases} ELSE {expr} END"
-        parts.append(f"{expr} AS {col.name}")
+        parts.append(f"{_mapped(table_file, col.name, source_expr[col.name])} AS {col.name}")
     return ", ".join(parts)
 
 
@@ -189,24 +192,84 @@ def _load_csv(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
         [table.name],
     )
     if table.kept_rejects:
-        _keep_unread_csv_keys(con, tf)
+        _keep_unread_csv_rows(con, tf)
     con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_scans")
 
 
-UNREAD_KEYS_DDL = "CREATE TEMP TABLE IF NOT EXISTS _unread_keys (line BIGINT, {keys})"
+# --- what is kept of a rejected row (Table.kept_rejects) ------------------------------------
+# Every kept column as read, as text (the site's codes mapped, as for a stored row), and for a
+# number or a date also its value when it is readable (`<column>_parsed`, NULL otherwise): the
+# text names what the export said, the parsed value lets a check compare it (a rejected lab
+# result sampled after the one a check uses).
+PARSED = "_parsed"
+PARSED_TYPES = ("BIGINT", "DOUBLE", "DATE", "TIMESTAMP")
 
 
-def _key_indexes(tf: TableFile) -> list[int | None]:
+def kept_columns(table: Table) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*table.key, *table.kept_columns)))
+
+
+def parsed_columns(table: Table) -> list[Column]:
+    return [table.column(c) for c in kept_columns(table) if table.column(c).type in PARSED_TYPES]
+
+
+def kept_columns_ddl(table: Table) -> str:
+    texts = [f"{c} VARCHAR" for c in kept_columns(table)]
+    return ", ".join(texts + [f"{c.name}{PARSED} {c.type}" for c in parsed_columns(table)])
+
+
+def _create_unread_keys(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    con.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS _unread_keys (line BIGINT, {kept_columns_ddl(table)})"
+    )
+
+
+def _insert_unread(
+    con: duckdb.DuckDBPyConnection,
+    tf: TableFile,
+    source: str,
+    line: str,
+    texts: dict[str, str],
+    parsed: dict[str, str],
+) -> None:
+    """Rows of `source` into `_unread_keys`: `line` is the SQL of their line in the file,
+    `texts` and `parsed` give, per kept column, the SQL of its text as read and of its typed
+    value (absent: NULL)."""
+    table = tf.table
+    select = [
+        _mapped(tf, c, texts[c]) if c in texts else "NULL" for c in kept_columns(table)
+    ] + [
+        parsed.get(c.name, f"CAST(NULL AS {c.type})") for c in parsed_columns(table)
+    ]
+    con.execute(f"INSERT INTO _unread_keys SELECT {line}, {', '.join(select)} FROM {source}")
+
+
+def _indexes(tf: TableFile, names: tuple[str, ...]) -> list[int | None]:
     by_name = {name: index for index, name in tf.match.canonical_by_index.items()}
-    return [by_name.get(key) for key in tf.table.key]
+    return [by_name.get(name) for name in names]
 
 
-def _keep_unread_csv_keys(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
-    """A row rejected on reading never reaches the table: its key is read from its raw line,
-    so integrity.keep_rejected_keys still knows which record (e.g. protocol) it belonged to."""
-    keys = tf.table.key
-    con.execute(UNREAD_KEYS_DDL.format(keys=", ".join(f"{k} VARCHAR" for k in keys)))
-    indexes = _key_indexes(tf)
+def _text_to_value(tf: TableFile, col: Column) -> str:
+    """SQL reading the text of a kept column the way read_csv reads it (NULL if unreadable)."""
+    opts, c = tf.options, col.name
+    if col.type == "DOUBLE":
+        text = f"replace({c}, ',', '.')" if opts.decimal == "," else c
+        return f"TRY_CAST({text} AS DOUBLE)"
+    if col.type == "DATE":
+        return f"CAST(try_strptime({c}, {sql_string(opts.date_format or '%Y-%m-%d')}) AS DATE)"
+    if col.type == "TIMESTAMP":
+        fmt = opts.timestamp_format or "%Y-%m-%d %H:%M:%S"
+        return f"try_strptime({c}, {sql_string(fmt)})"
+    return f"TRY_CAST({c} AS {col.type})"
+
+
+def _keep_unread_csv_rows(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
+    """A row rejected on reading never reaches the table: its kept columns are read from its
+    raw line, so integrity.keep_rejected_keys still knows which record (a protocol, a
+    patient's lab result) it belonged to."""
+    names = kept_columns(tf.table)
+    _create_unread_keys(con, tf.table)
+    indexes = _indexes(tf, names)
     rows = []
     for line, raw in con.execute("SELECT DISTINCT line, csv_line FROM _csv_rejects").fetchall():
         try:
@@ -214,12 +277,19 @@ def _keep_unread_csv_keys(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None
         except csv.Error:
             fields = []
         rows.append(
-            (line, *(fields[i].strip() if i is not None and i < len(fields) else None
+            (line, *((fields[i].strip() or None) if i is not None and i < len(fields) else None
                      for i in indexes))
         )
-    if rows:
-        marks = ", ".join("?" * (len(keys) + 1))
-        con.executemany(f"INSERT INTO _unread_keys VALUES ({marks})", rows)
+    if not rows:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _unread_raw (line BIGINT, "
+        + ", ".join(f"{c} VARCHAR" for c in names) + ")"
+    )
+    con.executemany(f"INSERT INTO _unread_raw VALUES ({', '.join('?' * (len(names) + 1))})", rows)
+    parsed = {c.name: _text_to_value(tf, c) for c in parsed_columns(tf.table)}
+    _insert_unread(con, tf, "_unread_raw", "line", {c: c for c in names}, parsed)
+    con.execute("DROP TABLE _unread_raw")
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
@@ -253,17 +323,23 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
                 f"{table.column(canonical).label} : {expected_text(tf, canonical)}",
             ],
         )
-    if table.kept_rejects:  # rows rejected on reading: their key, for the kept rejects
-        keys = table.key
-        con.execute(UNREAD_KEYS_DDL.format(keys=", ".join(f"{k} VARCHAR" for k in keys)))
-        raw_keys = ", ".join(
-            f'CAST("{tf.match.file_columns[i]}" AS VARCHAR)' if i is not None else "NULL"
-            for i in _key_indexes(tf)
-        )
-        con.execute(
-            f"""INSERT INTO _unread_keys SELECT file_row_number + 1, {raw_keys} FROM _raw
-                WHERE file_row_number + 1 IN
-                    (SELECT line FROM _rejects WHERE table_name = {sql_string(table.name)})"""
+    if table.kept_rejects:  # rows rejected on reading: what is kept of them
+        _create_unread_keys(con, table)
+        names = kept_columns(table)
+        texts = {
+            name: f'CAST("{tf.match.file_columns[i]}" AS VARCHAR)'
+            for name, i in zip(names, _indexes(tf, names), strict=True)
+            if i is not None
+        }
+        parsed = {c.name: converted[c.name] for c in parsed_columns(table) if c.name in converted}
+        _insert_unread(
+            con,
+            tf,
+            f"""_raw WHERE file_row_number + 1 IN
+                    (SELECT line FROM _rejects WHERE table_name = {sql_string(table.name)})""",
+            "file_row_number + 1",
+            texts,
+            parsed,
         )
     select = _select_list(tf, converted)
     con.execute(

@@ -64,10 +64,14 @@ class Table:
     rules: tuple[RowRule, ...] = ()
     must_not_be_empty: bool = False
     description: str = ""
-    # Name of a table the activation keeps in the reference database, listing the key (as text)
-    # and the reasons of every rejected row: a protocol with a rejected line is incomplete, and
-    # the prescription refuses it instead of silently prescribing the lines left.
+    # Name of a table the activation keeps in the reference database, listing the key and the
+    # `kept_columns` (as read, as text; see readers.kept_columns) and the reasons of every
+    # rejected row, so that what was rejected still fails closed downstream: a protocol with a
+    # rejected line is incomplete, and the prescription refuses it instead of silently
+    # prescribing the lines left; a rejected lab result newer than the one a check would use
+    # blocks the validation instead of letting an older result pass.
     kept_rejects: str | None = None
+    kept_columns: tuple[str, ...] = ()  # besides the key
     extra: dict = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
@@ -371,9 +375,11 @@ PROTOCOL_LINES = Table(
         ),
         RowRule(
             "dose",
-            "line_kind = 'chemotherapy' AND route <> 'PO' AND dose <= 0",
-            "ligne de chimiothérapie injectable sans dose (dose nulle ou négative) : le "
-            "protocole ne sera pas prescriptible",
+            # Any route: an oral chemotherapy (prednisone 0 mg) would otherwise yield
+            # dose-less lines that sign.
+            "line_kind = 'chemotherapy' AND dose <= 0",
+            "ligne de chimiothérapie sans dose (dose nulle ou négative), quelle que soit la "
+            "voie : le protocole ne sera pas prescriptible",
         ),
     ),
     must_not_be_empty=True,
@@ -540,6 +546,8 @@ LAB_RESULTS = Table(
     ),
     key=("lab_id",),
     references=(_ref("patient_id", "patients"),),
+    kept_rejects="lab_result_rejects",
+    kept_columns=("patient_id", "test_code", "value", "unit", "sampled_at"),
 )
 
 STOCK_LOTS = Table(

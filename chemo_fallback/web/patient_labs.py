@@ -25,6 +25,7 @@ from chemo_fallback.patients.models import (
     NeedsConfirmation,
     PatientRecord,
     RecordedLab,
+    RejectedLabResult,
 )
 from chemo_fallback.patients.record import load_patient_record
 from chemo_fallback.patients.rules import parse_day, parse_decimal
@@ -52,6 +53,9 @@ RECORDED_COLUMNS = columns(
     at="Saisi le",
     comment="Commentaire",
     state="État",
+)
+REJECTED_COLUMNS = columns(
+    (), test="Examen", value="Valeur lue", unit="Unité lue", date="Prélèvement", reason="Motif"
 )
 TEST_OPTIONS = {code: LAB_LABELS[code] for code in ENTRY_TESTS}
 TIME = re.compile(r"^([01]?\d|2[0-3])\s*[:hH]\s*([0-5]\d)$")
@@ -88,6 +92,27 @@ def lab_rows(labs: list[LabResult]) -> list[dict]:
             "unit": lab.unit,
             "date": fr_date(lab.sampled_at, with_time=True),
             "source": _source(lab),
+        }
+        for i, lab in enumerate(labs)
+    ]
+
+
+def _rejected_date(lab: RejectedLabResult) -> str:
+    if lab.sampled_at is not None:
+        return fr_date(lab.sampled_at, with_time=True)
+    return f"illisible : {lab.sampled_at_text}" if lab.sampled_at_text else "(vide)"
+
+
+def rejected_rows(labs: list[RejectedLabResult]) -> list[dict]:
+    """As the export wrote them (an empty unit shows as empty, never guessed)."""
+    return [
+        {
+            "key": i,
+            "test": lab.label,
+            "value": lab.value or "(vide)",
+            "unit": lab.unit or "(vide)",
+            "date": _rejected_date(lab),
+            "reason": f"rejeté à l'activation : {lab.reason}",
         }
         for i, lab in enumerate(labs)
     ]
@@ -151,6 +176,14 @@ def lab_tables(record: PatientRecord) -> None:
         ui.label("Aucun résultat de biologie (ni dans l'instantané, ni saisi).").classes(
             "text-orange-700"
         ).mark("no-labs")
+    if record.rejected_labs:
+        # Never used by a dose or a check: a newer one blocks the validation until the paper
+        # report's result is entered here (checks_rejected).
+        ui.label(
+            "Résultats rejetés à l'activation de l'instantané (non utilisés) : vérifiez le "
+            "compte rendu papier et saisissez le résultat à la main."
+        ).classes("font-bold text-red-700").mark("rejected-labs-title")
+        table(REJECTED_COLUMNS, rejected_rows(record.rejected_labs), "key", "rejected-labs")
     if record.recorded_labs:
         ui.label("Résultats saisis pendant la panne").classes("font-bold")
         table(RECORDED_COLUMNS, recorded_rows(record), "number", "recorded-labs")

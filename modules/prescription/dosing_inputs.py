@@ -1,7 +1,8 @@
-"""What a prescription's doses are computed from: the patient (age on the cycle's first day,
-sex), the latest height, weight and creatinine (snapshot or fallback, the most recent wins), and
-the BSA, GFR, Cockcroft-Gault weight and creatinine-age settings of the protocol or the site,
-each with where it came from, so screens, sheets and validation say the same."""
+"""What a prescription's doses are computed from: the patient (age on the cycle's first day of
+administration, sex), the latest height, weight and creatinine (snapshot or fallback, the most
+recent wins), and the BSA, GFR, Cockcroft-Gault weight and creatinine-age settings of the
+protocol or the site, each with where it came from, so screens, sheets and validation say the
+same."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import date
 from chemo_fallback.modules.prescription import rules
 from chemo_fallback.modules.prescription.models import (
     DosingInputs,
+    Line,
     MeasureUsed,
     PrescriptionError,
     Protocol,
@@ -38,6 +40,15 @@ def _used(measured) -> MeasureUsed | None:
     )
 
 
+def first_day(lines: list[Line], cycle_start: date) -> date:
+    """The cycle's first day of administration, the day the age is taken on: the earliest
+    planned date of the prescription's lines (a J1 moved, a take-over keeping the production's
+    dates, a prescription of J8 only), the cycle's start when there is no line. The same day
+    everywhere: start_draft, recompute, move_day, the check at signature, and validation
+    (checks_common.first_day)."""
+    return min((line.planned_date for line in lines), default=cycle_start)
+
+
 def current_inputs(
     cur,
     identity: PatientIdentity,
@@ -45,13 +56,14 @@ def current_inputs(
     settings: SiteSettings,
     today: date,
     *,
-    cycle_start: date,
+    age_on: date,
 ) -> DosingInputs:
     """The inputs for today, or a PrescriptionError listing every missing or stale one.
 
-    The age is the patient's age on the cycle's first day (`cycle_start`), not today's: a
-    cycle prescribed the week before a birthday is dosed for the age the patient will have.
-    Required (keyword) so that no caller silently takes today's age."""
+    The age is the patient's age on the cycle's first day of administration (`age_on`, see
+    `first_day`), not today's: a cycle prescribed the week before a birthday is dosed for the
+    age the patient will have. Required (keyword) so that no caller silently takes today's
+    age."""
     latest = latest_measurements(cur, identity.patient_id)
     height, weight = _used(latest.height), _used(latest.weight)
     problems = rules.measure_problems(height, weight, today, settings.weight_max_age_days)
@@ -62,8 +74,8 @@ def current_inputs(
         height=height,
         weight=weight,
         creatinine=_used(latest.creatinine),
-        age_years=age_years(identity.birth_date, cycle_start),
-        age_on=cycle_start,
+        age_years=age_years(identity.birth_date, age_on),
+        age_on=age_on,
         sex=identity.sex,
         bsa_formula=protocol.bsa_formula or settings.bsa_formula,
         bsa_formula_source="protocole" if protocol.bsa_formula else "site",
@@ -80,8 +92,17 @@ def current_inputs(
     )
 
 
-def same_measurements(a: DosingInputs, b: DosingInputs) -> bool:
-    """True when two computations used the same height, weight and creatinine and settings
-    (the day they were computed on aside)."""
-    keys = {"computed_on"}
-    return a.model_dump(exclude=keys) == b.model_dump(exclude=keys)
+MEASUREMENTS = {"height", "weight", "creatinine"}
+AGE = {"age_years", "age_on"}
+
+
+def what_changed(latest: DosingInputs, recorded: DosingInputs) -> set[str]:
+    """Which of "measurements", "age" and "settings" differ between two computations (the
+    day they were computed on aside): the signature says which one asks for a recomputation."""
+    now, then = latest.model_dump(), recorded.model_dump()
+    changed = {key for key in now if key != "computed_on" and now[key] != then.get(key)}
+    return {
+        kind
+        for kind, keys in (("measurements", MEASUREMENTS), ("age", AGE))
+        if changed & keys
+    } | ({"settings"} if changed - MEASUREMENTS - AGE else set())

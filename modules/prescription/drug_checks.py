@@ -40,6 +40,7 @@ def _breaches(
             dose_basis=line.dose_basis,
             requested_dose=line.protocol_dose,
             final_dose=line.final_dose if check_final_dose else None,
+            drug_id=line.drug_id,
         )
         problems.extend(found)
     return problems

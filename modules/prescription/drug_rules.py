@@ -7,9 +7,12 @@ Two kinds of rule:
   `drugs.intrathecal_capable`): a line breaking them is refused at entry; a compounded line of a
   drug whose routes the snapshot does not give cannot be checked, so it is refused too;
 - the never-events shipped here (NEVER_EVENTS): no site setting, snapshot value or override
-  lifts them. Vinca alkaloids are matched on the INN, accent- and case-insensitive, as a whole
-  word ("VINCRISTINE SULFATE" matches, "vincristinex" does not), so a site's own drug code or a
-  salt in the name changes nothing.
+  lifts them. Vinca alkaloids are matched on the INN and on the drug code, accent- and
+  case-insensitive, every non-letter a separator and camel case split ("VINCRISTINE_SULFATE",
+  "VincristineSulfate", "vinorelbine (tartrate)" all match): any word that starts with one of
+  the four names trips it, so a salt glued to the name ("VINCRISTINESULFATE") or a typo after
+  it still does. Failing closed on purpose: a false positive ("vincristinex") only forces IV in
+  a minibag, a false negative lets a vinca alkaloid reach a spinal needle.
 
 Pure: pydantic and the standard library only.
 """
@@ -28,7 +31,8 @@ VINCA_ROUTE = "IV"
 VINCA_CONTAINER = "poche"  # a 50-100 mL minibag, never a syringe: it cannot reach a spinal needle
 INTRATHECAL = "IT"
 
-_VINCA = re.compile(r"\b(" + "|".join(VINCA_ALKALOIDS) + r")\b")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "VincristineSulfate": a word break
+_NOT_A_LETTER = re.compile(r"[^a-z]+")
 
 # Stable codes (docs/clinical-rules.md). A never-event is refused at entry and is a validation
 # finding no override lifts.
@@ -94,8 +98,21 @@ def normalized(text: str | None) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def is_vinca(inn: str | None) -> bool:
-    return bool(_VINCA.search(normalized(inn)))
+def words(text: str | None) -> list[str]:
+    """The words of a name or code: accents dropped, camel case split, any non-letter (digits,
+    "_", "-", brackets) a separator, lower case."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c)
+    )
+    return _NOT_A_LETTER.sub(" ", _CAMEL.sub(" ", plain).casefold()).split()
+
+
+def is_vinca(*names: str | None) -> bool:
+    """True when any of `names` (the INN, the drug code) has a word starting with a vinca
+    alkaloid's name."""
+    return any(
+        word.startswith(VINCA_ALKALOIDS) for name in names for word in words(name)
+    )
 
 
 def is_compounded(line_kind: str, route: str | None) -> bool:
@@ -117,12 +134,13 @@ def _fr(value: float) -> str:
 
 def never_events(
     inn: str | None, drug: DrugSafety | None, route: str | None, container: str | None,
-    title: str,
+    title: str, drug_id: str | None = None,
 ) -> list[DrugBreach]:
-    """The shipped never-events: they need only the INN and the line (a drug missing from the
-    snapshot is not intrathecal-capable)."""
+    """The shipped never-events: they need only the INN or the drug code and the line (a drug
+    missing from the snapshot is not intrathecal-capable). Every name the line and the snapshot
+    give is looked at: the line's INN, the snapshot's INN, the drug code."""
     found = []
-    if is_vinca(inn or (drug.inn if drug else None)):
+    if is_vinca(inn, drug_id, *((drug.inn, drug.drug_id) if drug else ())):
         if route != VINCA_ROUTE:
             found.append(DrugBreach(
                 code=NEVER_VINCA_ROUTE,
@@ -167,11 +185,12 @@ def line_breaches(
     dose_basis: str | None = None,
     requested_dose: float | None = None,
     final_dose: float | None = None,
+    drug_id: str | None = None,
 ) -> list[DrugBreach]:
     """Every drug-level rule the line breaks, never-events first. `requested_dose` is the dose
     as written (a flat dose above the drug's maximum is refused, not capped: it is most likely a
     unit or a basis error); `final_dose` the dose recorded (checked against the maximum)."""
-    found = never_events(inn, drug, route, container, title)
+    found = never_events(inn, drug, route, container, title, drug_id)
     if dose_basis == "AUC" and normalized(inn or (drug.inn if drug else None)) != AUC_DRUG:
         found.append(DrugBreach(
             code=AUC_NOT_CARBOPLATIN,

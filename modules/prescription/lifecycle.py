@@ -10,13 +10,13 @@ from chemo_fallback import audit
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, Role, require
 from chemo_fallback.auth.signature import Meaning, Signature, record_signature
+from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.modules.prescription import drug_checks, rules
 from chemo_fallback.modules.prescription import repository as repo
 from chemo_fallback.modules.prescription.dates import dates_problems
 from chemo_fallback.modules.prescription.dosing_inputs import (
-    current_inputs,
     patient_identity,
-    same_measurements,
+    what_changed,
 )
 from chemo_fallback.modules.prescription.models import (
     CORRECTABLE,
@@ -28,6 +28,7 @@ from chemo_fallback.modules.prescription.models import (
 from chemo_fallback.modules.prescription.service import (
     RECORD,
     audit_summary,
+    dose_now,
     draft_or_refuse,
     prescribable_protocol,
     prescription_or_refuse,
@@ -45,7 +46,12 @@ def sign(
     store: Store, user: User, prescription_id: str, settings: SiteSettings, today: date
 ) -> Signature:
     """Draft → signed, with the electronic signature, once the password has been confirmed
-    (the signature dialog does that). Everything missing is listed at once."""
+    (the signature dialog does that). Everything missing is listed at once.
+
+    The signed dose must be the dose the rules give today: the doses are recomputed from the
+    current inputs and dates (`dose_now`, the path of "Recalculer les doses") and the signature
+    is refused when a dose or its derivation would differ from the one recorded, or cannot be
+    computed any more (a creatinine aged past the limit, a setting or a drug maximum changed)."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
         rx = draft_or_refuse(cur, prescription_id, user)
@@ -53,23 +59,13 @@ def sign(
         problems = rules.sign_problems(rx)
         # The drug rules again, with each recorded dose: a draft older than the snapshot in use,
         # or a corrected version copied from one, is signed under today's rules.
-        problems += drug_checks.breaches(cur, rx.lines, check_final_dose=True)
+        breaches = drug_checks.breaches(cur, rx.lines, check_final_dose=True)
+        problems += breaches
         problems += dates_problems(rx, today)  # a draft left for weeks is signed today
         protocol = prescribable_protocol(cur, rx.protocol_id)
         identity = patient_identity(cur, rx.patient_id, today)
-        try:
-            latest = current_inputs(
-                cur, identity, protocol, settings, today, cycle_start=rx.cycle_start_date
-            )
-        except PrescriptionError as exc:
-            problems.append(str(exc))
-        else:
-            if not same_measurements(latest, rx.dosing):
-                problems.append(
-                    "Une taille, un poids ou une créatinine plus récents ont été saisis depuis le "
-                    "calcul des doses : cliquez sur « Recalculer les doses » et vérifiez-les "
-                    "avant de signer."
-                )
+        if not breaches:  # a line breaking a drug rule is already listed, with its reason
+            problems += _doses_not_those_of_today(cur, rx, protocol, identity, settings, today)
         if problems:
             raise PrescriptionError(
                 "Signature impossible : " + " ".join(problems), code="sign_refused"
@@ -90,6 +86,75 @@ def sign(
         if rx.supersedes_id:
             _supersede(cur, user, rx.supersedes_id, prescription_id, now)
     return signature
+
+
+RECOMPUTE = "cliquez sur « Recalculer les doses » et vérifiez-les avant de signer."
+
+
+def _doses_not_those_of_today(cur, rx, protocol, identity, settings, today) -> list[str]:
+    """Why the recorded doses are not the ones the rules give today (French), or []."""
+    try:
+        latest, redone = dose_now(
+            cur, protocol, identity, rx.lines, settings, today, rx.cycle_start_date
+        )
+    except PrescriptionError as exc:
+        return [
+            f"{exc} Les doses ne se recalculent plus avec les valeurs et les dates "
+            f"d'aujourd'hui : corrigez ce qui est indiqué, puis {RECOMPUTE}"
+        ]
+    changed = what_changed(latest, rx.dosing)
+    if "measurements" in changed:
+        return [
+            "Une taille, un poids ou une créatinine plus récents ont été saisis depuis le "
+            f"calcul des doses : {RECOMPUTE}"
+        ]
+    if "age" in changed:
+        return [
+            f"Les doses ont été calculées pour un patient de {rx.dosing.age_years} ans ; au "
+            f"premier jour d'administration ({latest.age_on:%d/%m/%Y}) il aura "
+            f"{latest.age_years} ans : {RECOMPUTE}"
+        ]
+    if "settings" in changed:
+        return [
+            "Les paramètres de calcul du site ou du protocole (formule ou plafond de surface "
+            "corporelle, plafond du DFG, poids de Cockcroft-Gault, ancienneté maximale du poids "
+            f"ou de la créatinine) ont changé depuis le calcul des doses : {RECOMPUTE}"
+        ]
+    differing = [
+        _difference(old, new)
+        for old, new in zip(rx.lines, redone, strict=True)
+        if _dose_record(old) != _dose_record(new)
+    ]
+    if differing:
+        return [
+            "Les doses enregistrées ne sont plus celles que donnent les règles d'aujourd'hui "
+            "(arrondi, tolérance ou dose maximale changés depuis leur calcul) : "
+            + " ; ".join(differing)
+            + f". Les doses signées doivent être celles des règles en vigueur : {RECOMPUTE}"
+        ]
+    return []
+
+
+def _dose_record(line) -> tuple:
+    """What a signature commits to: the dose, its unit, its maximum and its derivation."""
+    derivation = line.derivation.model_dump(mode="json") if line.derivation else None
+    return line.final_dose, line.dose_unit, line.max_dose, derivation
+
+
+def _difference(old, new) -> str:
+    where = f"{old.title} (J{old.day_no})"
+    if (old.final_dose, old.dose_unit) == (new.final_dose, new.dose_unit):
+        return f"{where} : {_dose_text(old)}, même dose mais calculée autrement"
+    return (
+        f"{where} : {_dose_text(old)} enregistrés, {_dose_text(new)} selon les règles "
+        "d'aujourd'hui"
+    )
+
+
+def _dose_text(line) -> str:
+    if line.final_dose is None:
+        return "sans dose"
+    return f"{format_dose_fr(line.final_dose)} {line.dose_unit or ''}".strip()
 
 
 def _supersede(cur, user: User, old_id: str, new_id: str, now: datetime) -> None:

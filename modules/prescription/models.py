@@ -136,7 +136,7 @@ class DosingInputs(BaseModel):
     gfr_cap_ml_min: float | None
     weight_max_age_days: int
     # Issue 9, with defaults so that records stored before still load (they were computed so):
-    age_on: date | None = None  # the cycle's first day, the day the age is taken on
+    age_on: date | None = None  # the first day of administration (earliest planned date)
     cockcroft_gault_weight: str = "actual"  # site setting: actual, ideal or adjusted
     creatinine_max_age_days: int = 7  # site setting, on the day of administration
 

@@ -232,7 +232,8 @@ def days_section(rx: Prescription, user: User, refresh) -> None:
                         lambda: pages_dialogs.move_day_fields(
                             d, fr_date(p), pages.parse_date,
                             lambda when: lambda: service.move_day(
-                                app.store, user, rx.prescription_id, d, when, pages.today()
+                                app.store, user, rx.prescription_id, d, when, app.settings,
+                                pages.today(),
                             ),
                         ),
                         refresh,

@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 
 from chemo_fallback.dosing import DoseInputError, LineDose, LineDoseRequest, compute_line_dose
-from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.dosing.french import dose_decimals, format_dose_fr
 from chemo_fallback.modules.prescription import drug_rules
 from chemo_fallback.modules.prescription.models import (
     STATUS_LABELS,
@@ -107,6 +107,7 @@ def protocol_problems(protocol: Protocol) -> list[str]:
                     title=line.drug_inn or line.drug_id,
                     dose_basis=line.dose_basis,
                     requested_dose=line.dose,
+                    drug_id=line.drug_id,
                 )
             )
         if not drug_rules.is_compounded(line.line_kind, line.route):
@@ -225,9 +226,9 @@ def dose_request(
 
 
 def compute_dose(line: Line, inputs: DosingInputs, settings: SiteSettings) -> LineDose | None:
-    """The line's dose, rounded to the site's practical step for its size but never by more
-    than the site's dose tolerance; None for a line without a dose (a hydration bag is a
-    volume, not a dose)."""
+    """The line's dose, rounded to the site's practical step for its size (or, with none, to
+    the precision the dose is printed with) but never by more than the site's dose tolerance;
+    None for a line without a dose (a hydration bag is a volume, not a dose)."""
     if line.protocol_dose <= 0:
         return None
     if line.dose_basis == "AUC" and inputs.creatinine is None:
@@ -239,6 +240,7 @@ def compute_dose(line: Line, inputs: DosingInputs, settings: SiteSettings) -> Li
     tolerance = settings.dose_tolerance_pct
     raw = compute_line_dose(dose_request(line, inputs, None, tolerance))
     step = settings.rounding_step_for(raw.dose_before_rounding)
-    if step is None:
-        return raw
+    if step is None:  # no site step for a dose this size: the precision it is printed with,
+        # so that the dose recorded is never one the sheet shows otherwise
+        step = 10.0 ** -dose_decimals(raw.dose_before_rounding)
     return compute_line_dose(dose_request(line, inputs, step, tolerance))

@@ -21,8 +21,13 @@ from chemo_fallback.modules.prescription.dates import (  # noqa: F401 (the windo
     date_window_problem,
     dates_problems,
 )
-from chemo_fallback.modules.prescription.dosing_inputs import current_inputs, patient_identity
+from chemo_fallback.modules.prescription.dosing_inputs import (
+    current_inputs,
+    first_day,
+    patient_identity,
+)
 from chemo_fallback.modules.prescription.models import (
+    DosingInputs,
     DraftRequest,
     Line,
     OffProtocolLine,
@@ -94,6 +99,25 @@ def _dose_lines(lines: list[Line], inputs, settings: SiteSettings) -> list[Line]
             code=next((code for code in codes if code), None),  # the engine's rule, if any
         )
     return done
+
+
+def dose_now(
+    cur,
+    protocol: Protocol,
+    identity,
+    lines: list[Line],
+    settings: SiteSettings,
+    today: date,
+    cycle_start: date,
+) -> tuple[DosingInputs, list[Line]]:
+    """Today's inputs (the latest measurements, the age on the first day of administration of
+    these `lines`) and every line's dose from them, through the drug rules and the engine. The
+    one path of start_draft, recompute and move_day, and of the check at signature: a dose
+    recorded is always the dose these rules give for its dates."""
+    inputs = current_inputs(
+        cur, identity, protocol, settings, today, age_on=first_day(lines, cycle_start)
+    )
+    return inputs, _dose_lines(drug_checks.limited(cur, lines), inputs, settings)
 
 
 def audit_summary(rx: Prescription) -> dict:
@@ -227,9 +251,6 @@ def start_draft(
         protocol = prescribable_protocol(cur, request.protocol_id)
         days = _check_request(request, protocol, today)
         prescriber = _prescriber(cur, user, request.prescriber_staff_id, continued)
-        inputs = current_inputs(
-            cur, identity, protocol, settings, today, cycle_start=request.cycle_start_date
-        )
         number = repo.next_rx_number(cur)
         rx_id = f"PS{number:06d}"
         lines = _protocol_lines(rx_id, protocol, days, request.cycle_start_date)
@@ -237,6 +258,9 @@ def start_draft(
         if continued:  # what the production decided is kept, never silently undone
             production = repo.snapshot_prescription(cur, continued) or {"lines": []}
             lines, left_out = carry_forward(rx_id, lines, continued, production["lines"])
+        inputs, lines = dose_now(
+            cur, protocol, identity, lines, settings, today, request.cycle_start_date
+        )
         now = datetime.now()
         rx = Prescription(
             prescription_id=rx_id,
@@ -262,7 +286,7 @@ def start_draft(
             status_changed_at=None,
             status_changed_by=None,
             snapshot_prescription_id=request.snapshot_prescription_id,
-            lines=_dose_lines(drug_checks.limited(cur, lines), inputs, settings),
+            lines=lines,
         )
         problems = dates_problems(rx, today)
         if problems:
@@ -325,10 +349,9 @@ def recompute(
         rx = draft_or_refuse(cur, prescription_id, user)
         protocol = prescribable_protocol(cur, rx.protocol_id)
         identity = patient_identity(cur, rx.patient_id, today)
-        inputs = current_inputs(
-            cur, identity, protocol, settings, today, cycle_start=rx.cycle_start_date
+        inputs, lines = dose_now(
+            cur, protocol, identity, rx.lines, settings, today, rx.cycle_start_date
         )
-        lines = _dose_lines(drug_checks.limited(cur, rx.lines), inputs, settings)
         after = rx.model_copy(update={"dosing": inputs, "lines": lines})
         repo.save_dosing(cur, prescription_id, inputs)
         for line in lines:
@@ -495,10 +518,21 @@ def set_indication_code(
 
 
 def move_day(
-    store: Store, user: User, prescription_id: str, day_no: int, new_date: date, today: date
-) -> None:
+    store: Store,
+    user: User,
+    prescription_id: str,
+    day_no: int,
+    new_date: date,
+    settings: SiteSettings,
+    today: date,
+) -> Prescription:
     """The planned date of one day of the cycle (e.g. D8 postponed), for every line of that day:
-    within the window of a new cycle's start around today, and the days kept in order."""
+    within the window of a new cycle's start around today, and the days kept in order.
+
+    Every line's dose is then recomputed for the new dates, as "Recalculer les doses" does
+    (`dose_now`): a creatinine too old on the new day of administration refuses an AUC dose,
+    and a first day moved across a birthday changes the age. A refusal writes nothing; the
+    audit record has the doses before and after."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
         rx = draft_or_refuse(cur, prescription_id, user)
@@ -516,14 +550,42 @@ def move_day(
                 "l'ordre (chaque jour après le précédent et avant le suivant).",
                 code=DAYS_OUT_OF_ORDER,
             )
-        for line in lines:
-            repo.replace_line(cur, line.model_copy(update={"planned_date": new_date}))
+        moved = [
+            line.model_copy(update={"planned_date": new_date}) if line.day_no == day_no else line
+            for line in rx.lines
+        ]
+        protocol = prescribable_protocol(cur, rx.protocol_id)
+        identity = patient_identity(cur, rx.patient_id, today)
+        try:
+            inputs, dosed = dose_now(
+                cur, protocol, identity, moved, settings, today, rx.cycle_start_date
+            )
+        except PrescriptionError as exc:
+            raise PrescriptionError(
+                f"J{day_no} ne peut pas être déplacé au {new_date:%d/%m/%Y}, les doses ne se "
+                f"calculent pas pour cette date : {exc} La date n'a pas été changée.",
+                code=exc.code,
+            ) from exc
+        after = rx.model_copy(update={"dosing": inputs, "lines": dosed})
+        repo.save_dosing(cur, prescription_id, inputs)
+        for line in dosed:
+            repo.replace_line(cur, line)
         audit.record(
             cur,
             user.actor,
             "prescription.day_moved",
             RECORD,
             prescription_id,
-            before={"day_no": day_no, "date": lines[0].planned_date.isoformat()},
-            after={"day_no": day_no, "date": new_date.isoformat()},
+            before=_day_summary(rx, day_no, lines[0].planned_date),
+            after=_day_summary(after, day_no, new_date),
         )
+    return after
+
+
+def _day_summary(rx: Prescription, day_no: int, when: date) -> dict:
+    return {
+        "day_no": day_no,
+        "date": when.isoformat(),
+        "age_years": rx.dosing.age_years,
+        "doses": {line.line_id: line.final_dose for line in rx.lines},
+    }

@@ -113,3 +113,21 @@ def current_bsa(ctx: ValidationContext) -> float | None:
     bsa = float(Decimal(repr(computed)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     cap = rx.dosing.bsa_cap_m2
     return min(bsa, cap) if cap is not None else bsa
+
+
+def fr_beside(value: float, threshold: float, decimals: int = 2) -> str:
+    """`value` in French with enough decimals (up to 6) that a value on one side of the
+    threshold never prints as the threshold itself: 1,499 G/L against 1,5 G/L is "1,499",
+    not "1,5"."""
+    text = fr(value, decimals)
+    while value != threshold and text == fr(threshold, decimals) and decimals < 6:
+        decimals += 1
+        text = fr(value, decimals)
+    return text
+
+
+def round_beside(value: float, threshold: float, decimals: int = 1) -> float:
+    """`value` rounded for a finding's values, as `fr_beside` prints it."""
+    while value != threshold and round(value, decimals) == threshold and decimals < 6:
+        decimals += 1
+    return round(value, decimals)

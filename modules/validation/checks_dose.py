@@ -9,6 +9,7 @@ from chemo_fallback.modules.prescription.models import Line
 from chemo_fallback.modules.validation.checks_common import (
     DECIMALS,
     chemo_lines,
+    day_fr,
     dose_fr,
     dosed_lines,
     fr,
@@ -220,3 +221,52 @@ def _concentration(
         },
         threshold_source="produit",
     )
+
+
+def check_dose_creatinine_too_old(ctx: ValidationContext) -> list[Finding]:
+    """An AUC line dosed by Cockcroft-Gault whose creatinine (the one the dose used) is older
+    than the site's creatinine_max_age_days on the line's planned day: the dose engine refuses
+    such a dose, so one recorded anyway (a day moved outside the services, a snapshot or a
+    setting changed since) is blocking and never lifted: a new creatinine and a recomputed
+    dose are needed. A dose from a GFR given as such has no creatinine: labs_too_old covers
+    its age."""
+    creat = ctx.prescription.dosing.creatinine
+    limit = ctx.settings.creatinine_max_age_days
+    findings = []
+    for line in chemo_lines(ctx.prescription):
+        d = line.derivation
+        if d is None or d.basis != "AUC" or d.gfr_source == "given":
+            continue
+        if creat is None:
+            text = "la créatininémie utilisée pour la dose n'est pas datée"
+            age = None
+        else:
+            age = (line.planned_date - creat.measured_on).days
+            if age <= limit:
+                continue
+            text = (
+                f"la créatininémie du {day_fr(creat.measured_on)} utilisée pour la dose aura "
+                f"{age} jours le jour d'administration"
+            )
+        findings.append(
+            Finding(
+                code="dose_creatinine_too_old",
+                severity=Severity.BLOCKING,
+                message=(
+                    f"{where(line)}, dose en ASC (Calvert) : {text}, au-delà "
+                    f"de la limite du site ({limit} jours). Aucune dose n'est calculée sur une "
+                    "créatininémie ancienne : faites doser la créatinine, saisissez le résultat "
+                    "et faites recalculer les doses (demandez une modification)."
+                ),
+                line_id=line.line_id,
+                values={
+                    "date de la créatininémie": day_fr(creat.measured_on) if creat else None,
+                    "jour d'administration": day_fr(line.planned_date),
+                    "âge (jours)": age,
+                    "seuil": limit,
+                },
+                threshold_source="site",
+                liftable=False,
+            )
+        )
+    return findings

@@ -29,6 +29,7 @@ def check_drug_rules(ctx: ValidationContext) -> list[Finding]:
         breaches = drug_rules.line_breaches(
             drug,
             inn=line.drug_inn,
+            drug_id=line.drug_id,
             line_kind=line.line_kind,
             route=line.route,
             container=line.container,

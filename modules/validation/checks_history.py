@@ -7,6 +7,7 @@ Pure: pydantic, the standard library and chemo_fallback.dosing only.
 
 from __future__ import annotations
 
+from chemo_fallback.dosing.models import BASES
 from chemo_fallback.modules.prescription.models import Line
 from chemo_fallback.modules.validation.checks_common import (
     chemo_lines,
@@ -55,17 +56,67 @@ def effective_modification(line: Line) -> float | None:
     return round((float(line.final_dose) / full - 1) * 100, DECIMALS)
 
 
+def _basis_quantity(basis: str | None, bsa: float | None, weight: float | None,
+                    gfr: float | None) -> float | None:
+    """What a dose per unit of `basis` is multiplied by: the BSA, the weight, 1 for a flat
+    dose, GFR + 25 for an AUC (Calvert); None when it is not known."""
+    kind = BASES.get(basis or "", (None, None))[1]
+    if kind == "bsa":
+        return bsa
+    if kind == "weight":
+        return weight
+    if kind == "flat":
+        return 1.0
+    if kind == "auc" and gfr is not None:
+        return gfr + 25.0
+    return None
+
+
+def line_limit(line: Line) -> float | None:
+    d = line.derivation
+    return d.dose_limit if d is not None and d.dose_limit is not None else line.max_dose
+
+
+def previous_modification(line: Line, previous: GivenDose) -> tuple[float, bool]:
+    """The previous dose's modification in %, and whether it was computed rather than
+    recorded. Recorded (a percentage on its line) wins. Otherwise (a production export that
+    recorded 121 mg but not its −20 %) it is computed: its dose against its full dose, its
+    protocol dose per unit of its basis × its own BSA (weight, GFR + 25, or 1 for a flat dose),
+    capped by this line's maximum as this line's full dose is. When that full dose is unknown
+    (an AUC without its GFR, no BSA, no protocol line), 0 % as before."""
+    if previous.modification_pct:
+        return float(previous.modification_pct), False
+    # Its own basis and protocol dose, never this line's: the 5-FU bolus and pump of the
+    # same day are one drug at two doses per m².
+    basis, protocol_dose = previous.dose_basis, previous.protocol_dose
+    d = line.derivation
+    quantity = _basis_quantity(basis, previous.bsa_m2, previous.weight_kg, previous.gfr_ml_min)
+    unit = BASES.get(basis or "", (None, None))[0]
+    if (
+        quantity is None or not protocol_dose or protocol_dose <= 0 or quantity <= 0
+        or previous.dose_unit != unit or d is None or d.unit != unit
+    ):
+        return 0.0, False
+    full = protocol_dose * quantity
+    limit = line_limit(line)
+    if limit is not None:
+        full = min(full, limit)
+    return round((previous.dose / full - 1) * 100, DECIMALS), True
+
+
 def check_previous_cycle_change(ctx: ValidationContext) -> list[Finding]:
     """Every chemotherapy line against the latest earlier dose of the same drug (snapshot or
     fallback, another prescription).
 
     What is compared is the *relative* dose, not the milligrams: this line's effective
     modification (final dose / full dose for today's measurements, the full dose being the
-    theoretical dose capped by the maximum per dose) against the previous line's recorded
-    modification (none = 0 %). A BSA, weight or clearance change moves the milligrams of both
-    the full dose and the final dose alike, so it never fires; a protocol change between
-    cycles neither (each side is relative to its own protocol dose). What fires is a reduction
-    (or an increase) that was there and is no longer, or the reverse.
+    theoretical dose capped by the maximum per dose) against the previous line's modification:
+    the one recorded, else the one its dose shows against its own full dose (its protocol dose
+    per m², per kg, flat or per AUC, with its own BSA, weight or GFR: `previous_modification`).
+    A BSA, weight or clearance change moves the milligrams of both the full dose and the final
+    dose alike, so it never fires; a protocol change between cycles neither (each side is
+    relative to its own protocol dose). What fires is a reduction (or an increase) that was
+    there and is no longer, or the reverse.
 
     The change is the ratio of the two relative doses (80 % → 100 % is +25 %), compared with
     the site's dose_tolerance_pct. Without a modification recorded on this line (a percentage
@@ -79,33 +130,42 @@ def check_previous_cycle_change(ctx: ValidationContext) -> list[Finding]:
         previous = _previous_dose(line, doses)
         if now_pct is None or previous is None:
             continue
-        before_pct = float(previous.modification_pct or 0.0)
+        before_pct, computed = previous_modification(line, previous)
         if before_pct <= -100:
             continue  # nothing was given: no relative dose to compare with
         change = round(((100 + now_pct) / (100 + before_pct) - 1) * 100, DECIMALS)
         if abs(change) <= tolerance:
             continue
-        findings.append(_finding(line, previous, now_pct, before_pct, change, tolerance))
+        findings.append(
+            _finding(line, previous, now_pct, (before_pct, computed), change, tolerance)
+        )
     return findings
 
 
-def _pct_fr(value: float) -> str:
-    if abs(value) < 0.05:
+def _pct_fr(value: float, recorded: bool, tolerance: float) -> str:
+    """A modification in French. Without one recorded, a gap within the site's tolerance is
+    rounding (151 mg for 151,2 mg), not a modification: "dose pleine", never "−0,1 %"."""
+    if abs(value) < 0.05 or (not recorded and abs(value) <= tolerance):
         return "aucune (dose pleine)"
     return f"{'+' if value > 0 else ''}{fr(value, 1)} %"
 
 
 def _finding(
-    line: Line, previous: GivenDose, now_pct: float, before_pct: float, change: float,
+    line: Line, previous: GivenDose, now_pct: float, before: tuple[float, bool], change: float,
     tolerance: float,
 ) -> Finding:
+    before_pct, computed = before
     reason = (line.modification_reason or "").strip()
     recorded = bool(line.modification_pct) and bool(reason)
+    before_text = _pct_fr(before_pct, not computed and bool(previous.modification_pct),
+                          tolerance)
+    if computed:
+        before_text = f"{before_text} d'après sa dose (non enregistrée comme modification)"
     compared = (
-        f"{where(line)} : modification de dose {_pct_fr(now_pct)} sur cette prescription, "
-        f"contre {_pct_fr(before_pct)} au cycle précédent ({previous.prescription_id}, "
-        f"{previous.source}, {dose_fr(previous.dose)} {previous.dose_unit} le "
-        f"{day_fr(previous.planned_date)}) : la dose relative change de "
+        f"{where(line)} : modification de dose {_pct_fr(now_pct, recorded, tolerance)} sur "
+        f"cette prescription, contre {before_text} au cycle précédent "
+        f"({previous.prescription_id}, {previous.source}, {dose_fr(previous.dose)} "
+        f"{previous.dose_unit} le {day_fr(previous.planned_date)}) : la dose relative change de "
         f"{'+' if change > 0 else ''}{fr(change, 1)} %, au-delà de la tolérance du site "
         f"({fr(tolerance)} %)"
     )
@@ -130,6 +190,7 @@ def _finding(
             "écart %": round(change, 1),
             "seuil": tolerance,
             "cycle précédent": previous.prescription_id,
+            "modification précédente calculée": "oui" if computed else "non",
         },
         threshold_source="site",
     )

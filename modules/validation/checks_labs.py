@@ -8,15 +8,19 @@ same code the entry form and the doses use) before any comparison: 1 200 /mm³ n
 1,2 G/L. A result in a unit that cannot be converted is never skipped: it is a blocking finding
 (labs_unit_unknown) naming it.
 
-The latest result of each test is used (a result dated after today is ignored). A result older
-than the site's limit before the first planned day is still compared with its threshold (a low
-value is never hidden) and is also reported as too old.
+The latest result of each test is used (a result dated after today is ignored). Results of the
+same test sampled within the same minute are the same sample (the entry form takes HH:MM, the
+snapshot has seconds): the worst of them is compared (the lowest count, the highest creatinine)
+and the finding says that they disagree. A result older than the site's limit before the first
+planned day is still compared with its threshold (a low value is never hidden) and is also
+reported as too old. Values are printed with enough decimals that one below its threshold never
+prints as the threshold (1,499 G/L, not 1,5 G/L).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from chemo_fallback.dosing import DoseInputError, creatinine_clearance_cockcroft_gault
 from chemo_fallback.dosing.body import cockcroft_gault_weight
@@ -25,6 +29,8 @@ from chemo_fallback.modules.validation.checks_common import (
     day_fr,
     first_planned_date,
     fr,
+    fr_beside,
+    round_beside,
 )
 from chemo_fallback.modules.validation.models import (
     Finding,
@@ -99,28 +105,79 @@ def clearance_threshold(ctx: ValidationContext) -> Threshold | None:
     return _threshold(protocol, ctx.settings.platinum_clearance_min_ml_min)
 
 
-def latest_labs(ctx: ValidationContext) -> dict[str, LabValue]:
-    latest: dict[str, LabValue] = {}
+# The higher the worse for these tests; the lower the worse for the others (counts, clearance).
+HIGHER_IS_WORSE = frozenset({"CREAT"})
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
+def _worst_first(lab: LabValue) -> tuple[int, float]:
+    """Sort key putting the worst result of one sample first: one in an unknown unit (its
+    check cannot be done: labs_unit_unknown blocks), then the lowest count or the highest
+    creatinine."""
+    normalised = normalise(lab.test_code, lab.value, lab.unit)
+    if normalised is None:
+        return (0, 0.0)
+    code = lab.test_code.upper()
+    return (1, -normalised.value if code in HIGHER_IS_WORSE else normalised.value)
+
+
+def latest_samples(ctx: ValidationContext) -> dict[str, list[LabValue]]:
+    """Per test, the results of its latest sample (dated today or earlier): every result
+    sampled within the latest minute, worst first."""
+    samples: dict[str, list[LabValue]] = {}
     for lab in ctx.labs:
         if lab.sampled_at.date() > ctx.today:
             continue
         code = lab.test_code.upper()
-        known = latest.get(code)
-        if known is None or lab.sampled_at > known.sampled_at:
-            latest[code] = lab
-    return latest
+        known = samples.get(code)
+        minute = _minute(lab.sampled_at)
+        if known is None or minute > _minute(known[0].sampled_at):
+            samples[code] = [lab]
+        elif minute == _minute(known[0].sampled_at):
+            known.append(lab)
+    return {code: sorted(labs, key=_worst_first) for code, labs in samples.items()}
+
+
+def latest_labs(ctx: ValidationContext) -> dict[str, LabValue]:
+    """Per test, the result compared: the worst of its latest sample."""
+    return {code: labs[0] for code, labs in latest_samples(ctx).items()}
+
+
+def disagreement(ctx: ValidationContext, test: str) -> str:
+    """French, when the latest sample of `test` has results that disagree (a value typed from
+    the paper report and the snapshot's, the same minute): says which one is compared."""
+    labs = latest_samples(ctx).get(test, [])
+    values = {
+        None if n is None else round(n.value, 6)
+        for n in (normalise(lab.test_code, lab.value, lab.unit) for lab in labs)
+    }
+    if len(values) < 2:
+        return ""
+    listed = ", ".join(f"{shown(lab)} ({_origin(lab)})" for lab in labs)
+    return (
+        f" ; {len(labs)} résultats du même prélèvement ({labs[0].sampled_at:%d/%m/%Y %H:%M}) "
+        f"ne concordent pas : {listed}, le plus défavorable est retenu : vérifiez le compte "
+        "rendu"
+    )
 
 
 def _origin(lab: LabValue) -> str:
     return "saisi pendant la panne" if lab.source.startswith("secours") else "instantané"
 
 
-def shown(lab: LabValue) -> str:
-    """The result normalised, with what the report said when it was converted."""
+def shown(lab: LabValue, threshold: float | None = None) -> str:
+    """The result normalised, with what the report said when it was converted; beside a
+    threshold, never printed as the threshold unless equal to it."""
     normalised = normalise(lab.test_code, lab.value, lab.unit)
     if normalised is None:
         return f"{fr(lab.value)} « {lab.unit} »"
-    text = f"{fr(normalised.value)} {normalised.unit}"
+    value = (
+        fr(normalised.value) if threshold is None else fr_beside(normalised.value, threshold)
+    )
+    text = f"{value} {normalised.unit}"
     if normalised.converted:
         text += f" ({fr(lab.value)} {lab.unit} sur le compte rendu)"
     return text
@@ -143,7 +200,7 @@ def _cockcroft_gault(ctx: ValidationContext, umol_l: float) -> tuple[float, str]
     except DoseInputError as exc:
         return f"clairance de la créatinine non calculable ({exc})"
     words = f"{SEX_WORDS.get(dosing.sex, dosing.sex)}, {dosing.age_years} ans, {weight.text}"
-    return round(value, 1), words
+    return value, words  # compared unrounded: 59,96 is below 60
 
 
 def _dose_gfr(ctx: ValidationContext) -> Clearance | None:
@@ -157,7 +214,7 @@ def _dose_gfr(ctx: ValidationContext) -> Clearance | None:
         estimated = d.gfr_source != "given" and dosing.creatinine is not None
         on = dosing.creatinine.measured_on if estimated else dosing.computed_on
         return Clearance(
-            round(d.gfr_computed_ml_min, 1),
+            d.gfr_computed_ml_min,
             on,
             "créatininémie" if estimated else "clairance",
             f"clairance utilisée pour la dose de {line.title}{' : ' + step if step else ''}",
@@ -215,7 +272,8 @@ def clearance_review(ctx: ValidationContext, latest: dict[str, LabValue]) -> Cle
                         lab_creat.sampled_at.date(),
                         "créatininémie",
                         f"Cockcroft-Gault : créatininémie {shown(lab_creat)} du "
-                        f"{day_fr(lab_creat.sampled_at)} ({_origin(lab_creat)}), {computed[1]}",
+                        f"{day_fr(lab_creat.sampled_at)} ({_origin(lab_creat)}), {computed[1]}"
+                        f"{disagreement(ctx, 'CREAT')}",
                     )
                 )
     measured = latest.get("CLCR")
@@ -227,7 +285,7 @@ def clearance_review(ctx: ValidationContext, latest: dict[str, LabValue]) -> Cle
         else:
             found.append(
                 Clearance(
-                    round(normalised.value, 1),
+                    normalised.value,
                     measured.sampled_at.date(),
                     "clairance",
                     f"mesurée le {day_fr(measured.sampled_at)} ({_origin(measured)})",
@@ -263,7 +321,8 @@ def _count_check(
     return [
         _low(
             code,
-            f"{name} {shown(lab)} le {day_fr(lab.sampled_at)} ({_origin(lab)})",
+            f"{name} {shown(lab, threshold.value)} le {day_fr(lab.sampled_at)} "
+            f"({_origin(lab)}){disagreement(ctx, test)}",
             threshold,
             f"{fr(threshold.value)} {normalised.unit}",
             {
@@ -294,7 +353,9 @@ def check_labs_clearance_low(ctx: ValidationContext) -> list[Finding]:
         return []
     lowest = min(low, key=lambda c: c.value_ml_min)
     drugs = ", ".join(platinum_drugs(ctx))
-    text = " ; ".join(f"{fr(c.value_ml_min, 1)} mL/min ({c.detail})" for c in low)
+    text = " ; ".join(
+        f"{fr_beside(c.value_ml_min, threshold.value, 1)} mL/min ({c.detail})" for c in low
+    )
     return [
         _low(
             "labs_clearance_low",
@@ -302,7 +363,7 @@ def check_labs_clearance_low(ctx: ValidationContext) -> list[Finding]:
             threshold,
             f"{fr(threshold.value, 1)} mL/min pour les sels de platine : {drugs}",
             {
-                "clairance (mL/min)": lowest.value_ml_min,
+                "clairance (mL/min)": round_beside(lowest.value_ml_min, threshold.value),
                 "date du prélèvement": day_fr(lowest.sampled_on),
             },
             "Demandez l'avis du prescripteur (adaptation de dose, report) avant de préparer.",
@@ -422,3 +483,4 @@ def check_labs_too_old(ctx: ValidationContext) -> list[Finding]:
             threshold_source="site",
         )
     ]
+

@@ -95,23 +95,45 @@ def check_weight_too_old(ctx: ValidationContext) -> list[Finding]:
     ]
 
 
-def _previous(ctx: ValidationContext, field: str, protocol_id: str | None = None):
-    """The latest earlier cycle with `field` known (of `protocol_id` when given). Cycles starting
-    on or after this one, this prescription and the version it corrects are not earlier."""
+def _first_day(cycle: PreviousCycle) -> date:
+    """A cycle's first day of administration (a moved D1 counts), else its written start."""
+    return cycle.first_day or cycle.cycle_start_date
+
+
+def _others(ctx: ValidationContext, protocol_id: str | None = None) -> list[PreviousCycle]:
+    """The patient's other cycles (of `protocol_id` when given): not this prescription nor
+    the version it corrects (contexts() already leaves out its other versions and the
+    production prescription it takes over)."""
     rx = ctx.prescription
     own = {rx.prescription_id, rx.supersedes_id}
+    return [
+        cycle
+        for cycle in ctx.previous_cycles
+        if cycle.prescription_id not in own
+        and (protocol_id is None or cycle.protocol_id == protocol_id)
+    ]
+
+
+def _previous(ctx: ValidationContext, field: str, protocol_id: str | None = None):
+    """The latest earlier cycle with `field` known (of `protocol_id` when given): the one
+    whose first day of administration is the latest before this prescription's first day.
+    First days, not the start dates written on the prescriptions: a D1 moved counts."""
+    first = first_planned_date(ctx.prescription)
     best: PreviousCycle | None = None
-    for cycle in ctx.previous_cycles:
-        if (
-            cycle.prescription_id in own
-            or cycle.cycle_start_date >= rx.cycle_start_date
-            or getattr(cycle, field) is None
-            or (protocol_id is not None and cycle.protocol_id != protocol_id)
-        ):
+    for cycle in _others(ctx, protocol_id):
+        if _first_day(cycle) >= first or getattr(cycle, field) is None:
             continue
-        if best is None or cycle.cycle_start_date > best.cycle_start_date:
+        if best is None or _first_day(cycle) > _first_day(best):
             best = cycle
     return best
+
+
+def _next(ctx: ValidationContext, protocol_id: str) -> PreviousCycle | None:
+    """The earliest cycle of the protocol whose first day comes after this one's (a planned
+    production cycle, another fallback prescription)."""
+    first = first_planned_date(ctx.prescription)
+    later = [c for c in _others(ctx, protocol_id) if _first_day(c) > first]
+    return min(later, key=_first_day, default=None)
 
 
 def _cycle_fr(cycle: PreviousCycle) -> str:
@@ -195,43 +217,82 @@ def check_bsa_change(ctx: ValidationContext) -> list[Finding]:
 
 
 def check_interval_short(ctx: ValidationContext) -> list[Finding]:
-    """This cycle's first day of administration comes too soon after the previous cycle's of
-    the same protocol. First days, not cycle start dates: a day moved (D1 postponed or brought
-    forward) moves the administration, not the start date written on the prescription."""
+    """This cycle's first day of administration too close to another cycle of the same
+    protocol, on either side: too soon after the latest earlier one (interval_short), or too
+    soon before the next one already planned (interval_short_next: a production cycle
+    planned 26/11 next to this one moved to 27/11, or to 24/11). First days of administration
+    on both sides, not the start dates written on the prescriptions. A cycle whose first day
+    is the same day is left to the duplicate check (the same drugs the same day)."""
     rx = ctx.prescription
-    previous = _previous(ctx, "cycle_start_date", rx.protocol_id)
-    if previous is None:
-        return []
     length = ctx.protocol.cycle_length_days if ctx.protocol else rx.cycle_length_days
     tolerance = ctx.settings.interval_tolerance_days
     first = first_planned_date(rx)
-    before = previous.first_day or previous.cycle_start_date
-    earliest = before + timedelta(days=length - tolerance)
-    if first >= earliest:
-        return []
+    findings = []
+    previous = _previous(ctx, "cycle_start_date", rx.protocol_id)
+    if previous is not None:
+        before = _first_day(previous)
+        earliest = before + timedelta(days=length - tolerance)
+        if first < earliest:
+            findings.append(_interval(rx, first, previous, before, earliest, length, tolerance))
+    following = _next(ctx, rx.protocol_id)
+    if following is not None:
+        after = _first_day(following)
+        latest = after - timedelta(days=length - tolerance)
+        if first > latest:
+            findings.append(_interval_before(rx, first, following, after, latest, length,
+                                             tolerance))
+    return findings
+
+
+def _interval(rx, first: date, previous: PreviousCycle, before: date, earliest: date,
+              length: int, tolerance: int) -> Finding:
     interval = (first - before).days
-    return [
-        Finding(
-            code="interval_short",
-            severity=Severity.BLOCKING,
-            message=(
-                f"Cycle {rx.cycle_no} administré à partir du {day_fr(first)}, {interval} jours "
-                f"après le premier jour ({day_fr(before)}) du {_cycle_fr(previous)} : le cycle "
-                f"du protocole dure {length} jours (tolérance du site {tolerance} jours), début "
-                f"au plus tôt le {day_fr(earliest)}. Vérifiez les dates ou demandez au "
-                "prescripteur la raison de l'avance."
-            ),
-            values={
-                "début du cycle": day_fr(first),
-                "début du cycle précédent": day_fr(before),
-                "intervalle (jours)": interval,
-                "durée du cycle (jours)": length,
-                "tolérance (jours)": tolerance,
-                "date au plus tôt": day_fr(earliest),
-            },
-            threshold_source="protocole",
-        )
-    ]
+    return Finding(
+        code="interval_short",
+        severity=Severity.BLOCKING,
+        message=(
+            f"Cycle {rx.cycle_no} administré à partir du {day_fr(first)}, {interval} jours "
+            f"après le premier jour ({day_fr(before)}) du {_cycle_fr(previous)} : le cycle "
+            f"du protocole dure {length} jours (tolérance du site {tolerance} jours), début "
+            f"au plus tôt le {day_fr(earliest)}. Vérifiez les dates ou demandez au "
+            "prescripteur la raison de l'avance."
+        ),
+        values={
+            "début du cycle": day_fr(first),
+            "début du cycle précédent": day_fr(before),
+            "intervalle (jours)": interval,
+            "durée du cycle (jours)": length,
+            "tolérance (jours)": tolerance,
+            "date au plus tôt": day_fr(earliest),
+        },
+        threshold_source="protocole",
+    )
+
+
+def _interval_before(rx, first: date, following: PreviousCycle, after: date, latest: date,
+                     length: int, tolerance: int) -> Finding:
+    interval = (after - first).days
+    return Finding(
+        code="interval_short_next",
+        severity=Severity.BLOCKING,
+        message=(
+            f"Cycle {rx.cycle_no} administré à partir du {day_fr(first)}, {interval} jours "
+            f"avant le premier jour ({day_fr(after)}) du {_cycle_fr(following)}, déjà prévu : "
+            f"le cycle du protocole dure {length} jours (tolérance du site {tolerance} jours), "
+            f"début au plus tard le {day_fr(latest)} avant ce cycle. Doublon ou cycle en trop "
+            "possible : vérifiez avec le prescripteur et faites annuler l'un des deux, ou "
+            "corriger les dates."
+        ),
+        values={
+            "début du cycle": day_fr(first),
+            "début du cycle suivant": day_fr(after),
+            "intervalle (jours)": interval,
+            "durée du cycle (jours)": length,
+            "tolérance (jours)": tolerance,
+            "date au plus tard": day_fr(latest),
+        },
+        threshold_source="protocole",
+    )
 
 
 def _duplicate(line: Line, others: list[GivenDose]) -> Finding:
@@ -296,7 +357,90 @@ def check_duplicate(ctx: ValidationContext) -> list[Finding]:
                 )
             )
         own.add(key)
+    return findings + _same_day_in_this_prescription(ctx)
+
+
+def _off_protocol(line: Line) -> bool:
+    return line.off_protocol or line.protocol_line_no is None
+
+
+def _same_day_in_this_prescription(ctx: ValidationContext) -> list[Finding]:
+    """Lines of one drug on one day of this prescription. The protocol's own pairs (5-FU bolus
+    and pump: two protocol lines) are what the protocol says; an off-protocol line next to
+    another line of its drug is a possible double entry (a double click adding vincristine
+    2 mg twice next to the protocol's 2 mg) and blocks (`duplicate`). Whenever such a group is
+    not only distinct protocol lines, its total above the drug's absolute maximum per
+    administration blocks too (`duplicate_total_above_max`): 3 × 2 mg of vincristine is 6 mg
+    given on one day."""
+    groups: dict[tuple[str, date], list[Line]] = {}
+    for line in ctx.prescription.lines:
+        if line.drug_id and line.final_dose is not None:
+            groups.setdefault((line.drug_id, line.planned_date), []).append(line)
+    findings = []
+    for (drug_id, _day), lines in groups.items():
+        protocol_nos = [line.protocol_line_no for line in lines if not _off_protocol(line)]
+        only_protocol_pairs = len(protocol_nos) == len(lines) == len(set(protocol_nos))
+        if len(lines) < 2 or only_protocol_pairs:
+            continue
+        listed = ", ".join(
+            f"{dose_fr(line.final_dose)} {line.dose_unit or ''}".strip()
+            + (" (hors protocole)" if _off_protocol(line) else
+               f" (ligne {line.protocol_line_no} du protocole)")
+            for line in lines
+        )
+        for line in lines:
+            if not _off_protocol(line):
+                continue
+            findings.append(
+                Finding(
+                    code="duplicate",
+                    severity=Severity.BLOCKING,
+                    message=(
+                        f"{where(line)} : ligne hors protocole du même médicament, le même jour, "
+                        f"qu'une autre ligne de cette prescription ({listed}). Doublon "
+                        "possible (double saisie) : faites supprimer la ligne en trop, ou levez "
+                        "ce point avec le motif si les deux administrations sont voulues."
+                    ),
+                    line_id=line.line_id,
+                    values={
+                        "médicament": line.title,
+                        "date prévue": day_fr(line.planned_date),
+                        "lignes": listed,
+                    },
+                )
+            )
+        findings.extend(_total_above_max(ctx, drug_id, lines, listed))
     return findings
+
+
+def _total_above_max(
+    ctx: ValidationContext, drug_id: str, lines: list[Line], listed: str
+) -> list[Finding]:
+    drug = ctx.drug_safety.get(drug_id)
+    limit = drug.max_dose_per_administration if drug else None
+    if limit is None:
+        return []
+    unit = drug.dose_unit or "mg"
+    total = round(sum(float(line.final_dose) for line in lines if line.dose_unit in (None, unit)),
+                  6)
+    if total <= limit:
+        return []
+    last = lines[-1]
+    return [
+        Finding(
+            code="duplicate_total_above_max",
+            severity=Severity.BLOCKING,
+            message=(
+                f"{where(last)} : {len(lines)} lignes de {drug.inn} le même jour sur cette "
+                f"prescription ({listed}), soit {dose_fr(total)} {unit} au total, au-delà de "
+                f"la dose maximale par administration du médicament ({dose_fr(limit)} {unit}). "
+                "Faites supprimer la ligne en double ou corriger les doses."
+            ),
+            line_id=last.line_id,
+            values={"total": total, "seuil": limit, "unité": unit},
+            threshold_source="médicament",
+        )
+    ]
 
 
 def check_off_protocol(ctx: ValidationContext) -> list[Finding]:

@@ -87,6 +87,13 @@ class GivenDose(BaseModel):
     # protocol line it came from (5-FU bolus and pump are two lines of the same drug).
     modification_pct: float | None = None
     protocol_line_no: int | None = None
+    # What its full dose was computed from, to see a reduction recorded without its %
+    # (a production export of 121 mg on 1,89 m² at 80 mg/m²): the basis and protocol dose
+    # (snapshot: its protocol line; fallback: the line), the weight and the GFR used.
+    dose_basis: str | None = None
+    protocol_dose: float | None = None
+    weight_kg: float | None = None
+    gfr_ml_min: float | None = None
 
 
 class LabValue(BaseModel):
@@ -98,6 +105,21 @@ class LabValue(BaseModel):
     sampled_at: datetime
     source: str = "instantané"  # or "secours" (entered during the outage)
     reference: str | None = None  # the snapshot's lab_id or the fallback's result n°
+
+
+class RejectedLab(BaseModel):
+    """A lab result of the snapshot rejected at activation (snapshot table lab_result_rejects):
+    what the export said, as read, and why it was refused. It never feeds a comparison; a
+    newer one than the result a check uses blocks (checks_rejected)."""
+
+    test_code: str | None  # as read, the site's code mapped
+    value_text: str | None  # as read (may be unreadable: "1 200")
+    value: float | None  # when readable
+    unit: str | None
+    sampled_at: datetime | None  # None: missing or unreadable
+    sampled_at_text: str | None  # as read
+    reason: str  # French, the activation's
+    reference: str | None = None  # its lab_id
 
 
 class DrugLimits(BaseModel):
@@ -128,6 +150,8 @@ class ValidationContext(BaseModel):
     previous_cycles: list[PreviousCycle]  # the patient's other cycles, most recent first
     other_doses: list[GivenDose]  # the patient's doses in other prescriptions, any date
     labs: list[LabValue]  # the patient's results, most recent first
+    # The patient's lab results rejected at activation (a newer one than a result used blocks)
+    rejected_labs: list[RejectedLab] = []
     settings: SiteSettings
     today: date
 

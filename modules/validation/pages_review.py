@@ -131,15 +131,15 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
     double = app.settings.validation_double_check and not first_done
     meaning = Meaning.CHECKED if double else Meaning.VALIDATED
     # Told before the password: who may not validate, and a single pharmacist's validation.
-    refusal = service.independence_refusal(rx, user.username, app.settings)
-    part = service.own_part(rx, user.username)
+    refusal = service.independence_refusal(rx, user.username, app.settings, review.authored)
+    part = service.own_part(rx, user.username, review.authored)
     what = (
         f"Validation de la prescription {rx.prescription_id} ({blocking} point(s) "
         "bloquant(s) levé(s))"
     )
     if part:
         what += (
-            f". Vous avez {part} cette prescription : validation en pharmacien seul, "
+            f". Vous avez {part} : validation en pharmacien seul, "
             "autorisée par le site, enregistrée comme telle."
         )
 

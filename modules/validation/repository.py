@@ -18,6 +18,7 @@ from chemo_fallback.modules.validation.models import (
     Override,
     PreviousCycle,
     ProtocolThresholds,
+    RejectedLab,
 )
 
 Cursor = duckdb.DuckDBPyConnection
@@ -119,22 +120,33 @@ def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[Previ
 
 def given_doses(cur: Cursor, patient_ids: list[str]) -> dict[str, list[GivenDose]]:
     """Every dose of these patients' prescriptions (snapshot and fallback), cancelled ones
-    and replaced versions left out."""
+    and replaced versions left out. With each, what its full dose was computed from (basis,
+    protocol dose, BSA, weight, GFR), so that a reduction not recorded as a percentage can be
+    seen (checks_history): the snapshot's from its protocol line, the fallback's from its
+    derivation."""
     found: dict[str, list[GivenDose]] = {p: [] for p in patient_ids}
     rows = cur.execute(
         """WITH rx AS (
-               SELECT prescription_id, patient_id, bsa_m2 FROM ref.prescriptions
+               SELECT prescription_id, patient_id, protocol_id, bsa_m2, weight_kg
+               FROM ref.prescriptions
                WHERE patient_id IN (SELECT unnest(?::VARCHAR[])) AND status <> 'cancelled')
            SELECT rx.patient_id, l.prescription_id, l.drug_id, l.planned_date, l.dose,
                   l.dose_unit, rx.bsa_m2, l.status, 'instantané' AS source,
-                  l.modification_pct, l.protocol_line_no
+                  l.modification_pct, l.protocol_line_no,
+                  pl.dose_basis, pl.dose, rx.weight_kg, CAST(NULL AS DOUBLE)
            FROM ref.prescription_lines l JOIN rx USING (prescription_id)
+           LEFT JOIN ref.protocol_lines pl
+             ON pl.protocol_id = rx.protocol_id AND pl.line_no = l.protocol_line_no
+                AND pl.drug_id = l.drug_id
            WHERE l.status <> 'cancelled'
            UNION ALL
            SELECT p.patient_id, l.prescription_id, l.drug_id, l.planned_date, l.final_dose,
                   l.dose_unit,
                   TRY_CAST(json_extract_string(l.derivation_json, '$.bsa_m2') AS DOUBLE),
-                  p.status, 'secours', l.modification_pct, l.protocol_line_no
+                  p.status, 'secours', l.modification_pct, l.protocol_line_no,
+                  l.dose_basis, l.protocol_dose,
+                  TRY_CAST(json_extract_string(l.derivation_json, '$.weight_kg') AS DOUBLE),
+                  TRY_CAST(json_extract_string(l.derivation_json, '$.gfr_ml_min') AS DOUBLE)
            FROM rx_lines l JOIN rx_prescriptions p USING (prescription_id)
            WHERE p.patient_id IN (SELECT unnest(?::VARCHAR[]))
              AND p.status IN ('signed', 'validated') AND l.final_dose IS NOT NULL
@@ -142,7 +154,8 @@ def given_doses(cur: Cursor, patient_ids: list[str]) -> dict[str, list[GivenDose
         [patient_ids, patient_ids],
     ).fetchall()
     fields = ("prescription_id", "drug_id", "planned_date", "dose", "dose_unit", "bsa_m2",
-              "status", "source", "modification_pct", "protocol_line_no")
+              "status", "source", "modification_pct", "protocol_line_no", "dose_basis",
+              "protocol_dose", "weight_kg", "gfr_ml_min")
     for patient_id, *values in rows:
         found[patient_id].append(GivenDose(**dict(zip(fields, values, strict=True))))
     return found
@@ -186,6 +199,68 @@ def recent_labs(cur: Cursor, patient_ids: list[str]) -> dict[str, list[LabValue]
     fields = ("test_code", "value", "unit", "sampled_at", "source", "reference")
     for patient_id, *values in rows:
         found[patient_id].append(LabValue(**dict(zip(fields, values, strict=True))))
+    return found
+
+
+# What a pharmacist did to a prescription, or to a version a corrected one copies, that makes
+# them no independent checker of it (service.own_part). Reviewing it (validation, refusal,
+# intervention, feu vert) is not authoring.
+AUTHORING_ACTIONS = (
+    "prescription.draft_created",
+    "prescription.correction_started",
+    "prescription.dose_modified",
+    "prescription.line_added",
+    "prescription.recomputed",
+    "prescription.indication_set",
+    "prescription.day_moved",
+    "prescription.signed",
+)
+
+
+def authoring(cur: Cursor, rx: Prescription) -> list[dict]:
+    """Who authored what on this prescription and on the versions it copies (same rx_number,
+    version up to this one), from the audit trail: rows of {actor, action, prescription_id,
+    version_no}, oldest first."""
+    rows = cur.execute(
+        """SELECT a.actor, a.action, v.prescription_id, v.version_no
+           FROM audit_log a JOIN rx_prescriptions v ON v.prescription_id = a.record_id
+           WHERE a.record_type = 'prescription' AND v.rx_number = ? AND v.version_no <= ?
+             AND a.action IN (SELECT unnest(?::VARCHAR[]))
+           ORDER BY a.audit_id""",
+        [rx.rx_number, rx.version_no, list(AUTHORING_ACTIONS)],
+    ).fetchall()
+    names = ("actor", "action", "prescription_id", "version_no")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+REJECTED_LABS_TABLE = "lab_result_rejects"  # written by the activation (snapshot/tables.py)
+
+
+def rejected_labs(cur: Cursor, patient_ids: list[str]) -> dict[str, list[RejectedLab]]:
+    """These patients' lab results of the tests the checks use that the activation rejected
+    (as read, with the reasons), so that checks_rejected blocks on one newer than the result
+    compared. A reference database activated before this table existed has none to give."""
+    found: dict[str, list[RejectedLab]] = {p: [] for p in patient_ids}
+    present = cur.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'ref' "
+        "AND table_name = ?",
+        [REJECTED_LABS_TABLE],
+    ).fetchone()[0]
+    if not present:
+        return found
+    rows = cur.execute(
+        f"""SELECT trim(patient_id), upper(trim(test_code)), value, value_parsed, unit,
+                   sampled_at_parsed, sampled_at, reason, lab_id
+            FROM ref.{REJECTED_LABS_TABLE}
+            WHERE trim(patient_id) IN (SELECT unnest(?::VARCHAR[]))
+              AND upper(trim(test_code)) IN (SELECT unnest(?::VARCHAR[]))
+            ORDER BY sampled_at_parsed DESC NULLS FIRST, lab_id""",
+        [patient_ids, LAB_TESTS],
+    ).fetchall()
+    fields = ("test_code", "value_text", "value", "unit", "sampled_at", "sampled_at_text",
+              "reason", "reference")
+    for patient_id, *values in rows:
+        found[patient_id].append(RejectedLab(**dict(zip(fields, values, strict=True))))
     return found
 
 

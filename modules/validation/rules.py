@@ -29,15 +29,24 @@ weight_change       warning / blocking  site               vs the latest earlier
                                                            blocking
 previous_cycle_change blocking / info   site               relative dose (final / full dose)
                                                            vs the previous dose of the same
-                                                           drug's recorded modification, beyond
+                                                           drug's modification (recorded, else
+                                                           its dose vs its own full dose), beyond
                                                            dose_tolerance_pct; info when this
                                                            line records its own modification
 bsa_change          warning             site               vs the latest earlier cycle's BSA
-interval_short      blocking            protocole          too soon after the same protocol's
-                                                           previous cycle
+interval_short      blocking            protocole          first day too soon after the same
+                                                           protocol's previous cycle's
+interval_short_next blocking            protocole          first day too soon before the same
+                                                           protocol's next planned cycle's
 duplicate           blocking            —                  same drug, same day, other
                                                            prescription (or the same protocol
-                                                           line twice in this one)
+                                                           line twice in this one, or an
+                                                           off-protocol line beside another
+                                                           line of its drug that day)
+duplicate_total_above_max blocking      médicament         same drug, same day in this
+                                                           prescription (not only the protocol's
+                                                           own lines): total above
+                                                           drugs.max_dose_per_administration
 off_protocol        warning             —                  a line outside the protocol
 labs_anc_low        blocking            protocole | site   PNN under the threshold
 labs_platelets_low  blocking            protocole | site   PLQ under the threshold
@@ -47,6 +56,12 @@ labs_unit_unknown   blocking            —                  a result a threshol
                                                            unit lab_units cannot convert
 labs_too_old        warning             site               a result used is older than
                                                            lab_max_age_days before the first day
+dose_creatinine_too_old blocking, never site               AUC line by Cockcroft-Gault: the
+                    liftable                               dose's creatinine older than
+                                                           creatinine_max_age_days on its day
+labs_rejected_at_activation blocking    —                  a lab result of a test a check needs
+                                                           was rejected at activation and is
+                                                           newer than the one used (or undated)
 never_vinca_route   blocking, never     application        vinca alkaloid by a route other than
                     liftable                               IV (drug_rules.NEVER_EVENTS)
 never_vinca_container blocking, never   application        vinca alkaloid not in a minibag
@@ -74,23 +89,26 @@ Choices worth knowing:
   pharmacist confirms it is no entry error. Beyond weight_change_block_pct (default 20 %) the
   weight change blocks: more likely a wrong entry or a wrong patient. A stale or missing weight
   blocks too; its age is taken on the first day of administration (or today if later).
-- Interval between cycles: first day of administration against the previous cycle's first day
-  (a moved D1 counts), not the start dates written on the prescriptions.
+- Interval between cycles: first day of administration against the neighbouring cycles' first
+  days (a moved D1 counts), on both sides (an earlier cycle, a later planned one), not the
+  start dates written on the prescriptions.
 - Previous cycle: see checks_history.py; it compares relative doses so that a BSA, weight or
   clearance change never fires, only a reduction that appears or disappears.
-- Earlier cycle = started strictly before this one, not this prescription nor the version it
-  corrects. A cycle of the same protocol starting the same day or later is not an interval
-  problem: the duplicate check sees the same drug on the same day.
+- Earlier cycle = first day strictly before this one's, not this prescription, its other
+  versions nor the production prescription it takes over. A cycle of the same protocol with
+  the same first day is not an interval problem: the duplicate check sees the same drug on
+  the same day.
 - Other prescriptions' doses exclude this prescription, the version it corrects and any
   superseded version (its correction is in the list too): counted twice otherwise.
-- Labs: the latest result of each test dated today or earlier. A result too old is still
-  compared (a low value is never hidden) and also reported by labs_too_old. Labs are the
-  snapshot's and the fallback's together, normalised to one unit per test (patients/lab_units)
-  before any comparison; a unit that cannot be converted blocks (labs_unit_unknown). The
-  clearance is the one the doses used (an AUC line's GFR, else Cockcroft-Gault from the dosing
-  creatinine), plus any creatinine or measured CLCR at least as recent: the lowest is never
-  hidden (checks_labs.clearance_review). Lab checks apply when the prescription has a
-  chemotherapy line with a dose.
+- Labs: the latest result of each test dated today or earlier; results sampled within the same
+  minute are one sample, its worst value compared (lowest count, highest creatinine). A result
+  too old is still compared (a low value is never hidden) and also reported by labs_too_old.
+  Labs are the snapshot's and the fallback's together, normalised to one unit per test
+  (patients/lab_units) before any comparison; a unit that cannot be converted blocks
+  (labs_unit_unknown). The clearance is the one the doses used (an AUC line's GFR, else
+  Cockcroft-Gault from the dosing creatinine), plus any creatinine or measured CLCR at least as
+  recent: the lowest is never hidden (checks_labs.clearance_review). Lab checks apply when the
+  prescription has a chemotherapy line with a dose.
 """
 
 from __future__ import annotations
@@ -100,6 +118,7 @@ from collections.abc import Callable
 from chemo_fallback.modules.validation.checks_cumulative import check_cumulative_dose
 from chemo_fallback.modules.validation.checks_dose import (
     check_concentration,
+    check_dose_creatinine_too_old,
     check_dose_deviation,
     check_max_dose,
 )
@@ -122,6 +141,7 @@ from chemo_fallback.modules.validation.checks_patient import (
     check_weight_change,
     check_weight_too_old,
 )
+from chemo_fallback.modules.validation.checks_rejected import check_labs_rejected_at_activation
 from chemo_fallback.modules.validation.models import Finding, Severity, ValidationContext
 
 Check = Callable[[ValidationContext], list[Finding]]
@@ -140,10 +160,12 @@ CHECKS: tuple[Check, ...] = (
     check_interval_short,
     check_labs_missing,
     check_labs_unit_unknown,
+    check_labs_rejected_at_activation,
     check_labs_anc_low,
     check_labs_platelets_low,
     check_labs_clearance_low,
     check_labs_too_old,
+    check_dose_creatinine_too_old,
     check_duplicate,
     check_off_protocol,
 )

@@ -3,9 +3,10 @@ batch), and the pharmacist's signed decisions: validate (every blocking finding 
 with a reason), reject, or ask for a change (pharmaceutical intervention); and the clinical
 team's "feu vert". Each decision is audited in the transaction that records it.
 
-The validation is a check independent of the prescription: a pharmacist who transcribed or
-signed it validates it only when the site allows a single pharmacist (single_pharmacist_allowed),
-and the decision and its audit record then say so. A feu vert is for one day of the
+The validation is a check independent of the prescription: a pharmacist who transcribed,
+changed or signed it (or a version it copies: the audit trail says who) validates it only
+when the site allows a single pharmacist (single_pharmacist_allowed), and the decision and
+its audit record then say so. A feu vert is for one day of the
 prescription, given that day or the day before, never before the prescription existed."""
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def contexts(
     cycles = repo.previous_cycles(cur, patients)
     doses = repo.given_doses(cur, patients)
     labs = repo.recent_labs(cur, patients)
+    rejected_labs = repo.rejected_labs(cur, patients)
     found = {}
     for rx in prescriptions:
         own_drugs = {line.drug_id for line in rx.lines if line.drug_id}
@@ -77,6 +79,7 @@ def contexts(
             ],
             other_doses=[d for d in doses[rx.patient_id] if not _version_of(d.prescription_id, rx)],
             labs=labs[rx.patient_id],
+            rejected_labs=rejected_labs[rx.patient_id],
             settings=settings,
             today=today,
         )
@@ -129,6 +132,8 @@ class Review(BaseModel):
     findings: list[Finding]
     context: ValidationContext
     decisions: list[dict]
+    # who authored it and the versions it copies (repository.authoring), for own_part
+    authored: list[dict] = []
 
 
 def review(
@@ -143,6 +148,7 @@ def review(
         findings=all_findings(context),
         context=context,
         decisions=repo.decisions(cur, prescription_id),
+        authored=repo.authoring(cur, rx),
     )
 
 
@@ -192,29 +198,73 @@ def missing_overrides(findings: list[Finding], overrides: list[Override]) -> lis
     return problems
 
 
-def own_part(rx: Prescription, username: str) -> str | None:
-    """What this pharmacist did on the prescription that makes them no independent checker of
-    it, in French ("transcrit", "signé", "transcrit et signé"); None: nothing."""
-    parts = []
+# The French verb of each authoring action (repository.AUTHORING_ACTIONS), in the order a
+# sentence lists them.
+AUTHORING_VERBS = {
+    "prescription.draft_created": "transcrit",
+    "prescription.correction_started": "corrigé",
+    "prescription.dose_modified": "modifié",
+    "prescription.line_added": "modifié",
+    "prescription.recomputed": "modifié",
+    "prescription.indication_set": "modifié",
+    "prescription.day_moved": "modifié",
+    "prescription.signed": "signé",
+}
+VERB_ORDER = ("transcrit", "corrigé", "modifié", "signé")
+
+
+def _verbs(found: set[str]) -> str:
+    verbs = [v for v in VERB_ORDER if v in found]
+    return verbs[0] if len(verbs) == 1 else ", ".join(verbs[:-1]) + " et " + verbs[-1]
+
+
+def own_part(rx: Prescription, username: str, authored: list[dict] | None = None) -> str | None:
+    """What this pharmacist did that makes them no independent checker of the prescription,
+    in French ("transcrit et signé la prescription PS000012", "modifié la prescription
+    PS000012-2 ; signé la version PS000012 qu'elle corrige"); None: nothing.
+
+    From the prescription itself (its transcriber, its signer) and from the audit trail
+    (`authored`: repository.authoring): changing the draft (dose modification, off-protocol
+    line, recompute, indication code, day moved), starting its correction, or having
+    transcribed, changed or signed a version this one copies."""
+    here: set[str] = set()
     if rx.prescriber.transcribed and rx.created_by == username:
-        parts.append("transcrit")
+        here.add("transcrit")
     if rx.signed_by == username:
-        parts.append("signé")
-    return " et ".join(parts) or None
+        here.add("signé")
+    earlier: dict[str, set[str]] = {}
+    for row in authored or []:
+        if row["actor"] != username or row["action"] not in AUTHORING_VERBS:
+            continue
+        verb = AUTHORING_VERBS[row["action"]]
+        if row["prescription_id"] == rx.prescription_id:
+            # a prescriber's own draft is not "transcribed" by them; a pharmacist's is
+            here.add(verb)
+        else:
+            earlier.setdefault(row["prescription_id"], set()).add(verb)
+    parts = []
+    if here:
+        parts.append(f"{_verbs(here)} la prescription {rx.prescription_id}")
+    for version, verbs in earlier.items():
+        parts.append(f"{_verbs(verbs)} la version {version} qu'elle corrige")
+    return " ; ".join(parts) or None
 
 
-def independence_refusal(rx: Prescription, username: str, settings: SiteSettings) -> str | None:
+def independence_refusal(
+    rx: Prescription, username: str, settings: SiteSettings, authored: list[dict] | None = None
+) -> str | None:
     """Why this pharmacist may not validate (nor give the first check of) this prescription:
-    the validation is a check independent of its transcription and signature. None: they may
-    (possibly as a single pharmacist, when the site allows it; see `own_part`)."""
-    part = own_part(rx, username)
+    the validation is a check independent of its transcription, changes and signature, and of
+    those of the versions it copies. None: they may (possibly as a single pharmacist, when the
+    site allows it; see `own_part`)."""
+    part = own_part(rx, username, authored)
     if part is None or settings.single_pharmacist_allowed:
         return None
     return (
-        f"Validation impossible : vous avez {part} la prescription {rx.prescription_id}, sa "
-        "validation doit être faite par un autre pharmacien (contrôle indépendant). Une nuit "
-        "avec un seul pharmacien, l'administrateur peut l'autoriser (paramètre du site "
-        "single_pharmacist_allowed) : la validation est alors marquée « pharmacien seul »."
+        f"Validation impossible : vous avez {part}. Sa validation doit être faite par un "
+        "autre pharmacien (contrôle indépendant). Une nuit avec un seul pharmacien, "
+        "l'administrateur peut l'autoriser (paramètre du site single_pharmacist_allowed) : la "
+        "validation est alors marquée « pharmacien seul »."
     )
 
 
@@ -233,10 +283,12 @@ def validate(
     require(user.role, Permission.PRESCRIPTION_VALIDATE)
     with store.transaction() as cur:
         rx = _awaiting(cur, prescription_id)
-        refusal = independence_refusal(rx, user.username, settings)
+        authored = repo.authoring(cur, rx)
+        refusal = independence_refusal(rx, user.username, settings, authored)
         if refusal:
             raise ValidationError(refusal, code="validation_not_independent")
-        part = own_part(rx, user.username)  # set: a single pharmacist, allowed by the site
+        # set: a single pharmacist, allowed by the site
+        part = own_part(rx, user.username, authored)
         findings = all_findings(contexts(cur, [rx], settings, today)[prescription_id])
         problems = missing_overrides(findings, overrides)
         if problems:
@@ -281,8 +333,7 @@ def validate(
                 "single_pharmacist": part is not None,
             },
             reason=(
-                f"pharmacien seul (autorisé par le site) : il a {part} la prescription"
-                if part else None
+                f"pharmacien seul (autorisé par le site) : il a {part}" if part else None
             ),
         )
     return decision
