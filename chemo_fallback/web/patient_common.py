@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import quote
 
-from nicegui import ui
+from nicegui import run, ui
 
-from chemo_fallback.patients.models import LOCAL_MARK
+from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.patients.models import LOCAL_MARK, InvalidEntry, NeedsConfirmation
 
 ERROR_CLASSES = "text-red-700"
 
@@ -104,3 +107,40 @@ class ConfirmationBox:
     @property
     def shown(self) -> bool:
         return self.card.visible
+
+    def on_confirm(
+        self, errors: ui.column, missing_reason: str,
+        submit: Callable[[str], Awaitable[None]],
+    ) -> None:
+        """Confirming needs a written reason; then the entry is sent again with it."""
+
+        async def confirm() -> None:
+            if not (self.reason.value or "").strip():
+                problems_view(errors, [missing_reason])
+                return
+            await submit(self.reason.value)
+
+        self.confirm.on_click(confirm)
+
+    async def record(
+        self, errors: ui.column, use_case: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        """Runs an entry use case off the event loop. A question is shown in this box, refusals
+        in `errors`; returns what was recorded, or None (refused, asked, or server stopping)."""
+        try:
+            recorded = await run.io_bound(use_case, *args, **kwargs)
+        except NeedsConfirmation as exc:
+            errors.clear()
+            self.ask(exc.questions)
+            return None
+        except InvalidEntry as exc:
+            self.hide()
+            problems_view(errors, exc.problems)
+            return None
+        except ChemoFallbackError as exc:
+            problems_view(errors, [str(exc)])
+            return None
+        if recorded is not None:
+            errors.clear()
+            self.hide()
+        return recorded

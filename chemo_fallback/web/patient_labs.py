@@ -20,9 +20,7 @@ from chemo_fallback.patients.lab_units import ENTRY_UNITS
 from chemo_fallback.patients.labs import record_lab_result
 from chemo_fallback.patients.models import (
     LAB_LABELS,
-    InvalidEntry,
     LabResult,
-    NeedsConfirmation,
     PatientRecord,
     RecordedLab,
     RejectedLabResult,
@@ -275,38 +273,25 @@ def lab_form(
             problems_view(errors, typed)
             return
         kind, _sep, number = (replaces.value or "").partition(":")
-        try:
-            recorded = await run.io_bound(
-                record_lab_result,
-                store,
-                user,
-                patient.patient_id,
-                test.value,
-                typed_value,
-                unit.value,
-                datetime.combine(typed_day, typed_hour),
-                comment=comment.value,
-                replaces_id=int(number) if kind == "lab" else None,
-                replaces_measurement_id=int(number) if kind == "measure" else None,
-                reason=reason.value,
-                confirm_reason=confirm_reason,
-                now=_now(clock),
-            )
-        except NeedsConfirmation as exc:
-            errors.clear()
-            box.ask(exc.questions)
+        recorded = await box.record(
+            errors,
+            record_lab_result,
+            store,
+            user,
+            patient.patient_id,
+            test.value,
+            typed_value,
+            unit.value,
+            datetime.combine(typed_day, typed_hour),
+            comment=comment.value,
+            replaces_id=int(number) if kind == "lab" else None,
+            replaces_measurement_id=int(number) if kind == "measure" else None,
+            reason=reason.value,
+            confirm_reason=confirm_reason,
+            now=_now(clock),
+        )
+        if recorded is None:
             return
-        except InvalidEntry as exc:
-            box.hide()
-            problems_view(errors, exc.problems)
-            return
-        except ChemoFallbackError as exc:
-            problems_view(errors, [str(exc)])
-            return
-        if recorded is None:  # the server is stopping
-            return
-        errors.clear()
-        box.hide()
         text = (
             f"Résultat n° {recorded.lab_record_id} enregistré : {recorded.label} "
             f"{fr_number(recorded.value, 2)} {recorded.unit}"
@@ -335,15 +320,9 @@ def lab_form(
         if on_saved is not None:
             on_saved(fresh)
 
-    async def confirm() -> None:
-        if not (box.reason.value or "").strip():
-            problems_view(errors, [NO_CONFIRM_REASON])
-            return
-        await submit(box.reason.value)
-
     async def save_clicked() -> None:
         await submit()
 
     save.on_click(save_clicked)
     hour.on("keydown.enter", save_clicked)
-    box.confirm.on_click(confirm)
+    box.on_confirm(errors, NO_CONFIRM_REASON, submit)

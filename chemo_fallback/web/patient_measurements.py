@@ -16,9 +16,7 @@ from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.patients.measurements import record_measurement
 from chemo_fallback.patients.models import (
-    InvalidEntry,
     MeasuredValue,
-    NeedsConfirmation,
     PatientRecord,
     RecordedMeasurement,
 )
@@ -247,36 +245,23 @@ def measurement_form(
             )
             problems_view(errors, problems)
             return
-        try:
-            recorded = await run.io_bound(
-                record_measurement,
-                store,
-                user,
-                patient.patient_id,
-                kind.value,
-                typed_value,
-                typed_day,
-                comment=comment.value,
-                replaces_id=replaces.value,
-                reason=reason.value,
-                confirm_reason=confirm_reason,
-                today=clock(),
-            )
-        except NeedsConfirmation as exc:
-            errors.clear()
-            box.ask(exc.questions)
+        recorded = await box.record(
+            errors,
+            record_measurement,
+            store,
+            user,
+            patient.patient_id,
+            kind.value,
+            typed_value,
+            typed_day,
+            comment=comment.value,
+            replaces_id=replaces.value,
+            reason=reason.value,
+            confirm_reason=confirm_reason,
+            today=clock(),
+        )
+        if recorded is None:
             return
-        except InvalidEntry as exc:
-            box.hide()
-            problems_view(errors, exc.problems)
-            return
-        except ChemoFallbackError as exc:
-            problems_view(errors, [str(exc)])
-            return
-        if recorded is None:  # the server is stopping
-            return
-        errors.clear()
-        box.hide()
         saved.set_text(
             f"Mesure n° {recorded.measurement_id} enregistrée : {KINDS[recorded.kind].label} "
             f"{value_text(recorded.value, recorded.unit)} du {fr_date(recorded.measured_on)}."
@@ -305,15 +290,9 @@ def measurement_form(
         with tables:
             measurement_tables(fresh)
 
-    async def confirm() -> None:
-        if not (box.reason.value or "").strip():
-            problems_view(errors, [NO_CONFIRM_REASON])
-            return
-        await submit(box.reason.value)
-
     async def save_clicked() -> None:
         await submit()
 
     save.on_click(save_clicked)
     value.on("keydown.enter", save_clicked)
-    box.confirm.on_click(confirm)
+    box.on_confirm(errors, NO_CONFIRM_REASON, submit)
