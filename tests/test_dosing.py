@@ -154,7 +154,7 @@ def test_oxaliplatin_reduced_and_rounded_shows_every_step_in_french() -> None:
     assert [s.description for s in dose.steps] == [
         "Surface corporelle (Mosteller, 170 cm, 72 kg) : 1,84 m²",
         "Dose théorique : 85 mg/m² × 1,84 m² = 156,4 mg",
-        "Réduction de 20 % de 156,4 mg (motif : neutropénie grade 3) : 125,1 mg",
+        "Réduction de 20 % de 156,4 mg (motif : neutropénie grade 3) : 125,12 mg",
         "Arrondi au pas de 5 mg : 125 mg",
     ]
     assert (dose.final_dose, dose.unit, dose.bsa_m2, dose.bsa_formula) == (

@@ -386,3 +386,12 @@ def test_final_dose_never_exceeds_a_maximum_and_is_the_last_printed_step(request
         if dose.dose_limit is not None:
             expected = min(expected, dose.dose_limit)
         assert dose.dose_before_rounding == pytest.approx(expected, rel=1e-9)
+
+
+def test_without_a_rounding_step_every_printed_step_is_its_value() -> None:
+    # 175 mg/m² × 1,79 m² = 313,25 mg, printed 313,25 (never 313,3: what is printed is the dose)
+    dose = compute_line_dose(
+        LineDoseRequest(protocol_dose=175, basis="mg/m2", height_cm=165, weight_kg=70)
+    )
+    assert dose.final_dose == 313.25
+    assert dose.steps[-1].description.endswith("313,25 mg")

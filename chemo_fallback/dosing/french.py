@@ -41,6 +41,12 @@ def dose_decimals(value: float) -> int:
     return 3
 
 
+EXACT_DECIMALS = 6
+
+
 def format_dose_fr(value: float) -> str:
-    """A dose with as many decimals as a pharmacist reads: 4 416 / 156,4 / 12,35 / 2,392."""
-    return format_number_fr(value, dose_decimals(value))
+    """A dose as it is: 4 416 / 156,4 / 12,35 / 2,392, and 177,65 for a theoretical dose not yet
+    rounded (never 177,7: a printed step must show the value the next step starts from). A
+    recorded dose has at most `dose_decimals` decimals (the rounding sees to it), so it prints
+    short; only arithmetic beyond 6 decimals (a third) is rounded for print."""
+    return format_number_fr(value, EXACT_DECIMALS)
