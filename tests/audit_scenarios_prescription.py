@@ -72,13 +72,13 @@ def _cancel(store, tmp_path):
 def _correct(store, tmp_path):
     user, rx = _draft(store)
     lifecycle.sign(store, user, rx.prescription_id, SETTINGS, TODAY)
-    lifecycle.start_correction(store, user, rx.prescription_id)
+    lifecycle.start_correction(store, user, rx.prescription_id, SETTINGS)
 
 
 def _supersede(store, tmp_path):
     user, rx = _draft(store)
     lifecycle.sign(store, user, rx.prescription_id, SETTINGS, TODAY)
-    new = lifecycle.start_correction(store, user, rx.prescription_id)
+    new = lifecycle.start_correction(store, user, rx.prescription_id, SETTINGS)
     lifecycle.sign(store, user, new.prescription_id, SETTINGS, TODAY)
 
 

@@ -375,6 +375,7 @@ def test_banding_picks_the_nearest_allowed_dose_under_the_maximum() -> None:
             dose_bands=[500, 550],
             max_dose_per_dose=540,
             band_tolerance_pct=10,
+            rounding_tolerance_pct=10,  # the smaller of the two tolerances applies
         )
     )
     assert under_max.final_dose == 500
@@ -487,6 +488,7 @@ def requests(draw) -> LineDoseRequest:
     elif draw(st.booleans()):
         fields["dose_bands"] = tuple(draw(st.lists(st.floats(1, 5000), min_size=1, max_size=8)))
         fields["band_tolerance_pct"] = 50.0
+        fields["rounding_tolerance_pct"] = 50.0  # banding is held to the smaller tolerance
     return LineDoseRequest(**fields)
 
 

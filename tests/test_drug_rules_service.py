@@ -129,14 +129,14 @@ def test_correction_applies_the_drug_rules(demo) -> None:
     lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
     _record_a_line_from_before_the_rules(demo, rx.prescription_id)
     with pytest.raises(PrescriptionError, match=r"Version corrigée impossible.*INTERDIT"):
-        lifecycle.start_correction(demo, user, rx.prescription_id)
+        lifecycle.start_correction(demo, user, rx.prescription_id, SETTINGS)
     assert audit_rows(demo, "prescription.correction_started") == []
     demo.cursor().execute(
         "UPDATE rx_lines SET route = 'IV', container = 'poche', max_dose = NULL "
         "WHERE prescription_id = ? AND drug_id = 'VINCRISTINE'",
         [rx.prescription_id],
     )
-    correction = lifecycle.start_correction(demo, user, rx.prescription_id)
+    correction = lifecycle.start_correction(demo, user, rx.prescription_id, SETTINGS)
     [vincristine] = [x for x in correction.lines if x.drug_id == "VINCRISTINE"]
     assert vincristine.max_dose == 2  # the drug's maximum restored on the new version
     assert len(audit_rows(demo, "prescription.correction_started")) == 1

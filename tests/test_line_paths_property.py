@@ -171,5 +171,6 @@ def test_take_overs_and_corrections_never_pass_a_maximum(demo, people) -> None:
             lifecycle.sign(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
         except PrescriptionError:
             continue  # a "liste en sus" code missing, …: the correction path needs a signed one
-        assert_holds(lifecycle.start_correction(demo, pharmacist, rx.prescription_id), demo)
+        correction = lifecycle.start_correction(demo, pharmacist, rx.prescription_id, SETTINGS)
+        assert_holds(correction, demo)
     assert taken >= 5  # the property was exercised, not skipped

@@ -175,8 +175,16 @@ def test_line_dose_uses_the_site_rounding_for_its_size() -> None:
 
 
 def test_line_without_a_dose_and_carboplatin_without_creatinine() -> None:
-    hydration = line(protocol_dose=0.0, dose_basis="mg")
+    hydration = line(
+        protocol_dose=0.0, dose_basis="mg", line_kind="hydration", drug_id=None, drug_inn=None,
+        label="NaCl 0,9 %",
+    )
     assert rules.compute_dose(hydration, inputs(), SiteSettings()) is None
+    # a line naming a drug is never dose-less, whatever its kind (see test_review_round3_rx.py)
+    with pytest.raises(DoseInputError, match="sans dose") as refused:
+        rules.compute_dose(line(protocol_dose=0.0, line_kind="premedication"), inputs(),
+                           SiteSettings())
+    assert refused.value.code == "dose_missing_for_drug"
     with pytest.raises(DoseInputError, match="créatininémie est nécessaire"):
         rules.compute_dose(
             line(dose_basis="AUC", protocol_dose=5.0), inputs(creatinine=None), SiteSettings()

@@ -176,11 +176,11 @@ def test_correction_is_a_new_version_and_keeps_the_old_one(demo) -> None:
     lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
     other = draft(demo, user)
     with pytest.raises(PrescriptionError, match="ne se corrige pas"):
-        lifecycle.start_correction(demo, user, other.prescription_id)
-    v2 = lifecycle.start_correction(demo, user, rx.prescription_id)
+        lifecycle.start_correction(demo, user, other.prescription_id, SETTINGS)
+    v2 = lifecycle.start_correction(demo, user, rx.prescription_id, SETTINGS)
     assert v2.prescription_id == f"{rx.prescription_id}-2" and v2.version_no == 2
     assert v2.status == Status.DRAFT and v2.supersedes_id == rx.prescription_id
-    assert lifecycle.start_correction(demo, user, rx.prescription_id) == v2  # not twice
+    assert lifecycle.start_correction(demo, user, rx.prescription_id, SETTINGS) == v2  # not twice
     oxali = next(x for x in v2.lines if x.drug_id == "OXALIPLATINE")
     service.modify_dose(demo, user, v2.prescription_id, oxali.line_id, -25, "Tox", SETTINGS)
     assert queries.read_prescription(demo, user, rx.prescription_id).status == Status.SIGNED
@@ -293,7 +293,7 @@ def test_a_draft_is_changed_and_signed_only_by_its_author_side(demo) -> None:
     lifecycle.sign(demo, pharmacist, transcribed.prescription_id, SETTINGS, TODAY)
     # a pharmacist's correction of a physician's prescription is a transcription in its name
     lifecycle.sign(demo, author, own.prescription_id, SETTINGS, TODAY)
-    correction = lifecycle.start_correction(demo, pharmacist, own.prescription_id)
+    correction = lifecycle.start_correction(demo, pharmacist, own.prescription_id, SETTINGS)
     assert correction.prescriber.transcribed
     assert correction.prescriber.name == "Test prescriber"
 

@@ -96,7 +96,7 @@ def test_carry_forward_leaves_out_a_stopped_drug_and_refuses_an_unknown_line(dem
     unknown = [*production, {**production[0], "protocol_line_no": 99}]
     with pytest.raises(PrescriptionError, match="ne correspond à aucune ligne du protocole"):
         carry_forward("PS9", rx.lines, "ORD9", unknown)
-    with pytest.raises(PrescriptionError, match="plus aucune ligne active"):
+    with pytest.raises(PrescriptionError, match="plus aucune ligne à donner"):
         carry_forward("PS9", rx.lines, "ORD9", [])
 
 

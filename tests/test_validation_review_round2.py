@@ -152,7 +152,7 @@ def test_whoever_wrote_the_version_a_correction_copies_cannot_validate_it(demo) 
     third = create_account(demo, "pharmacist", "valideur")
     first = transcription(demo, author)
     lifecycle.sign(demo, author, first.prescription_id, SETTINGS, TODAY)
-    second = lifecycle.start_correction(demo, corrector, first.prescription_id)
+    second = lifecycle.start_correction(demo, corrector, first.prescription_id, SETTINGS)
     lifecycle.sign(demo, corrector, second.prescription_id, SETTINGS, TODAY)
     rx_id = second.prescription_id
     with pytest.raises(

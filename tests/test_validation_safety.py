@@ -75,7 +75,10 @@ def test_a_capped_dose_is_at_full_dose() -> None:
     assert rule_found(ctx, CHANGE) == []
 
 
-def test_a_recorded_change_of_modification_is_information() -> None:
+def test_a_recorded_re_escalation_blocks_and_says_what_was_recorded() -> None:
+    """Round 3: −20 % → −10 % "Diarrhée résolue" is +12,5 %, and the −10 % recorded on this
+    line does not explain it (without it: +25 %): blocking, lifted with the reason (it was
+    information before round 3)."""
     reescalated = line(
         90.0, 100.0, modification_pct=-10, modification_reason="Diarrhée résolue",
         derivation=derivation(100.0, 90.0, modification_pct=-10.0),
@@ -84,7 +87,25 @@ def test_a_recorded_change_of_modification_is_information() -> None:
         prescription(lines=[reescalated]), other_doses=[given(80.0, modification_pct=-20)]
     )
     [f] = rule_found(ctx, CHANGE)
-    assert f.severity == Severity.INFO and "Diarrhée résolue" in f.message
+    assert f.severity == Severity.BLOCKING and "Diarrhée résolue" in f.message
+    assert "n'explique pas cet écart" in f.message and f.values["écart non expliqué %"] == 25
+
+
+@pytest.mark.parametrize(("before_pct", "severity"), [(None, Severity.INFO),
+                                                      (-4.7, Severity.INFO),
+                                                      (-5.0, Severity.BLOCKING)])
+def test_a_reduction_explained_by_its_modification_is_information(before_pct, severity) -> None:
+    """−25 % "Neutropénie" recorded now: after a full dose (or −4,7 %: 100 / 95,3 is +4,9 %,
+    within the tolerance) the modification is the whole change; after −5 % (+5,3 % left) it
+    is not."""
+    reduced = line(
+        75.0, 100.0, modification_pct=-25, modification_reason="Neutropénie",
+        derivation=derivation(100.0, 75.0, modification_pct=-25.0),
+    )
+    previous = given(100.0 * (1 + (before_pct or 0) / 100), modification_pct=before_pct)
+    ctx = rule_context(prescription(lines=[reduced]), other_doses=[previous])
+    [f] = rule_found(ctx, CHANGE)
+    assert f.severity == severity and "Neutropénie" in f.message
 
 
 def test_the_same_protocol_line_is_compared_on_the_previous_day() -> None:

@@ -120,7 +120,7 @@ def test_reject_and_intervention_return_the_prescription(demo) -> None:
     assert audit["after_json"]["intervention_code"] == "4"
     # the prescriber answers with a corrected version
     author = find_user(demo, "dr723")  # signed_mfolfox6's prescriber for cycle 7 on the 23rd
-    v2 = lifecycle.start_correction(demo, author, second)
+    v2 = lifecycle.start_correction(demo, author, second, SETTINGS)
     assert v2.supersedes_id == second and v2.status == Status.DRAFT
 
 

@@ -121,6 +121,11 @@ async def test_liste_en_sus_indication_then_signature(user: User, app_state) -> 
     await user.should_not_see(marker=f"indication-{ritux}")  # read-only past draft
     [signed] = audit_rows(app_state.store, "prescription.signed")
     assert signed["actor"] == account.username
+    # a corrected version, its doses recomputed with the site's settings (app.settings)
+    user.find(marker="rx-correct").click()
+    await user.should_see("(version 2)", retries=SLOW)
+    [started] = audit_rows(app_state.store, "prescription.correction_started")
+    assert started["after_json"]["doses_recomputed"] == {}
 
 
 async def test_note_then_cancel_with_a_reason(user: User, app_state) -> None:

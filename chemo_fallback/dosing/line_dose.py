@@ -7,7 +7,8 @@
    otherwise receive, i.e. AFTER the maxima: vincristine capped at 2 mg, −50 % gives 1 mg;
 4. the maxima again (an increase never passes them);
 5. rounding to a step, never above the maximum and never moving the dose by more than the
-   tolerance (a finer step then), or the nearest allowed dose (banding).
+   tolerance (a finer step then), or the nearest allowed dose (banding), within the smaller of
+   the band and the rounding tolerances.
 
 A modification that leaves the final dose unchanged (+10 % on a dose already at its maximum, a
 change the rounding erases) is refused with the explanation: the prescriber meant a change.
@@ -177,7 +178,11 @@ def _rounded(request: LineDoseRequest, dose: float, unit: str, limit: float | No
             dose, unit, request.rounding_step, limit, request.rounding_tolerance_pct
         )
     if request.dose_bands is not None:
-        return pick_band(dose, unit, request.dose_bands, request.band_tolerance_pct, limit)
+        # Rounding of any kind never moves a dose by more than the dose tolerance: a band
+        # tolerance wider than the site's rounding tolerance (its dose_tolerance_pct) is held
+        # to it (10 mg banded to 9 mg is -10 %, refused with a 5 % tolerance).
+        tolerance = min(request.band_tolerance_pct, request.rounding_tolerance_pct)
+        return pick_band(dose, unit, request.dose_bands, tolerance, limit)
     return None
 
 

@@ -33,6 +33,8 @@ from chemo_fallback.patients.rules import MAX_TEXT_CHARS, clean_text
 from chemo_fallback.store import Store
 
 RECORD_TYPE = "patient_lab_result"
+# Like an override's reason at validation (validation.service.missing_overrides).
+MIN_CORRECTION_REASON_CHARS = 3
 SUMMARY_KEYS = (
     "lab_record_id",
     "patient_id",
@@ -136,6 +138,16 @@ def _correction_problems(
         problems.append(
             EntryProblem(
                 code, "Motif de la correction manquant : indiquez pourquoi le résultat est faux."
+            )
+        )
+    elif len(reason) < MIN_CORRECTION_REASON_CHARS:
+        # "x" says nothing to whoever reads the audit trail: as long as an override's reason.
+        problems.append(
+            EntryProblem(
+                code,
+                f"Motif de la correction trop court (« {reason} ») : écrivez au moins "
+                f"{MIN_CORRECTION_REASON_CHARS} caractères expliquant pourquoi le résultat est "
+                "faux (erreur de saisie, mauvais patient, unité…).",
             )
         )
     return problems, before

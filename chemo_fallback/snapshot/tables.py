@@ -381,6 +381,15 @@ PROTOCOL_LINES = Table(
             "ligne de chimiothérapie sans dose (dose nulle ou négative), quelle que soit la "
             "voie : le protocole ne sera pas prescriptible",
         ),
+        RowRule(
+            "dose",
+            # Any kind: a docetaxel line mis-typed "premedication" with dose 0 would otherwise
+            # be prescribed, signed and validated as a dose-less line. Only a line naming no
+            # drug (a hydration bag: a volume, not a dose) may carry no dose.
+            "line_kind <> 'chemotherapy' AND drug_id IS NOT NULL AND dose <= 0",
+            "ligne qui nomme un médicament sans dose (dose nulle ou négative), quel que soit "
+            "son type : le protocole ne sera pas prescriptible",
+        ),
     ),
     must_not_be_empty=True,
     kept_rejects="protocol_line_rejects",

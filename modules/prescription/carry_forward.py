@@ -13,7 +13,11 @@ measurements) and must not silently undo any of those decisions:
   record; premedication and hydration lines, which production prescriptions do not carry, come
   from the protocol;
 - a production line that cannot be matched with a protocol line of the same drug refuses the
-  take-over: it would otherwise be dropped silently.
+  take-over: it would otherwise be dropped silently;
+- only the production lines not yet given (planned or validated) are continued: a line already
+  prepared or administered (ABVD's J1 given on the 22nd, J15 still to give) is never re-created
+  beside the others; it stays in the snapshot's history and is named in the audit record
+  (`given_text`). Nothing left to give refuses the take-over (take_over_nothing_active).
 """
 
 from __future__ import annotations
@@ -32,15 +36,35 @@ def _key(line: dict) -> tuple[int | None, int]:
     return (line["protocol_line_no"], line["day_no"])
 
 
+GIVEN_STATUS = {"prepared": "préparée", "administered": "administrée"}
+
+
+def given_text(given: list[dict]) -> list[str]:
+    """The production lines already given or prepared, in French (audit record, refusal)."""
+    return [
+        f"{p['drug_id']} J{p['day_no']} ({p['line_id']}, "
+        f"{GIVEN_STATUS.get(p.get('status'), p.get('status'))} le {p['planned_date']:%d/%m/%Y})"
+        for p in given
+    ]
+
+
 def carry_forward(
-    rx_id: str, lines: list[Line], production_id: str, production_lines: list[dict]
+    rx_id: str,
+    lines: list[Line],
+    production_id: str,
+    production_lines: list[dict],
+    given: list[dict] | None = None,
 ) -> tuple[list[Line], list[str]]:
     """The protocol's `lines` with the production's decisions applied, renumbered; and the
-    protocol lines left out (French, for the audit record)."""
+    protocol lines left out (French, for the audit record). `production_lines`: the lines
+    still to give; `given`: those already prepared or administered (never continued)."""
     if not production_lines:
+        already = given_text(given or [])
         raise PrescriptionError(
-            f"La prescription {production_id} n'a plus aucune ligne active dans l'instantané : "
-            "rien à reprendre. Créez une nouvelle prescription si le traitement continue.",
+            f"La prescription {production_id} n'a plus aucune ligne à donner dans "
+            "l'instantané"
+            + (f" (déjà préparées ou administrées : {', '.join(already)})" if already else "")
+            + " : rien à reprendre. Créez une nouvelle prescription si le traitement continue.",
             code="take_over_nothing_active",
         )
     production = {_key(p): p for p in production_lines}
@@ -62,11 +86,13 @@ def carry_forward(
             code="take_over_line_unmatched",
         )
     dates: dict[int, date] = {p["day_no"]: p["planned_date"] for p in production_lines}
+    done = {_key(p) for p in given or []}  # named in the audit record as given, not here
     kept, left_out = [], []
     for line in lines:
         decided = production.get((line.protocol_line_no, line.day_no))
         if decided is None and line.line_kind == "chemotherapy":
-            left_out.append(f"{line.title} J{line.day_no}")
+            if (line.protocol_line_no, line.day_no) not in done:
+                left_out.append(f"{line.title} J{line.day_no}")
             continue
         update: dict = {"planned_date": dates.get(line.day_no, line.planned_date)}
         if decided is not None and decided["modification_pct"]:

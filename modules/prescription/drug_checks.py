@@ -1,6 +1,7 @@
 """The drug-level rules (drug_rules.py) applied to lines about to be recorded: every path that
-creates or rewrites a line (protocol, off-protocol, take-over, correction, recompute) calls
-`limited`, so none of them can skip the rules. The snapshot is read here, through the caller's
+creates or rewrites a line (protocol draft, take-over, recompute and day moved through
+service.dose_now; off-protocol line; dose modification; correction) calls `limited` before the
+dose engine, so none of them can skip the rules. The snapshot is read here, through the caller's
 cursor; the rules themselves stay pure."""
 
 from __future__ import annotations

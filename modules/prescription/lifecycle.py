@@ -27,6 +27,7 @@ from chemo_fallback.modules.prescription.models import (
 )
 from chemo_fallback.modules.prescription.service import (
     RECORD,
+    _dose_lines,
     audit_summary,
     dose_now,
     draft_or_refuse,
@@ -196,9 +197,20 @@ def cancel(store: Store, user: User, prescription_id: str, reason: str) -> None:
         )
 
 
-def start_correction(store: Store, user: User, prescription_id: str) -> Prescription:
+def start_correction(
+    store: Store, user: User, prescription_id: str, settings: SiteSettings
+) -> Prescription:
     """A new draft version copying a signed, validated or rejected prescription (lines, dose
-    modifications, indications). Doing it twice returns the draft already open."""
+    modifications, indications). Doing it twice returns the draft already open.
+
+    The copied lines pass through the path of every line creation: the drug rules of today's
+    snapshot (`drug_checks.limited`: a drug maximum lowered since caps the line), then the dose
+    engine, with the ORIGINAL prescription's dosing inputs (the measurements, age and settings
+    that were decided) and today's site rounding. Not today's inputs (dose_now): a correction
+    is a copy of a decision, opened to amend it, and must open even when, say, the weight has
+    aged since; "Recalculer les doses" brings today's measurements, and the signature (which
+    recomputes with dose_now and compares) refuses until the doses are those of today. Either
+    way the draft never shows a dose above its maximum, nor a derivation it does not follow."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
         rx = prescription_or_refuse(cur, prescription_id)
@@ -221,10 +233,19 @@ def start_correction(store: Store, user: User, prescription_id: str) -> Prescrip
         now = datetime.now()
         # A line the drug rules refuse today cannot be carried into a new version (a draft's
         # route or container cannot be changed): the prescription must be written again.
-        lines = drug_checks.limited(
-            cur, rx.lines, refusal="Version corrigée impossible, annulez cette prescription et "
-            "prescrivez à nouveau"
+        refusal = (
+            "Version corrigée impossible, annulez cette prescription et prescrivez à nouveau"
         )
+        limited = drug_checks.limited(cur, rx.lines, refusal=refusal)
+        try:
+            dosed = _dose_lines(limited, rx.dosing, settings)
+        except PrescriptionError as exc:
+            raise PrescriptionError(f"{refusal} : {exc}", code=exc.code) from exc
+        lines = [
+            line.model_copy(update={"line_id": f"{new_id}-L{line.line_no}",
+                                    "prescription_id": new_id})
+            for line in dosed
+        ]
         copy = rx.model_copy(
             update={
                 "prescription_id": new_id,
@@ -240,24 +261,22 @@ def start_correction(store: Store, user: User, prescription_id: str) -> Prescrip
                 "status_reason": None,
                 "status_changed_at": None,
                 "status_changed_by": None,
-                "lines": [
-                    line.model_copy(
-                        update={
-                            "line_id": f"{new_id}-L{line.line_no}",
-                            "prescription_id": new_id,
-                        }
-                    )
-                    for line in lines
-                ],
+                "lines": lines,
             }
         )
         repo.insert_prescription(cur, copy)
+        redosed = {  # a dose the rules of today give otherwise than the version corrected
+            f"{new_id}-L{old.line_no}": {"before": old.final_dose, "after": new.final_dose}
+            for old, new in zip(rx.lines, lines, strict=True)
+            if (old.final_dose, old.max_dose) != (new.final_dose, new.max_dose)
+        }
         audit.record(
             cur,
             user.actor,
             "prescription.correction_started",
             RECORD,
             new_id,
-            after={**audit_summary(copy), "supersedes": prescription_id},
+            after={**audit_summary(copy), "supersedes": prescription_id,
+                   "doses_recomputed": redosed},
         )
     return copy

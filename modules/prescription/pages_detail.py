@@ -287,6 +287,7 @@ def actions(rx: Prescription, user: User, refresh) -> None:
                 "Créer une version corrigée", icon="content_copy",
                 on_click=lambda: call(
                     lifecycle.start_correction, app.store, user, rx.prescription_id,
+                    app.settings,
                     then=lambda new: ui.navigate.to(pages.prescription_url(new.prescription_id)),
                 ),
             ).mark("rx-correct")

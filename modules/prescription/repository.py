@@ -451,8 +451,11 @@ def signature_text(cur: Cursor, prescription_id: str) -> str | None:
 
 
 def snapshot_prescription(cur: Cursor, prescription_id: str) -> dict | None:
-    """A production prescription of the snapshot, with the cycle days it holds and its active
-    lines (what the production decided: dose, date and modification of each), day by day."""
+    """A production prescription of the snapshot: its lines still to give ("lines": status
+    planned or validated; what the production decided: dose, date and modification of each),
+    the cycle days they fall on ("days"), and the lines it already gave or prepared ("given":
+    status prepared or administered), day by day. A take-over continues only "lines": a line
+    given stays in the snapshot's history (cumulative doses, duplicates), never given twice."""
     rows = _dicts(
         cur.execute(
             """SELECT p.prescription_id, p.patient_id, p.protocol_id, p.cycle_no,
@@ -466,14 +469,39 @@ def snapshot_prescription(cur: Cursor, prescription_id: str) -> dict | None:
     lines = _dicts(
         cur.execute(
             """SELECT line_id, protocol_line_no, drug_id, day_no, planned_date, dose, dose_unit,
-                      modification_pct, modification_reason
+                      modification_pct, modification_reason, status
                FROM ref.prescription_lines
                WHERE prescription_id = ? AND status <> 'cancelled'
                ORDER BY day_no, protocol_line_no NULLS LAST, line_id""",
             [prescription_id],
         )
     )
-    return {**rows[0], "days": sorted({line["day_no"] for line in lines}), "lines": lines}
+    to_give = [line for line in lines if line["status"] in ("planned", "validated")]
+    given = [line for line in lines if line["status"] in ("prepared", "administered")]
+    return {
+        **rows[0],
+        "days": sorted({line["day_no"] for line in to_give}),
+        "lines": to_give,
+        "given": given,
+    }
+
+
+def cytotoxic_markers(cur: Cursor, drug_id: str) -> dict:
+    """What marks a drug as a chemotherapy in the snapshot (rules.line_kind_mismatch): the
+    protocols that give it as a chemotherapy line, its lifetime cumulative limit and its
+    concentration limits. A column an older reference database lacks reads as not given."""
+    columns = ("cumulative_limit", "final_conc_min", "final_conc_max")
+    select = ", ".join(c if _ref_has(cur, "drugs", c) else f"NULL AS {c}" for c in columns)
+    row = _dicts(cur.execute(f"SELECT {select} FROM ref.drugs WHERE drug_id = ?", [drug_id]))
+    protocols = [
+        r[0]
+        for r in cur.execute(
+            """SELECT DISTINCT protocol_id FROM ref.protocol_lines
+               WHERE drug_id = ? AND line_kind = 'chemotherapy' ORDER BY protocol_id""",
+            [drug_id],
+        ).fetchall()
+    ]
+    return {**(row[0] if row else dict.fromkeys(columns)), "chemotherapy_in": protocols}
 
 
 def taken_over(cur: Cursor, snapshot_prescription_id: str) -> str | None:

@@ -13,6 +13,7 @@ from chemo_fallback.dosing import DoseInputError, LineDose, LineDoseRequest, com
 from chemo_fallback.dosing.french import dose_decimals, format_dose_fr
 from chemo_fallback.modules.prescription import drug_rules
 from chemo_fallback.modules.prescription.models import (
+    LINE_KIND_LABELS,
     STATUS_LABELS,
     TRANSITIONS,
     DosingInputs,
@@ -125,6 +126,40 @@ def protocol_problems(protocol: Protocol) -> list[str]:
     return problems
 
 
+LINE_KIND_MISMATCH = "line_kind_mismatch"
+
+
+def line_kind_mismatch(line_kind: str, inn: str, markers: dict) -> str | None:
+    """Why a drug the snapshot marks as a chemotherapy cannot be typed otherwise (French), or
+    None. The kind decides which checks a line gets: a doxorubicin 500 mg/m² typed
+    "premedication" would escape the drug-specific checks. A chemotherapy is a drug given as a
+    chemotherapy line in any protocol of the thesaurus, or one with a lifetime cumulative
+    limit or concentration limits (a cytotoxic, prepared by the pharmacy)."""
+    if line_kind == "chemotherapy":
+        return None
+    why = []
+    if markers.get("chemotherapy_in"):
+        why.append(
+            "prescrit comme chimiothérapie dans le thésaurus ("
+            + ", ".join(markers["chemotherapy_in"][:5])
+            + (", …" if len(markers["chemotherapy_in"]) > 5 else "")
+            + ")"
+        )
+    if markers.get("cumulative_limit") is not None:
+        why.append("dose cumulée maximale sur la vie entière")
+    if markers.get("final_conc_min") is not None or markers.get("final_conc_max") is not None:
+        why.append("concentrations finales à respecter en préparation")
+    if not why:
+        return None
+    kind = LINE_KIND_LABELS.get(line_kind, line_kind)
+    return (
+        f"{inn} ne peut pas être prescrit en « {kind} » : c'est une chimiothérapie ("
+        + " ; ".join(why)
+        + "). Choisissez le type « chimiothérapie », pour que la dose et la préparation soient "
+        "contrôlées comme telles."
+    )
+
+
 def measure_problems(
     height: MeasureUsed | None, weight: MeasureUsed | None, today: date, max_age_days: int
 ) -> list[str]:
@@ -228,7 +263,17 @@ def dose_request(
 def compute_dose(line: Line, inputs: DosingInputs, settings: SiteSettings) -> LineDose | None:
     """The line's dose, rounded to the site's practical step for its size (or, with none, to
     the precision the dose is printed with) but never by more than the site's dose tolerance;
-    None for a line without a dose (a hydration bag is a volume, not a dose)."""
+    None for a line without a dose and without a drug (a hydration bag is a volume, not a
+    dose). A line that names a drug with no dose is refused, whatever its kind: a docetaxel line
+    mis-typed "premedication" with dose 0 would otherwise sign and validate as dose-less."""
+    if line.protocol_dose <= 0 and line.drug_id:
+        raise DoseInputError(
+            f"ligne de {line.drug_inn or line.drug_id} sans dose (dose nulle ou négative : "
+            f"{format_dose_fr(float(line.protocol_dose))}), quel que soit son type. Un "
+            "médicament se prescrit toujours avec sa dose : faites corriger le thésaurus par un "
+            "pharmacien, ou prescrivez la ligne hors protocole avec sa dose.",
+            code="dose_missing_for_drug",
+        )
     if line.protocol_dose <= 0:
         return None
     if line.dose_basis == "AUC" and inputs.creatinine is None:

@@ -12,7 +12,7 @@ from chemo_fallback.auth.roles import Permission, Role, require
 from chemo_fallback.dosing import DoseInputError
 from chemo_fallback.modules.prescription import drug_checks, drug_rules, rules
 from chemo_fallback.modules.prescription import repository as repo
-from chemo_fallback.modules.prescription.carry_forward import carry_forward
+from chemo_fallback.modules.prescription.carry_forward import carry_forward, given_text
 from chemo_fallback.modules.prescription.dates import (  # noqa: F401 (the window, re-exported)
     DATE_OUT_OF_WINDOW,
     DAYS_OUT_OF_ORDER,
@@ -255,9 +255,13 @@ def start_draft(
         rx_id = f"PS{number:06d}"
         lines = _protocol_lines(rx_id, protocol, days, request.cycle_start_date)
         left_out: list[str] = []
+        already_given: list[str] = []
         if continued:  # what the production decided is kept, never silently undone
-            production = repo.snapshot_prescription(cur, continued) or {"lines": []}
-            lines, left_out = carry_forward(rx_id, lines, continued, production["lines"])
+            production = repo.snapshot_prescription(cur, continued) or {"lines": [], "given": []}
+            lines, left_out = carry_forward(
+                rx_id, lines, continued, production["lines"], production["given"]
+            )
+            already_given = given_text(production["given"])
         inputs, lines = dose_now(
             cur, protocol, identity, lines, settings, today, request.cycle_start_date
         )
@@ -299,6 +303,9 @@ def start_draft(
                 line.line_id: line.modification_pct for line in rx.lines if line.modification_pct
             }
             after["left_out"] = left_out
+            # the production lines already prepared or administered, not continued (not given
+            # twice): they stay in the snapshot's history, which validation reads
+            after["already_given"] = already_given
         audit.record(cur, user.actor, "prescription.draft_created", RECORD, rx_id, after=after)
     return rx
 
@@ -392,7 +399,13 @@ def modify_dose(
         if (pct, text) == (line.modification_pct or None, line.modification_reason or None):
             return line  # the same % and reason saved again: no write, no audit, no error
         changed = line.model_copy(update={"modification_pct": pct, "modification_reason": text})
-        [dosed] = _dose_lines([changed], rx.dosing, settings)
+        # The drug rules first, as on every path: the line's maximum becomes today's drug
+        # maximum (a newer snapshot may have lowered it) before the engine caps the modified
+        # dose with it.
+        checked = drug_checks.limited(
+            cur, [changed], refusal="Modification de dose impossible"
+        )
+        [dosed] = _dose_lines(checked, rx.dosing, settings)
         repo.replace_line(cur, dosed)
         audit.record(
             cur,
@@ -421,6 +434,13 @@ def add_off_protocol_line(
             raise PrescriptionError(
                 f"Médicament « {wanted.drug_id} » absent de l'instantané : choisissez-le dans la "
                 "liste."
+            )
+        mismatch = rules.line_kind_mismatch(
+            wanted.line_kind, drug["inn"], repo.cytotoxic_markers(cur, wanted.drug_id)
+        )
+        if mismatch:
+            raise PrescriptionError(
+                f"Ligne hors protocole refusée : {mismatch}", code=rules.LINE_KIND_MISMATCH
             )
         compounded = wanted.line_kind == "chemotherapy" and wanted.route != "PO"
         if compounded and not drug["has_products"]:

@@ -62,16 +62,50 @@ def dosed_lines(rx: Prescription) -> Iterable[Line]:
 
 
 def chemo_lines(rx: Prescription) -> Iterable[Line]:
-    """Lines with a dose of a chemotherapy: the ones drug-specific checks look at."""
-    return (
-        line
-        for line in rx.lines
-        if line.final_dose is not None and line.line_kind == "chemotherapy" and line.drug_id
+    """Every line with a drug and a dose, whatever its kind: the ones the drug-specific checks
+    (concentration, cumulative dose, previous cycle, clearance, creatinine age) look at. Not
+    only the lines typed "chemotherapy": a doxorubicin typed premedication is doxorubicin, and
+    a check that trusted the kind would let it escape. A premedication of a drug without such
+    limits (ondansetron) finds nothing to compare and stays silent."""
+    return (line for line in rx.lines if line.final_dose is not None and line.drug_id)
+
+
+def is_cytotoxic(ctx: ValidationContext, line: Line) -> bool:
+    """Whether a dosed line calls for the blood-count thresholds (PNN, platelets): typed
+    chemotherapy, or of a drug the thesaurus uses as chemotherapy (some protocol line of the
+    active snapshot gives it as such), or of a drug that carries a lifetime cumulative limit
+    or a final concentration range (a cytotoxic's marks in the snapshot's `drugs`), or of a
+    drug absent from the snapshot (nothing says it is harmless). Fail closed: only a drug
+    known, never given as chemotherapy by any protocol and without such limits (ondansetron,
+    dexamethasone) is left out, whatever kind the line is typed."""
+    if line.final_dose is None or not line.drug_id:
+        return False
+    if line.line_kind == "chemotherapy" or line.drug_id in ctx.chemotherapy_drugs:
+        return True
+    limits = ctx.drugs.get(line.drug_id)
+    if limits is None:
+        return True
+    return any(
+        value is not None
+        for value in (limits.cumulative_limit, limits.final_conc_min, limits.final_conc_max)
     )
+
+
+def cytotoxic_lines(ctx: ValidationContext) -> list[Line]:
+    return [line for line in ctx.prescription.lines if is_cytotoxic(ctx, line)]
 
 
 def first_planned_date(rx: Prescription) -> date:
     return min((line.planned_date for line in rx.lines), default=rx.cycle_start_date)
+
+
+def administration_day(rx: Prescription, today: date) -> date:
+    """The day of administration still to come, that the age of a lab result or a weight is
+    measured against: the earliest planned date on or after today, else (every day is past)
+    the last planned date. Not the first day: a take-over whose J1 is past and J15 on 26/11
+    is given on 26/11, with labs that must be recent on 26/11."""
+    days = sorted({line.planned_date for line in rx.lines}) or [rx.cycle_start_date]
+    return next((day for day in days if day >= today), days[-1])
 
 
 def comparable_doses(ctx: ValidationContext) -> list[GivenDose]:

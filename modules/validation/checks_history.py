@@ -119,9 +119,14 @@ def check_previous_cycle_change(ctx: ValidationContext) -> list[Finding]:
     there and is no longer, or the reverse.
 
     The change is the ratio of the two relative doses (80 % → 100 % is +25 %), compared with
-    the site's dose_tolerance_pct. Without a modification recorded on this line (a percentage
-    with its reason) it is blocking: the pharmacist lifts it with a reason once the prescriber
-    confirms the return to full dose. With one it is information: the prescriber decided it."""
+    the site's dose_tolerance_pct. Beyond it, the finding is blocking unless this line's own
+    recorded modification (a percentage with its reason) explains the change: taken out of
+    this line's relative dose, what remains is within the tolerance of the previous relative
+    dose (`unexplained_change`). Then it is information: the prescriber decided this change (a
+    reduction decided on this cycle, after a full dose). Any other change is blocking, recorded
+    modification or not: a −1 % "ajustement" after a −20 % does not explain +24 %, and a
+    re-escalation (−20 % → −10 %) is confirmed with the prescriber and lifted with its reason.
+    The message says what was recorded on each side."""
     tolerance = ctx.settings.dose_tolerance_pct
     doses = [d for d in comparable_doses(ctx)]
     findings = []
@@ -142,6 +147,22 @@ def check_previous_cycle_change(ctx: ValidationContext) -> list[Finding]:
     return findings
 
 
+def recorded_modification(line: Line) -> tuple[float, str] | None:
+    """This line's modification as recorded: a percentage with its reason, else None."""
+    reason = (line.modification_reason or "").strip()
+    if not line.modification_pct or not reason:
+        return None
+    return float(line.modification_pct), reason
+
+
+def unexplained_change(now_pct: float, before_pct: float, modification_pct: float) -> float:
+    """The change in relative dose (%) this line's recorded modification leaves unexplained:
+    this line's relative dose without its modification against the previous one's. −25 %
+    decided now after a full dose leaves 0 %; −1 % after a −20 % leaves +25 %."""
+    without = (100 + now_pct) / (1 + modification_pct / 100)
+    return round((without / (100 + before_pct) - 1) * 100, DECIMALS)
+
+
 def _pct_fr(value: float, recorded: bool, tolerance: float) -> str:
     """A modification in French. Without one recorded, a gap within the site's tolerance is
     rounding (151 mg for 151,2 mg), not a modification: "dose pleine", never "−0,1 %"."""
@@ -150,28 +171,64 @@ def _pct_fr(value: float, recorded: bool, tolerance: float) -> str:
     return f"{'+' if value > 0 else ''}{fr(value, 1)} %"
 
 
+def _signed_pct(value: float) -> str:
+    return f"{'+' if value > 0 else ''}{fr(value, 1)} %"
+
+
+def _recorded_here(line: Line) -> str:
+    mine = recorded_modification(line)
+    if mine is None:
+        return "aucune modification motivée enregistrée"
+    return f"modification {_signed_pct(mine[0])} (motif : {mine[1]})"
+
+
+def _recorded_before(previous: GivenDose, before_pct: float, computed: bool) -> str:
+    reason = (previous.modification_reason or "").strip()
+    if previous.modification_pct:
+        text = f"modification {_signed_pct(previous.modification_pct)}"
+        return text + (f" (motif : {reason})" if reason else " (sans motif enregistré)")
+    if computed and abs(before_pct) >= 0.05:
+        return (
+            f"aucune modification enregistrée, {_signed_pct(before_pct)} d'après sa dose"
+        )
+    return "aucune modification enregistrée"
+
+
 def _finding(
     line: Line, previous: GivenDose, now_pct: float, before: tuple[float, bool], change: float,
     tolerance: float,
 ) -> Finding:
     before_pct, computed = before
-    reason = (line.modification_reason or "").strip()
-    recorded = bool(line.modification_pct) and bool(reason)
+    mine = recorded_modification(line)
     before_text = _pct_fr(before_pct, not computed and bool(previous.modification_pct),
                           tolerance)
     if computed:
         before_text = f"{before_text} d'après sa dose (non enregistrée comme modification)"
     compared = (
-        f"{where(line)} : modification de dose {_pct_fr(now_pct, recorded, tolerance)} sur "
-        f"cette prescription, contre {before_text} au cycle précédent "
+        f"{where(line)} : modification de dose {_pct_fr(now_pct, mine is not None, tolerance)} "
+        f"sur cette prescription, contre {before_text} au cycle précédent "
         f"({previous.prescription_id}, {previous.source}, {dose_fr(previous.dose)} "
         f"{previous.dose_unit} le {day_fr(previous.planned_date)}) : la dose relative change de "
-        f"{'+' if change > 0 else ''}{fr(change, 1)} %, au-delà de la tolérance du site "
-        f"({fr(tolerance)} %)"
+        f"{_signed_pct(change)}, au-delà de la tolérance du site ({fr(tolerance)} %). "
+        f"Enregistré sur cette ligne : {_recorded_here(line)} ; au cycle précédent : "
+        f"{_recorded_before(previous, before_pct, computed)}"
     )
-    if recorded:
-        message = f"{compared}. Modification décidée par le prescripteur : {reason}."
+    remaining = None if mine is None else unexplained_change(now_pct, before_pct, mine[0])
+    if remaining is not None and abs(remaining) <= tolerance:
+        message = (
+            f"{compared}. Cet écart est celui de la modification décidée par le prescripteur "
+            f"sur cette ligne : {mine[1]}."
+        )
         severity = Severity.INFO
+    elif remaining is not None:
+        message = (
+            f"{compared}. La modification enregistrée sur cette ligne n'explique pas cet écart : "
+            f"sans elle, la dose relative changerait encore de {_signed_pct(remaining)} par "
+            "rapport au cycle précédent. Une réduction décidée à un cycle précédent a peut-être "
+            "été perdue : vérifiez avec le prescripteur, faites corriger la dose ou la "
+            "modification, ou levez ce point avec le motif du changement."
+        )
+        severity = Severity.BLOCKING
     else:
         message = (
             f"{compared}, sans modification motivée sur cette ligne. Une réduction décidée à "
@@ -188,6 +245,7 @@ def _finding(
             "modification actuelle %": round(now_pct, 1),
             "modification au cycle précédent %": round(before_pct, 1),
             "écart %": round(change, 1),
+            "écart non expliqué %": None if remaining is None else round(remaining, 1),
             "seuil": tolerance,
             "cycle précédent": previous.prescription_id,
             "modification précédente calculée": "oui" if computed else "non",

@@ -11,10 +11,11 @@ same code the entry form and the doses use) before any comparison: 1 200 /mm³ n
 The latest result of each test is used (a result dated after today is ignored). Results of the
 same test sampled within the same minute are the same sample (the entry form takes HH:MM, the
 snapshot has seconds): the worst of them is compared (the lowest count, the highest creatinine)
-and the finding says that they disagree. A result older than the site's limit before the first
-planned day is still compared with its threshold (a low value is never hidden) and is also
-reported as too old. Values are printed with enough decimals that one below its threshold never
-prints as the threshold (1,499 G/L, not 1,5 G/L).
+and the finding says that they disagree. A result older than the site's limit before the day
+of administration still to come (checks_common.administration_day) is still compared with its
+threshold (a low value is never hidden) and is also reported as too old. Values are printed
+with enough decimals that one below its threshold never prints as the threshold (1,499 G/L,
+not 1,5 G/L), in a list of one sample's results too.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from datetime import date, datetime
 from chemo_fallback.dosing import DoseInputError, creatinine_clearance_cockcroft_gault
 from chemo_fallback.dosing.body import cockcroft_gault_weight
 from chemo_fallback.modules.validation.checks_common import (
+    administration_day,
     chemo_lines,
+    cytotoxic_lines,
     day_fr,
-    first_planned_date,
     fr,
     fr_beside,
     round_beside,
@@ -76,14 +78,15 @@ def _threshold(protocol_value: float | None, site_value: float | None) -> Thresh
 
 
 def anc_threshold(ctx: ValidationContext) -> Threshold | None:
-    if not any(chemo_lines(ctx.prescription)):
+    """None when no line calls for it (checks_common.is_cytotoxic)."""
+    if not cytotoxic_lines(ctx):
         return None
     protocol = ctx.protocol.anc_min_g_l if ctx.protocol else None
     return _threshold(protocol, ctx.settings.anc_min_g_l)
 
 
 def platelets_threshold(ctx: ValidationContext) -> Threshold | None:
-    if not any(chemo_lines(ctx.prescription)):
+    if not cytotoxic_lines(ctx):
         return None
     protocol = ctx.protocol.platelets_min_g_l if ctx.protocol else None
     return _threshold(protocol, ctx.settings.platelets_min_g_l)
@@ -146,9 +149,11 @@ def latest_labs(ctx: ValidationContext) -> dict[str, LabValue]:
     return {code: labs[0] for code, labs in latest_samples(ctx).items()}
 
 
-def disagreement(ctx: ValidationContext, test: str) -> str:
+def disagreement(ctx: ValidationContext, test: str, threshold: float | None = None) -> str:
     """French, when the latest sample of `test` has results that disagree (a value typed from
-    the paper report and the snapshot's, the same minute): says which one is compared."""
+    the paper report and the snapshot's, the same minute): says which one is compared. Beside
+    a threshold, every result listed is printed as `shown` prints the compared one: 1,499 G/L
+    never reads "1,5 G/L" against a 1,5 G/L threshold."""
     labs = latest_samples(ctx).get(test, [])
     values = {
         None if n is None else round(n.value, 6)
@@ -156,7 +161,7 @@ def disagreement(ctx: ValidationContext, test: str) -> str:
     }
     if len(values) < 2:
         return ""
-    listed = ", ".join(f"{shown(lab)} ({_origin(lab)})" for lab in labs)
+    listed = ", ".join(f"{shown(lab, threshold)} ({_origin(lab)})" for lab in labs)
     return (
         f" ; {len(labs)} résultats du même prélèvement ({labs[0].sampled_at:%d/%m/%Y %H:%M}) "
         f"ne concordent pas : {listed}, le plus défavorable est retenu : vérifiez le compte "
@@ -322,7 +327,7 @@ def _count_check(
         _low(
             code,
             f"{name} {shown(lab, threshold.value)} le {day_fr(lab.sampled_at)} "
-            f"({_origin(lab)}){disagreement(ctx, test)}",
+            f"({_origin(lab)}){disagreement(ctx, test, threshold.value)}",
             threshold,
             f"{fr(threshold.value)} {normalised.unit}",
             {
@@ -450,18 +455,19 @@ def check_labs_missing(ctx: ValidationContext) -> list[Finding]:
 
 
 def check_labs_too_old(ctx: ValidationContext) -> list[Finding]:
-    """The results the thresholds use, sampled too long before the first planned day."""
+    """The results the thresholds use, sampled too long before the day of administration
+    still to come (checks_common.administration_day: a past J1 is no longer the day)."""
     latest = latest_labs(ctx)
     used = [(name, lab.sampled_at.date()) for name, lab in _used_labs(ctx, latest)]
     if clearance_threshold(ctx) is not None:
         for found in clearance_review(ctx, latest).clearances:
             if (found.name, found.sampled_on) not in used:
                 used.append((found.name, found.sampled_on))
-    first_day = first_planned_date(ctx.prescription)
+    day = administration_day(ctx.prescription, ctx.today)
     limit = ctx.settings.lab_max_age_days
     old = []
     for name, sampled_on in used:
-        age = (first_day - sampled_on).days
+        age = (day - sampled_on).days
         if age > limit:
             old.append(f"{name} du {day_fr(sampled_on)} ({age} jours)")
     if not old:
@@ -471,13 +477,13 @@ def check_labs_too_old(ctx: ValidationContext) -> list[Finding]:
             code="labs_too_old",
             severity=Severity.WARNING,
             message=(
-                f"Biologie trop ancienne par rapport au premier jour prévu "
-                f"({day_fr(first_day)}, limite du site : {limit} jours) : {', '.join(old)}. "
+                f"Biologie trop ancienne par rapport au prochain jour d'administration "
+                f"({day_fr(day)}, limite du site : {limit} jours) : {', '.join(old)}. "
                 "Demandez un bilan récent avant de préparer."
             ),
             values={
                 "trop ancien": ", ".join(old),
-                "premier jour": day_fr(first_day),
+                "jour d'administration": day_fr(day),
                 "seuil": limit,
             },
             threshold_source="site",

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from chemo_fallback.modules.prescription.models import STATUS_LABELS, Line
 from chemo_fallback.modules.validation.checks_common import (
+    administration_day,
     comparable_doses,
     day_fr,
     derivation_bsa,
@@ -61,15 +62,16 @@ def check_missing_data(ctx: ValidationContext) -> list[Finding]:
 
 
 def check_weight_too_old(ctx: ValidationContext) -> list[Finding]:
-    """The weight's age on the first day of administration (not today: a cycle prescribed for
-    next week is given with a weight one week older), else on today if that is later (a late
-    entry is no excuse for a stale weight)."""
+    """The weight's age on the day of administration still to come (not today: a cycle
+    prescribed for next week is given with a weight one week older; not a past J1 either: a
+    take-over's J15 is given with a weight two weeks older), as labs_too_old measures it
+    (checks_common.administration_day)."""
     rx = ctx.prescription
     weight = rx.dosing.weight
     limit = ctx.settings.weight_max_age_days
     if weight is None:
         return []
-    on = max(first_planned_date(rx), ctx.today)
+    on = administration_day(rx, ctx.today)
     age = (on - weight.measured_on).days
     if age <= limit:
         return []
@@ -79,7 +81,7 @@ def check_weight_too_old(ctx: ValidationContext) -> list[Finding]:
             severity=Severity.BLOCKING,
             message=(
                 f"Poids trop ancien : {dose_fr(weight.value)} kg mesuré le "
-                f"{day_fr(weight.measured_on)}, {age} jours avant le {day_fr(on)} (premier jour "
+                f"{day_fr(weight.measured_on)}, {age} jours avant le {day_fr(on)} (prochain jour "
                 f"d'administration), au-delà de la limite du site ({limit} jours). Faites "
                 "peser le patient et recalculer les doses."
             ),

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription.drug_rules import DrugSafety
 from chemo_fallback.modules.prescription.models import Prescription
+from chemo_fallback.patients.models import LatestMeasurements
 from chemo_fallback.site_settings import SiteSettings
 
 
@@ -86,6 +87,7 @@ class GivenDose(BaseModel):
     # What the previous-cycle comparison needs: the line's recorded modification (%) and the
     # protocol line it came from (5-FU bolus and pump are two lines of the same drug).
     modification_pct: float | None = None
+    modification_reason: str | None = None  # its reason, for the message
     protocol_line_no: int | None = None
     # What its full dose was computed from, to see a reduction recorded without its %
     # (a production export of 121 mg on 1,89 m² at 80 mg/m²): the basis and protocol dose
@@ -145,6 +147,9 @@ class ValidationContext(BaseModel):
     prescription: Prescription
     protocol: ProtocolThresholds | None  # None: the protocol left the thesaurus
     drugs: dict[str, DrugLimits]  # every drug of the prescription's lines
+    # The drugs some protocol line of the thesaurus gives as chemotherapy (a line of one of
+    # them typed otherwise still calls for the blood-count thresholds: checks_common)
+    chemotherapy_drugs: frozenset[str] = frozenset()
     # Every drug of the lines, for the drug-level rules (missing: the drug left the snapshot)
     drug_safety: dict[str, DrugSafety] = {}
     previous_cycles: list[PreviousCycle]  # the patient's other cycles, most recent first
@@ -154,6 +159,9 @@ class ValidationContext(BaseModel):
     rejected_labs: list[RejectedLab] = []
     settings: SiteSettings
     today: date
+    # The patient's latest height, weight and creatinine (patients.measurements), to see one
+    # recorded after the doses were computed (checks_measurements). None: not read.
+    latest_measurements: LatestMeasurements | None = None
 
 
 class Override(BaseModel):

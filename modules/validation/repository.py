@@ -83,6 +83,15 @@ def drug_limits(cur: Cursor) -> dict[str, DrugLimits]:
     return {r["drug_id"]: DrugLimits(**r) for r in rows}
 
 
+def chemotherapy_drugs(cur: Cursor) -> frozenset[str]:
+    """The drugs the thesaurus gives as chemotherapy on some protocol line."""
+    rows = cur.execute(
+        "SELECT DISTINCT drug_id FROM ref.protocol_lines "
+        "WHERE line_kind = 'chemotherapy' AND drug_id IS NOT NULL"
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
 def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[PreviousCycle]]:
     """Every cycle of these patients, snapshot and fallback (not cancelled, not replaced,
     not drafts), most recent first."""
@@ -133,7 +142,8 @@ def given_doses(cur: Cursor, patient_ids: list[str]) -> dict[str, list[GivenDose
            SELECT rx.patient_id, l.prescription_id, l.drug_id, l.planned_date, l.dose,
                   l.dose_unit, rx.bsa_m2, l.status, 'instantané' AS source,
                   l.modification_pct, l.protocol_line_no,
-                  pl.dose_basis, pl.dose, rx.weight_kg, CAST(NULL AS DOUBLE)
+                  pl.dose_basis, pl.dose, rx.weight_kg, CAST(NULL AS DOUBLE),
+                  l.modification_reason
            FROM ref.prescription_lines l JOIN rx USING (prescription_id)
            LEFT JOIN ref.protocol_lines pl
              ON pl.protocol_id = rx.protocol_id AND pl.line_no = l.protocol_line_no
@@ -146,7 +156,8 @@ def given_doses(cur: Cursor, patient_ids: list[str]) -> dict[str, list[GivenDose
                   p.status, 'secours', l.modification_pct, l.protocol_line_no,
                   l.dose_basis, l.protocol_dose,
                   TRY_CAST(json_extract_string(l.derivation_json, '$.weight_kg') AS DOUBLE),
-                  TRY_CAST(json_extract_string(l.derivation_json, '$.gfr_ml_min') AS DOUBLE)
+                  TRY_CAST(json_extract_string(l.derivation_json, '$.gfr_ml_min') AS DOUBLE),
+                  l.modification_reason
            FROM rx_lines l JOIN rx_prescriptions p USING (prescription_id)
            WHERE p.patient_id IN (SELECT unnest(?::VARCHAR[]))
              AND p.status IN ('signed', 'validated') AND l.final_dose IS NOT NULL
@@ -155,7 +166,7 @@ def given_doses(cur: Cursor, patient_ids: list[str]) -> dict[str, list[GivenDose
     ).fetchall()
     fields = ("prescription_id", "drug_id", "planned_date", "dose", "dose_unit", "bsa_m2",
               "status", "source", "modification_pct", "protocol_line_no", "dose_basis",
-              "protocol_dose", "weight_kg", "gfr_ml_min")
+              "protocol_dose", "weight_kg", "gfr_ml_min", "modification_reason")
     for patient_id, *values in rows:
         found[patient_id].append(GivenDose(**dict(zip(fields, values, strict=True))))
     return found

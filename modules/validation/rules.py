@@ -23,6 +23,11 @@ cumulative_dose_incomplete blocking     produit            a past dose of a drug
                                                            m², has no known BSA
 missing_data        blocking            —                  no height, weight or prescriber name
 weight_too_old      blocking            site               weight older than weight_max_age_days
+                                                           on the day of administration still
+                                                           to come (administration_day)
+measurements_newer  blocking            dossier patient    the patient's latest height, weight
+                                                           or creatinine differs (value or date)
+                                                           from the dosing inputs': recompute
 weight_change       warning / blocking  site               vs the latest earlier cycle's weight:
                                                            beyond weight_change_pct a warning,
                                                            beyond weight_change_block_pct
@@ -31,8 +36,10 @@ previous_cycle_change blocking / info   site               relative dose (final 
                                                            vs the previous dose of the same
                                                            drug's modification (recorded, else
                                                            its dose vs its own full dose), beyond
-                                                           dose_tolerance_pct; info when this
-                                                           line records its own modification
+                                                           dose_tolerance_pct; info only when
+                                                           this line's recorded modification
+                                                           explains it (without it, within the
+                                                           tolerance of the previous dose)
 bsa_change          warning             site               vs the latest earlier cycle's BSA
 interval_short      blocking            protocole          first day too soon after the same
                                                            protocol's previous cycle's
@@ -55,7 +62,8 @@ labs_missing        blocking            protocole | site   a result a threshold 
 labs_unit_unknown   blocking            —                  a result a threshold needs is in a
                                                            unit lab_units cannot convert
 labs_too_old        warning             site               a result used is older than
-                                                           lab_max_age_days before the first day
+                                                           lab_max_age_days before the day of
+                                                           administration still to come
 dose_creatinine_too_old blocking, never site               AUC line by Cockcroft-Gault: the
                     liftable                               dose's creatinine older than
                                                            creatinine_max_age_days on its day
@@ -88,7 +96,9 @@ Choices worth knowing:
   a real change (weight loss) is common and the doses already follow the current values; the
   pharmacist confirms it is no entry error. Beyond weight_change_block_pct (default 20 %) the
   weight change blocks: more likely a wrong entry or a wrong patient. A stale or missing weight
-  blocks too; its age is taken on the first day of administration (or today if later).
+  blocks too; its age, like a lab result's, is taken on the day of administration still to
+  come: the earliest planned date on or after today, else the last planned date
+  (checks_common.administration_day).
 - Interval between cycles: first day of administration against the neighbouring cycles' first
   days (a moved D1 counts), on both sides (an earlier cycle, a later planned one), not the
   start dates written on the prescriptions.
@@ -107,8 +117,23 @@ Choices worth knowing:
   (patients/lab_units) before any comparison; a unit that cannot be converted blocks
   (labs_unit_unknown). The clearance is the one the doses used (an AUC line's GFR, else
   Cockcroft-Gault from the dosing creatinine), plus any creatinine or measured CLCR at least as
-  recent: the lowest is never hidden (checks_labs.clearance_review). Lab checks apply when the
-  prescription has a chemotherapy line with a dose.
+  recent: the lowest is never hidden (checks_labs.clearance_review).
+- Which lines: the drug-specific checks (concentration, cumulative dose, previous cycle,
+  clearance of a platinum drug, creatinine age of an AUC dose) look at every line with a drug
+  and a dose, whatever its kind (checks_common.chemo_lines): a doxorubicin or a carboplatin
+  typed premedication is checked as what it is. The blood-count thresholds (PNN, platelets,
+  and labs_missing / labs_too_old / labs_unit_unknown for them) apply when the prescription
+  has a dosed line that is typed chemotherapy, or of a drug the thesaurus gives as
+  chemotherapy on some protocol line, or of a drug carrying a cumulative limit or a final
+  concentration range, or of a drug absent from the snapshot (checks_common.is_cytotoxic):
+  only a known drug never given as chemotherapy and without such limits (ondansetron) leaves
+  a premedication-only prescription without them.
+- Take-over: the production prescription's lines not given yet (planned, validated) are the
+  take-over's own; its lines already prepared or administered stay "other" doses, counted by
+  the duplicate, cumulative and previous-cycle checks (service._carried).
+- Measurements newer than the doses: the latest values are read with the function the doses
+  are computed from (patients.measurements.latest_measurements), so validation and dose never
+  disagree on what "latest" means.
 """
 
 from __future__ import annotations
@@ -132,6 +157,7 @@ from chemo_fallback.modules.validation.checks_labs import (
     check_labs_too_old,
     check_labs_unit_unknown,
 )
+from chemo_fallback.modules.validation.checks_measurements import check_measurements_newer
 from chemo_fallback.modules.validation.checks_patient import (
     check_bsa_change,
     check_duplicate,
@@ -148,6 +174,7 @@ Check = Callable[[ValidationContext], list[Finding]]
 
 CHECKS: tuple[Check, ...] = (
     check_missing_data,
+    check_measurements_newer,
     check_weight_too_old,
     check_dose_deviation,
     check_max_dose,

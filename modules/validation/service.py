@@ -25,12 +25,14 @@ from chemo_fallback.modules.prescription.models import Prescription, Status
 from chemo_fallback.modules.validation import repository as repo
 from chemo_fallback.modules.validation.models import (
     Finding,
+    GivenDose,
     Override,
     Severity,
     ValidationContext,
     ValidationError,
 )
 from chemo_fallback.modules.validation.rules import all_findings
+from chemo_fallback.patients.measurements import latest_measurements
 from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
@@ -58,6 +60,7 @@ def contexts(
     patients = sorted({rx.patient_id for rx in prescriptions})
     protocols = repo.protocol_thresholds(cur, sorted({rx.protocol_id for rx in prescriptions}))
     drugs = repo.drug_limits(cur)
+    chemotherapy_drugs = repo.chemotherapy_drugs(cur)
     safety = rx_repo.drug_safety(
         cur, [line.drug_id for rx in prescriptions for line in rx.lines if line.drug_id]
     )
@@ -65,6 +68,8 @@ def contexts(
     doses = repo.given_doses(cur, patients)
     labs = repo.recent_labs(cur, patients)
     rejected_labs = repo.rejected_labs(cur, patients)
+    # One read per patient (a few queries each): the same function the doses are computed from
+    measured = {patient: latest_measurements(cur, patient) for patient in patients}
     found = {}
     for rx in prescriptions:
         own_drugs = {line.drug_id for line in rx.lines if line.drug_id}
@@ -72,16 +77,18 @@ def contexts(
             prescription=rx,
             protocol=protocols.get(rx.protocol_id),
             drugs={d: drugs[d] for d in own_drugs if d in drugs},
+            chemotherapy_drugs=chemotherapy_drugs & own_drugs,
             drug_safety={d: safety[d] for d in own_drugs if d in safety},
             # other versions of this prescription are not "other" prescriptions
             previous_cycles=[
                 c for c in cycles[rx.patient_id] if not _version_of(c.prescription_id, rx)
             ],
-            other_doses=[d for d in doses[rx.patient_id] if not _version_of(d.prescription_id, rx)],
+            other_doses=[d for d in doses[rx.patient_id] if not _carried(d, rx)],
             labs=labs[rx.patient_id],
             rejected_labs=rejected_labs[rx.patient_id],
             settings=settings,
             today=today,
+            latest_measurements=measured[rx.patient_id],
         )
     return found
 
@@ -94,6 +101,23 @@ def _version_of(prescription_id: str, rx: Prescription) -> bool:
         prescription_id in (base, rx.snapshot_prescription_id)
         or prescription_id.startswith(base + "-")
     )
+
+
+# Snapshot line statuses of doses not given yet: a take-over carries them (they are this
+# prescription's lines now). Any other status (prepared, administered, or one this code does
+# not know) is a dose the patient got or may have got: it stays an "other" dose, so that the
+# duplicate, cumulative and previous-cycle checks see it.
+NOT_YET_GIVEN = frozenset({"planned", "validated"})
+
+
+def _carried(dose: GivenDose, rx: Prescription) -> bool:
+    """True for a dose that is this prescription's own: one of its versions', or a line of
+    the production prescription it takes over that was not given yet (the take-over carries
+    it). A production line already administered or prepared (ORD01000285 J1 on 22/11) is not:
+    it was given, and counts."""
+    if dose.prescription_id == rx.snapshot_prescription_id and rx.snapshot_prescription_id:
+        return dose.status in NOT_YET_GIVEN
+    return _version_of(dose.prescription_id, rx)
 
 
 def findings_of(
