@@ -28,13 +28,24 @@ def recorded_labs(
     cur_or_store: duckdb.DuckDBPyConnection | Store, patient_id: str
 ) -> list[RecordedLab]:
     """Every lab result recorded for the patient, replaced ones included, newest sample first."""
+    return recorded_labs_of(cur_or_store, [patient_id])[patient_id]
+
+
+def recorded_labs_of(
+    cur_or_store: duckdb.DuckDBPyConnection | Store, patient_ids: list[str]
+) -> dict[str, list[RecordedLab]]:
+    """`recorded_labs` for many patients in one query (a validation worklist is hundreds)."""
+    found: dict[str, list[RecordedLab]] = {p: [] for p in patient_ids}
     with reading(cur_or_store) as cur:
         rows = cur.execute(
-            f"{RECORDED_LABS_SQL} WHERE r.patient_id = ? "
+            f"{RECORDED_LABS_SQL} WHERE r.patient_id IN (SELECT unnest(?::VARCHAR[])) "
             "ORDER BY r.sampled_at DESC, r.lab_record_id DESC",
-            [patient_id],
+            [patient_ids],
         ).fetchall()
-    return [_lab(row) for row in rows]
+    for row in rows:
+        lab = _lab(row)
+        found[lab.patient_id].append(lab)
+    return found
 
 
 def recorded_lab(cur: duckdb.DuckDBPyConnection, lab_record_id: int) -> RecordedLab | None:

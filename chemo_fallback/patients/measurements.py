@@ -21,7 +21,7 @@ from chemo_fallback import audit
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.patients.identity import find_identity, has_snapshot, reading
-from chemo_fallback.patients.lab_records import recorded_labs
+from chemo_fallback.patients.lab_records import recorded_labs_of
 from chemo_fallback.patients.lab_rules import bmi_review
 from chemo_fallback.patients.lab_units import normalise
 from chemo_fallback.patients.models import (
@@ -30,6 +30,7 @@ from chemo_fallback.patients.models import (
     MeasuredValue,
     NeedsConfirmation,
     PatientNotFound,
+    RecordedLab,
     RecordedMeasurement,
 )
 from chemo_fallback.patients.rules import (
@@ -51,15 +52,18 @@ RECORDED_SQL = """SELECT m.measurement_id, m.patient_id, m.kind, m.value, m.unit
 FROM patient_measurements m"""
 FIELDS = tuple(RecordedMeasurement.model_fields)
 
-PATIENT_FILE_SQL = """SELECT height_cm, weight_kg, measured_on FROM ref.patients
-WHERE patient_id = ? AND measured_on IS NOT NULL"""
-PRESCRIPTIONS_SQL = """SELECT prescription_id, height_cm, weight_kg,
+# Read for many patients at once (a validation worklist is hundreds): one scan per table.
+PATIENTS_IN = "patient_id IN (SELECT unnest(?::VARCHAR[]))"
+PATIENT_FILE_SQL = f"""SELECT patient_id, height_cm, weight_kg, measured_on FROM ref.patients
+WHERE {PATIENTS_IN} AND measured_on IS NOT NULL"""
+PRESCRIPTIONS_SQL = f"""SELECT patient_id, prescription_id, height_cm, weight_kg,
        coalesce(CAST(prescribed_at AS DATE), cycle_start_date) AS day
-FROM ref.prescriptions WHERE patient_id = ?"""
+FROM ref.prescriptions WHERE {PATIENTS_IN}"""
 # A few, in case the latest is in a unit that cannot be converted.
-CREATININE_SQL = """SELECT lab_id, value, unit, sampled_at FROM ref.lab_results
-WHERE patient_id = ? AND test_code = 'CREAT'
-ORDER BY sampled_at DESC, lab_id LIMIT 5"""
+CREATININE_SQL = f"""SELECT patient_id, lab_id, value, unit, sampled_at FROM ref.lab_results
+WHERE {PATIENTS_IN} AND test_code = 'CREAT'
+QUALIFY row_number() OVER (PARTITION BY patient_id ORDER BY sampled_at DESC, lab_id) <= 5
+ORDER BY patient_id, sampled_at DESC, lab_id"""
 
 # On the same date (creatinine: the same minute of sampling, see _when) the fallback's own
 # record wins, then the patient file, the lab, and last the prescription (whose date is only
@@ -77,13 +81,24 @@ def recorded_measurements(
     cur_or_store: duckdb.DuckDBPyConnection | Store, patient_id: str
 ) -> list[RecordedMeasurement]:
     """Every measurement recorded for the patient, replaced ones included, most recent first."""
+    return recorded_measurements_of(cur_or_store, [patient_id])[patient_id]
+
+
+def recorded_measurements_of(
+    cur_or_store: duckdb.DuckDBPyConnection | Store, patient_ids: list[str]
+) -> dict[str, list[RecordedMeasurement]]:
+    """`recorded_measurements` for many patients in one query."""
+    found: dict[str, list[RecordedMeasurement]] = {p: [] for p in patient_ids}
     with reading(cur_or_store) as cur:
         rows = cur.execute(
-            f"{RECORDED_SQL} WHERE m.patient_id = ? "
+            f"{RECORDED_SQL} WHERE m.patient_id IN (SELECT unnest(?::VARCHAR[])) "
             "ORDER BY m.measured_on DESC, m.measurement_id DESC",
-            [patient_id],
+            [patient_ids],
         ).fetchall()
-    return [RecordedMeasurement(**dict(zip(FIELDS, row, strict=True))) for row in rows]
+    for row in rows:
+        measurement = RecordedMeasurement(**dict(zip(FIELDS, row, strict=True)))
+        found[measurement.patient_id].append(measurement)
+    return found
 
 
 def recorded_measurement(
@@ -97,10 +112,26 @@ def _day(value: date) -> str:
     return f"{value:%d/%m/%Y}"
 
 
-def _snapshot_values(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[tuple]:
+def _by_patient(cur: duckdb.DuckDBPyConnection, sql: str, patient_ids: list[str]) -> dict:
+    """The rows of `sql` (patient_id first) for these patients, grouped, order kept."""
+    found: dict[str, list[tuple]] = {p: [] for p in patient_ids}
+    for patient_id, *row in cur.execute(sql, [patient_ids]).fetchall():
+        found[patient_id].append(tuple(row))
+    return found
+
+
+def _snapshot_rows(cur: duckdb.DuckDBPyConnection, patient_ids: list[str]) -> dict:
+    """patient → (patient file rows, prescription rows, creatinine rows) of the snapshot."""
+    files = _by_patient(cur, PATIENT_FILE_SQL, patient_ids)
+    prescriptions = _by_patient(cur, PRESCRIPTIONS_SQL, patient_ids)
+    creatinine = _by_patient(cur, CREATININE_SQL, patient_ids)
+    return {p: (files[p], prescriptions[p], creatinine[p]) for p in patient_ids}
+
+
+def _snapshot_values(file_rows: list[tuple], rx_rows: list[tuple]) -> list[tuple]:
     """(kind, MeasuredValue) found in the snapshot for this patient."""
     found = []
-    for height, weight, day in cur.execute(PATIENT_FILE_SQL, [patient_id]).fetchall():
+    for height, weight, day in file_rows:
         for kind, value in (("height", height), ("weight", weight)):
             if value is not None:
                 found.append(
@@ -115,7 +146,7 @@ def _snapshot_values(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[tu
                         ),
                     )
                 )
-    for rx_id, height, weight, day in cur.execute(PRESCRIPTIONS_SQL, [patient_id]).fetchall():
+    for rx_id, height, weight, day in rx_rows:
         for kind, value in (("height", height), ("weight", weight)):
             if value is not None and day is not None:
                 found.append(
@@ -134,12 +165,10 @@ def _snapshot_values(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[tu
     return found
 
 
-def _snapshot_creatinine(
-    cur: duckdb.DuckDBPyConnection, patient_id: str, notes: list[tuple[datetime, str]]
-) -> list[tuple]:
+def _snapshot_creatinine(rows: list[tuple], notes: list[tuple[datetime, str]]) -> list[tuple]:
     """The snapshot's latest creatinine in a known unit (normalised to µmol/L), with the time
     it was sampled; a more recent one in an unknown unit is left aside and said in `notes`."""
-    for lab_id, value, unit, sampled_at in cur.execute(CREATININE_SQL, [patient_id]).fetchall():
+    for lab_id, value, unit, sampled_at in rows:
         normalised = normalise("CREAT", value, unit)
         if normalised is None:
             notes.append(
@@ -166,10 +195,10 @@ def _snapshot_creatinine(
     return []
 
 
-def _fallback_creatinine(cur: duckdb.DuckDBPyConnection, patient_id: str) -> list[tuple]:
+def _fallback_creatinine(labs: list[RecordedLab]) -> list[tuple]:
     """Creatinine results entered in the fallback (lab results CREAT), not replaced."""
     found = []
-    for lab in recorded_labs(cur, patient_id):
+    for lab in labs:
         if lab.test_code != "CREAT" or lab.replaced:
             continue
         label = (
@@ -210,32 +239,51 @@ def latest_measurements(
     prescriptions and, for creatinine, its lab results (normalised to µmol/L; one in an unknown
     unit is not used, and `notes` says so). Undated snapshot values are not used. The
     creatinine is the latest by sampling date-time (see _when)."""
-    notes: list[tuple[datetime, str]] = []
+    return latest_measurements_of(cur_or_store, [patient_id])[patient_id]
+
+
+def latest_measurements_of(
+    cur_or_store: duckdb.DuckDBPyConnection | Store, patient_ids: list[str]
+) -> dict[str, LatestMeasurements]:
+    """`latest_measurements` for many patients, the snapshot read once for all of them."""
     with reading(cur_or_store) as cur:
-        candidates = [
-            (
-                m.kind,
-                MeasuredValue(
-                    value=m.value,
-                    unit=m.unit,
-                    measured_on=m.measured_on,
-                    source="fallback",
-                    reference=str(m.measurement_id),
-                    label_fr=f"saisie pendant la panne (mesure n° {m.measurement_id}, par "
-                    f"{m.recorded_by_name})",
-                ),
-                time.min,
-                m.measurement_id,
-            )
-            for m in recorded_measurements(cur, patient_id)
-            if not m.replaced
+        snapshot = _snapshot_rows(cur, patient_ids) if has_snapshot(cur) else None
+        measured = recorded_measurements_of(cur, patient_ids)
+        labs = recorded_labs_of(cur, patient_ids)
+    return {
+        p: _latest(measured[p], labs[p], snapshot[p] if snapshot else None) for p in patient_ids
+    }
+
+
+def _latest(
+    measured: list[RecordedMeasurement], labs: list[RecordedLab], snapshot: tuple | None
+) -> LatestMeasurements:
+    notes: list[tuple[datetime, str]] = []
+    candidates = [
+        (
+            m.kind,
+            MeasuredValue(
+                value=m.value,
+                unit=m.unit,
+                measured_on=m.measured_on,
+                source="fallback",
+                reference=str(m.measurement_id),
+                label_fr=f"saisie pendant la panne (mesure n° {m.measurement_id}, par "
+                f"{m.recorded_by_name})",
+            ),
+            time.min,
+            m.measurement_id,
+        )
+        for m in measured
+        if not m.replaced
+    ]
+    candidates += _fallback_creatinine(labs)
+    if snapshot is not None:
+        file_rows, rx_rows, creatinine_rows = snapshot
+        candidates += [
+            (kind, value, time.min, 0) for kind, value in _snapshot_values(file_rows, rx_rows)
         ]
-        candidates += _fallback_creatinine(cur, patient_id)
-        if has_snapshot(cur):
-            candidates += [
-                (kind, value, time.min, 0) for kind, value in _snapshot_values(cur, patient_id)
-            ]
-            candidates += _snapshot_creatinine(cur, patient_id, notes)
+        candidates += _snapshot_creatinine(creatinine_rows, notes)
     latest: dict[str, MeasuredValue] = {}
     best: dict[str, tuple] = {}
     for kind, value, at, order in candidates:

@@ -32,7 +32,7 @@ from chemo_fallback.modules.validation.models import (
     ValidationError,
 )
 from chemo_fallback.modules.validation.rules import all_findings
-from chemo_fallback.patients.measurements import latest_measurements
+from chemo_fallback.patients.measurements import latest_measurements_of
 from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
@@ -69,7 +69,7 @@ def contexts(
     labs = repo.recent_labs(cur, patients)
     rejected_labs = repo.rejected_labs(cur, patients)
     # One read per patient (a few queries each): the same function the doses are computed from
-    measured = {patient: latest_measurements(cur, patient) for patient in patients}
+    measured = latest_measurements_of(cur, patients)
     found = {}
     for rx in prescriptions:
         own_drugs = {line.drug_id for line in rx.lines if line.drug_id}
