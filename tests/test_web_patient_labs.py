@@ -119,3 +119,29 @@ async def test_no_unit_is_assumed(user: User, app_state) -> None:
     await user.should_see("Unité manquante : choisissez l'unité écrite sur le compte rendu",
                           retries=SLOW)
     assert audit(app_state.store, "lab.recorded") == []
+
+
+async def test_the_save_button_is_disabled_while_the_result_is_recorded(
+    user: User, app_state, monkeypatch
+) -> None:
+    """A double click cannot send the entry twice: the button is off until the answer."""
+    from chemo_fallback.web import patient_labs
+
+    await open_record(user, app_state.store, "nurse")
+    await user.should_see(marker="lab-form", retries=SLOW)
+    save = only(user, "lab-save")
+    seen = []
+    real = patient_labs.record_lab_result
+
+    def spying(*args, **kwargs):
+        seen.append(save.enabled)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(patient_labs, "record_lab_result", spying)
+    choose(user, "lab-unit", "G/L")
+    user.find(marker="lab-value").type("1,8")
+    user.find(marker="lab-time").type("08:30")
+    user.find(marker="lab-save").click()
+    await user.should_see("Résultat n° 1 enregistré", retries=SLOW)
+    assert seen == [False]  # disabled during the call
+    assert save.enabled  # and usable again after

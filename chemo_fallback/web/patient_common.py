@@ -123,10 +123,14 @@ class ConfirmationBox:
         self.confirm.on_click(confirm)
 
     async def record(
-        self, errors: ui.column, use_case: Callable[..., Any], *args: Any, **kwargs: Any
+        self, save: ui.button, errors: ui.column, use_case: Callable[..., Any], *args: Any,
+        **kwargs: Any,
     ) -> Any:
-        """Runs an entry use case off the event loop. A question is shown in this box, refusals
-        in `errors`; returns what was recorded, or None (refused, asked, or server stopping)."""
+        """Runs an entry use case off the event loop, the form's buttons disabled meanwhile (a
+        double click records once). A question is shown in this box, refusals in `errors`;
+        returns what was recorded, or None (refused, asked, or server stopping)."""
+        save.disable()
+        self.confirm.disable()
         try:
             recorded = await run.io_bound(use_case, *args, **kwargs)
         except NeedsConfirmation as exc:
@@ -140,6 +144,9 @@ class ConfirmationBox:
         except ChemoFallbackError as exc:
             problems_view(errors, [str(exc)])
             return None
+        finally:
+            save.enable()
+            self.confirm.enable()
         if recorded is not None:
             errors.clear()
             self.hide()

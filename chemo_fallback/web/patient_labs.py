@@ -274,6 +274,7 @@ def lab_form(
             return
         kind, _sep, number = (replaces.value or "").partition(":")
         recorded = await box.record(
+            save,
             errors,
             record_lab_result,
             store,

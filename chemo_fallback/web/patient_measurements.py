@@ -246,6 +246,7 @@ def measurement_form(
             problems_view(errors, problems)
             return
         recorded = await box.record(
+            save,
             errors,
             record_measurement,
             store,
