@@ -10,7 +10,7 @@ from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo, audit_row
 from pydantic import ValidationError
 from web_helpers import create_account
 
-from chemo_fallback.dosing.french import NBSP, format_dose_fr
+from chemo_fallback.french import NBSP, format_dose_fr
 from chemo_fallback.modules.prescription import service
 from chemo_fallback.modules.prescription.models import DraftRequest
 from chemo_fallback.site_settings import SettingsError, SiteSettings, load_site_settings

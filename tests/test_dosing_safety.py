@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from chemo_fallback.dosing import DoseInputError, LineDoseRequest, compute_line_dose
 from chemo_fallback.dosing.body import cockcroft_gault_weight, ideal_body_weight_devine
-from chemo_fallback.dosing.french import NBSP, format_dose_fr
+from chemo_fallback.french import NBSP, format_dose_fr
 
 DAY = date(2026, 11, 23)
 

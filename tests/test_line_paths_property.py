@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from prescription_helpers import TODAY, activate_demo
 from web_helpers import create_account
 
-from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription import lifecycle, service
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,

@@ -16,7 +16,7 @@ from web_helpers import create_account
 
 from chemo_fallback.config import DEMO_SNAPSHOT
 from chemo_fallback.dosing import DoseInputError, LineDoseRequest, compute_line_dose
-from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription import lifecycle, queries, service
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,

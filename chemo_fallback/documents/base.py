@@ -37,8 +37,8 @@ from chemo_fallback.documents.layout import (
     styles,
 )
 from chemo_fallback.documents.typefaces import SANS
-from chemo_fallback.dosing.french import format_dose_fr, format_number_fr
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.french import format_dose_fr, format_number_fr
 
 __all__ = [
     "DocumentError",

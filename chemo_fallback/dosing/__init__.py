@@ -1,4 +1,5 @@
 """The dose engine: pure Python (pydantic and the standard library only, a test proves it).
+Its numbers are printed by chemo_fallback.french.
 
 formulas.py   BSA (Mosteller, DuBois), Cockcroft-Gault, Calvert; input checks; DoseInputError
 body.py       BMI (plausibility 10–120 kg/m²), Devine ideal and adjusted weights for Cockcroft-Gault
@@ -7,7 +8,6 @@ models.py     LineDoseRequest, DoseStep, LineDose (pydantic, units in names)
 line_dose.py  compute_line_dose: theoretical → maxima → modification → maxima → rounding
 checks.py     every input of a line dose checked (French refusals) before any computation
 limits.py     the maxima (per dose, per cycle), rounding within the tolerance, dose banding
-french.py     numbers written the French way (decimal comma) for screens and sheets
 """
 
 from chemo_fallback.dosing.body import (
@@ -22,9 +22,9 @@ from chemo_fallback.dosing.formulas import (
     carboplatin_dose_calvert,
     creatinine_clearance_cockcroft_gault,
 )
-from chemo_fallback.dosing.french import format_dose_fr, format_number_fr
 from chemo_fallback.dosing.line_dose import compute_line_dose
 from chemo_fallback.dosing.models import BASES, DoseStep, LineDose, LineDoseRequest
+from chemo_fallback.french import format_dose_fr, format_number_fr
 
 __all__ = [
     "BASES",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chemo_fallback.dosing import formulas as f
-from chemo_fallback.dosing.french import format_number_fr
+from chemo_fallback.french import format_number_fr
 
 BMI_PLAUSIBLE_KG_M2 = (10.0, 120.0)  # inclusive; outside, the pair is refused
 OBESITY_BMI_KG_M2 = 30.0  # from this BMI on, the "adjusted" setting adjusts

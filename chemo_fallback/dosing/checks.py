@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from chemo_fallback.dosing import formulas as f
 from chemo_fallback.dosing.body import CG_WEIGHT_SETTINGS, check_bmi
-from chemo_fallback.dosing.french import format_number_fr
 from chemo_fallback.dosing.models import BASES, BASIS_LABELS, BSA_FORMULAS, LineDoseRequest
+from chemo_fallback.french import format_number_fr
 
 
 def check_request(request: LineDoseRequest) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from chemo_fallback.dosing import formulas as f
 from chemo_fallback.dosing.body import cockcroft_gault_weight
-from chemo_fallback.dosing.french import format_number_fr
 from chemo_fallback.dosing.models import DoseStep, LineDoseRequest
+from chemo_fallback.french import format_number_fr
 
 SEX_WORDS = {"M": "homme", "F": "femme"}
 

@@ -12,8 +12,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
-from chemo_fallback.dosing.french import format_number_fr
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.french import format_number_fr
 
 HEIGHT_RANGE_CM = (30.0, 250.0)
 WEIGHT_RANGE_KG = (0.5, 350.0)

@@ -15,8 +15,8 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from chemo_fallback.dosing.formulas import DoseInputError
-from chemo_fallback.dosing.french import dose_decimals, format_dose_fr, format_number_fr
 from chemo_fallback.dosing.models import DoseStep
+from chemo_fallback.french import dose_decimals, format_dose_fr, format_number_fr
 
 
 def _dec(value: float) -> Decimal:

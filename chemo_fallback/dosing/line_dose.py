@@ -26,7 +26,6 @@ from chemo_fallback.dosing.body import body_mass_index
 from chemo_fallback.dosing.checks import check_request
 from chemo_fallback.dosing.clearance import gfr_step
 from chemo_fallback.dosing.formulas import half_up
-from chemo_fallback.dosing.french import format_dose_fr, format_number_fr
 from chemo_fallback.dosing.limits import apply_maxima, pick_band, round_to_step
 from chemo_fallback.dosing.models import (
     BASES,
@@ -36,6 +35,7 @@ from chemo_fallback.dosing.models import (
     LineDose,
     LineDoseRequest,
 )
+from chemo_fallback.french import format_dose_fr, format_number_fr
 
 BSA_FUNCTIONS = {"mosteller": f.bsa_mosteller, "dubois": f.bsa_dubois}
 

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from chemo_fallback import french
 from chemo_fallback.patients.lab_units import CANONICAL_UNITS, ENTRY_UNITS, normalise
 
 # Tests that can be entered, in the order of a French lab report.
@@ -57,8 +58,8 @@ class Question:
 
 
 def fr(value: float, digits: int = 2) -> str:
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
-    return text.replace(".", ",")
+    """A number in a French message (chemo_fallback.french.number)."""
+    return french.number(value, digits)
 
 
 def _moment(value: datetime) -> str:

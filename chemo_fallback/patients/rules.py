@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from chemo_fallback import french
 from chemo_fallback.patients.models import (
     DuplicateCandidate,
     NewPatient,
@@ -70,12 +71,12 @@ CREATININE_IS_A_LAB = (
 
 
 def fr(value: float) -> str:
-    """A number in French for a message: decimal comma, no useless zeros."""
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    """A number in a French message (chemo_fallback.french.number)."""
+    return french.number(value, 2)
 
 
 def fr_day(value: date) -> str:
-    return f"{value:%d/%m/%Y}"
+    return french.day(value)
 
 
 def clean_text(text: str | None) -> str:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from nicegui import run, ui
 
+from chemo_fallback import french
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.patients.models import LOCAL_MARK, InvalidEntry, NeedsConfirmation
 
@@ -33,19 +34,13 @@ def table(cols: list[dict], rows: list[dict], key: str, marker: str) -> ui.table
 
 
 def fr_number(value: float | None, digits: int = 1, *, fixed: bool = False) -> str:
-    """A number the French way (decimal comma); trailing zeros dropped unless `fixed`."""
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}"
-    if digits and not fixed:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    """A number on a patient screen (chemo_fallback.french.number, one decimal by default)."""
+    return french.number(value, digits, fixed=fixed)
 
 
 def fr_date(value: date | datetime | None, with_time: bool = False) -> str:
-    if value is None:
-        return "date inconnue"
-    return f"{value:%d/%m/%Y %H:%M}" if with_time else f"{value:%d/%m/%Y}"
+    """A date, or a date-time (chemo_fallback.french)."""
+    return french.moment(value) if with_time else french.day(value)
 
 
 def patient_url(patient_id: str) -> str:

@@ -9,6 +9,7 @@ from nicegui import run, ui
 from chemo_fallback.auth import accounts
 from chemo_fallback.auth.signature import Meaning, confirm_signer
 from chemo_fallback.web import state
+from chemo_fallback.web.busy import disabled
 
 
 def discard(dialog: ui.dialog) -> None:
@@ -24,20 +25,55 @@ def open_signature_dialog(
     meaning: Meaning,
     what: str,
     on_signed: Callable[[], Awaitable[None] | None],
+    blockers: Callable[[], list[str]] | None = None,
+    summary: list[str] | None = None,
 ) -> ui.dialog:
     """Ask `signer` to sign `what`; `on_signed` runs only after the password is confirmed and
-    must record the change with `record_signature` in its transaction."""
-    with ui.dialog().props("persistent") as dialog, ui.card().classes("w-[28rem]"):
+    must record the change with `record_signature` in its transaction.
+
+    `blockers` runs the service's own checks first (French reasons the signature would be
+    refused): while any remains, the dialog lists them and asks for no password, so nobody
+    types a password for a signature that cannot be taken. `summary`: what the signer is about
+    to sign (e.g. the points lifted and their reasons), shown above the password."""
+    problems = blockers() if blockers else []
+    with ui.dialog().props("persistent") as dialog, ui.card().classes("w-[32rem]"):
         ui.label("Signature électronique").classes("text-xl font-bold")
         ui.label(what).mark("signature-what")
         ui.label(f"Signataire : {signer.display_name} ({signer.role_label})")
         ui.label(f"Signification : « {meaning.value} »").classes("font-bold")
+        if problems:
+            with ui.column().classes("gap-1 border-l-4 border-red-700 pl-2").mark(
+                "signature-blockers"
+            ):
+                ui.label("Signature impossible pour l'instant :").classes(
+                    "font-bold text-red-800"
+                )
+                for problem in problems:
+                    ui.label(f"• {problem}").classes("text-red-800")
+                ui.label("Corrigez ces points, puis signez de nouveau.")
+            with ui.row().classes("w-full justify-end"):
+                ui.button("Fermer", on_click=lambda: discard(dialog)).props("flat").mark(
+                    "signature-cancel"
+                )
+            dialog.open()
+            return dialog
+        for line in summary or []:
+            ui.label(line).classes("text-sm").mark("signature-summary")
         password = (
             ui.input("Mot de passe", password=True).classes("w-full").mark("signature-password")
         )
         error = ui.label("").classes("text-red-700").mark("signature-error")
 
         async def sign() -> None:
+            async with disabled(sign_button):  # a double click signs once
+                await _sign()
+
+        async def _sign() -> None:
+            late = blockers() if blockers else []
+            if late:  # something changed since the dialog opened
+                error.text = "Signature impossible : " + " ; ".join(late)
+                password.value = ""
+                return
             try:
                 await run.io_bound(
                     confirm_signer, state.current().store, signer, password.value or ""
@@ -57,6 +93,6 @@ def open_signature_dialog(
             ui.button("Annuler", on_click=lambda: discard(dialog)).props("flat").mark(
                 "signature-cancel"
             )
-            ui.button("Signer", icon="draw", on_click=sign).mark("signature-sign")
+            sign_button = ui.button("Signer", icon="draw", on_click=sign).mark("signature-sign")
     dialog.open()
     return dialog

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from reportlab.platypus import Flowable, Spacer
 
 from chemo_fallback.documents import DocumentRenderer, date_fr, datetime_fr, register_document
-from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription.models import (
     LINE_KIND_LABELS,
     Line,

@@ -24,6 +24,7 @@ import unicodedata
 
 from pydantic import BaseModel, ConfigDict
 
+from chemo_fallback import french
 from chemo_fallback.dosing import BASES
 
 VINCA_ALKALOIDS = ("vincristine", "vinblastine", "vinorelbine", "vindesine")
@@ -129,7 +130,7 @@ def effective_max(protocol_max: float | None, drug: DrugSafety | None) -> float 
 
 
 def _fr(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+    return french.number(value, 6)
 
 
 def never_events(

@@ -10,7 +10,7 @@ from chemo_fallback import audit
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, Role, require
 from chemo_fallback.auth.signature import Meaning, Signature, record_signature
-from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription import drug_checks, rules
 from chemo_fallback.modules.prescription import repository as repo
 from chemo_fallback.modules.prescription.dates import dates_problems

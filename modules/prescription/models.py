@@ -27,6 +27,9 @@ class Status(StrEnum):
     SIGNED = "signed"
     VALIDATED = "validated"  # by the pharmacy (validation module)
     REJECTED = "rejected"  # by the pharmacy (validation module)
+    # a pharmaceutical intervention: the pharmacist asks the prescriber for a change (not a
+    # refusal); the prescriber answers with a corrected version
+    CHANGE_REQUESTED = "change_requested"
     CANCELLED = "cancelled"
     SUPERSEDED = "superseded"  # a corrected version replaced it
 
@@ -36,6 +39,7 @@ STATUS_LABELS = {
     Status.SIGNED: "signée, à valider",
     Status.VALIDATED: "validée",
     Status.REJECTED: "refusée par la pharmacie",
+    Status.CHANGE_REQUESTED: "modification demandée",
     Status.CANCELLED: "annulée",
     Status.SUPERSEDED: "remplacée par une version corrigée",
 }
@@ -45,14 +49,18 @@ STATUS_LABELS = {
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DRAFT: frozenset({Status.SIGNED, Status.CANCELLED}),
     Status.SIGNED: frozenset(
-        {Status.VALIDATED, Status.REJECTED, Status.CANCELLED, Status.SUPERSEDED}
+        {Status.VALIDATED, Status.REJECTED, Status.CHANGE_REQUESTED, Status.CANCELLED,
+         Status.SUPERSEDED}
     ),
     Status.VALIDATED: frozenset({Status.CANCELLED, Status.SUPERSEDED}),
     Status.REJECTED: frozenset({Status.CANCELLED, Status.SUPERSEDED}),
+    Status.CHANGE_REQUESTED: frozenset({Status.CANCELLED, Status.SUPERSEDED}),
     Status.CANCELLED: frozenset(),
     Status.SUPERSEDED: frozenset(),
 }
-CORRECTABLE = frozenset({Status.SIGNED, Status.VALIDATED, Status.REJECTED})
+CORRECTABLE = frozenset(
+    {Status.SIGNED, Status.VALIDATED, Status.REJECTED, Status.CHANGE_REQUESTED}
+)
 
 LINE_KIND_LABELS = {
     "chemotherapy": "chimiothérapie",

@@ -12,8 +12,8 @@ from nicegui import run, ui
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.documents.web import offer_pdf
-from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription import (
     lifecycle,
     pages,

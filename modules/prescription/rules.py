@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 
 from chemo_fallback.dosing import DoseInputError, LineDose, LineDoseRequest, compute_line_dose
-from chemo_fallback.dosing.french import dose_decimals, format_dose_fr
+from chemo_fallback.french import dose_decimals, format_dose_fr
 from chemo_fallback.modules.prescription import drug_rules
 from chemo_fallback.modules.prescription.models import (
     LINE_KIND_LABELS,

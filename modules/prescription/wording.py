@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chemo_fallback.documents import date_fr
-from chemo_fallback.dosing.french import format_dose_fr
+from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription.models import (
     DILUENT_LABELS,
     DosingInputs,

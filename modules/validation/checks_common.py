@@ -11,7 +11,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from chemo_fallback.dosing import DoseInputError, bsa_dubois, bsa_mosteller
-from chemo_fallback.dosing.french import format_dose_fr, format_number_fr
+from chemo_fallback.french import day as day_fr
+from chemo_fallback.french import format_dose_fr, format_number_fr
 from chemo_fallback.modules.prescription.models import Line, Prescription
 from chemo_fallback.modules.validation.models import GivenDose, ValidationContext
 
@@ -19,7 +20,6 @@ from chemo_fallback.modules.validation.models import GivenDose, ValidationContex
 # against a 5 % tolerance is "5 %", not 5.000000000000004 %.
 DECIMALS = 6
 BSA_FUNCTIONS = {"mosteller": bsa_mosteller, "dubois": bsa_dubois}
-UNIT_LABELS = {"mg/m2": "mg/m²", "UI/m2": "UI/m²"}
 # A superseded version was replaced by a corrected one that is also in the list: counting both
 # would count the same doses twice.
 IGNORED_STATUSES = frozenset({"superseded", "cancelled"})
@@ -31,14 +31,6 @@ def fr(value: float, decimals: int = 2) -> str:
 
 def dose_fr(value: float) -> str:
     return format_dose_fr(value)
-
-
-def day_fr(day: date) -> str:
-    return f"{day:%d/%m/%Y}"
-
-
-def unit_label(unit: str | None) -> str:
-    return UNIT_LABELS.get(unit or "", unit or "")
 
 
 def where(line: Line) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chemo_fallback.french import unit_label
 from chemo_fallback.modules.prescription.models import Line
 from chemo_fallback.modules.validation.checks_common import (
     DECIMALS,
@@ -24,7 +25,6 @@ from chemo_fallback.modules.validation.checks_common import (
     day_fr,
     dose_fr,
     fr,
-    unit_label,
 )
 from chemo_fallback.modules.validation.models import (
     DrugLimits,

@@ -10,8 +10,8 @@ from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission
-from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription import queries as rx_queries
 from chemo_fallback.modules.prescription.pages import parse_date, ward_filter
 from chemo_fallback.modules.validation import service

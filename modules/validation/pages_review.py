@@ -8,8 +8,8 @@ from nicegui import run, ui
 
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.signature import Meaning
-from chemo_fallback.dosing.french import format_dose_fr
 from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription import pages_detail
 from chemo_fallback.modules.prescription import queries as rx_queries
 from chemo_fallback.modules.prescription.models import STATUS_LABELS, Status
