@@ -64,7 +64,7 @@ def inspect(
         header, delimiter = _csv_header(path, entry.file, options)
         options = options.model_copy(update={"delimiter": delimiter})
     elif fmt == "xlsx":
-        sheet_rows = xlsx.read_sheet(path, entry.file, options.sheet)
+        sheet_rows = xlsx.read_sheet(path, entry.file, options.sheet, limits)
         if not sheet_rows:
             raise SnapshotRefused(f"{entry.file} est vide : la ligne d'en-tête est obligatoire.")
         header = [str(c) for c in sheet_rows[0]]

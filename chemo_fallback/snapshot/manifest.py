@@ -86,6 +86,22 @@ def resolve(*layers: ReadOptions | None) -> ReadOptions:
     return ReadOptions(**merged)
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are unique; Python's json keeps the last of two silently."""
+    found: dict = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def load_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST_NAME
     if not path.is_file():
@@ -94,7 +110,13 @@ def load_manifest(folder: Path) -> Manifest:
             "Exportez à nouveau l'instantané avec son manifeste."
         )
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        data = json.loads(path.read_bytes().decode("utf-8-sig"), object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        raise SnapshotRefused(
+            f"Le fichier {MANIFEST_NAME} nomme deux fois « {exc.key} » : on ne peut pas savoir "
+            "laquelle des deux entrées est la bonne (la seconde est souvent un reste d'un export "
+            "précédent). Corrigez le manifeste ou exportez à nouveau l'instantané."
+        ) from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotRefused(
             f"Le fichier {MANIFEST_NAME} est illisible ({exc}). "

@@ -11,6 +11,7 @@ import codecs
 import hashlib
 import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -27,6 +28,11 @@ class Limits:
     max_total_bytes: int = 32 * 1024**3
     max_reject_ratio: float = 0.01  # above this share of rejected rows, a table is refused
     max_listed_rejects: int = 500  # per table, in the report (the count is always exact)
+    # An XLSX sheet is read into memory: bound what it may unpack to and its grid (a single cell
+    # at the sheet's far corner makes a grid of 17 billion cells).
+    max_xlsx_unpacked_bytes: int = 2 * 1024**3
+    max_sheet_cells: int = 20_000_000
+    max_sheet_columns: int = 1_000
 
 
 def human_size(n: int) -> str:
@@ -72,16 +78,34 @@ def unpack_zip(archive: Path, into: Path, limits: Limits) -> Path:
         for info in members:
             if info.is_dir():
                 continue
-            target = into / PurePosixPath(info.filename.replace("\\", "/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            with zf.open(info) as src, target.open("wb") as dst:
-                while chunk := src.read(CHUNK_BYTES):
-                    written += len(chunk)
-                    if written > limits.max_file_bytes:
-                        raise too_big(info.filename, written, limits.max_file_bytes)
-                    dst.write(chunk)
+            try:
+                _extract(zf, info, into, limits)
+            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError,
+                    NotImplementedError) as exc:
+                # a flipped byte (bad CRC, broken deflate stream), a member lying about its
+                # size, an encrypted or unsupported member: the archive is damaged
+                raise SnapshotRefused(
+                    f"L'archive {archive.name} est endommagée : le fichier « {info.filename} » "
+                    f"ne se décompresse pas correctement ({exc}). Copiez à nouveau l'archive "
+                    "depuis sa source, ou exportez à nouveau l'instantané."
+                ) from exc
     return _snapshot_root(into)
+
+
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, into: Path, limits: Limits) -> None:
+    target = into / PurePosixPath(info.filename.replace("\\", "/"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with zf.open(info) as src, target.open("wb") as dst:
+        while chunk := src.read(CHUNK_BYTES):
+            written += len(chunk)
+            if written > limits.max_file_bytes:
+                raise too_big(info.filename, written, limits.max_file_bytes)
+            dst.write(chunk)
+    if written != info.file_size:
+        raise zipfile.BadZipFile(
+            f"{written} octets lus pour {info.file_size} annoncés"
+        )
 
 
 def _snapshot_root(folder: Path) -> Path:

@@ -1,0 +1,101 @@
+"""Issue 11, bad exports: a damaged archive, a workbook whose grid is absurdly large and a
+manifest naming a table twice are refused in French, recorded as refused activations, and the
+previous snapshot stays in use."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from factory import ROWS, columns_of, edit_manifest, rewrite_table, write_snapshot
+
+from chemo_fallback.snapshot.activation import activate_snapshot
+
+
+@pytest.fixture
+def previous(store, tmp_path: Path) -> str:
+    report = activate_snapshot(store, write_snapshot(tmp_path / "previous"))
+    assert report.status == "activated"
+    return report.snapshot_id
+
+
+def _refused_and_kept(store, previous: str, report) -> str:
+    assert report.status == "refused"
+    assert store.active_snapshot().snapshot_id == previous
+    last = store.activations(1)[0]
+    assert last[1] == "refused"
+    assert json.loads(last[5])["errors"] == report.errors
+    return " ".join(report.errors)
+
+
+def _zip(folder: Path, target: Path, stored: bool = False) -> Path:
+    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(target, "w", compression=method) as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, f"export/{path.name}")
+    return target
+
+
+def test_a_flipped_byte_in_the_archive_is_a_french_refusal(store, previous, tmp_path) -> None:
+    archive = _zip(write_snapshot(tmp_path / "snap"), tmp_path / "export.zip")
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo("export/patients.csv")
+    # a byte inside the compressed data of patients.csv
+    offset = info.header_offset + 30 + len(info.filename) + len(info.extra) + 5
+    data[offset] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, archive))
+    assert "est endommagée" in errors and "patients.csv" in errors
+    assert "Traceback" not in errors
+
+
+def test_a_member_lying_about_its_size_is_a_french_refusal(store, previous, tmp_path) -> None:
+    archive = _zip(write_snapshot(tmp_path / "snap"), tmp_path / "export.zip", stored=True)
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo("export/wards.csv")
+    # rewrite the declared size of wards.csv (central directory and local header) smaller
+    name = info.filename.encode()
+    for header, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (start := data.find(header, start)) != -1:
+            name_at = start + (30 if header == b"PK\x03\x04" else 46)
+            if data[name_at:name_at + len(name)] == name:
+                smaller = (info.file_size - 7).to_bytes(4, "little")
+                data[start + size_at:start + size_at + 4] = smaller
+            start += 4
+    archive.write_bytes(bytes(data))
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, archive))
+    assert "L'archive export.zip est endommagée" in errors and "wards.csv" in errors
+    assert "Traceback" not in errors
+
+
+def test_a_workbook_with_a_cell_at_the_far_corner_is_refused(store, previous, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap", fmt="xlsx")
+    path = folder / "wards.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("export")
+    sheet.write_row(0, 0, columns_of("wards"))
+    for i, row in enumerate(ROWS["wards"], 1):
+        sheet.write_row(i, 0, [row.get(c) for c in columns_of("wards")])
+    sheet.write(1048575, 16383, "x")  # XFD1048576
+    book.close()
+    rewrite_table(folder, "wards", path.read_bytes())
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "wards.xlsx : la feuille s'étend jusqu'à la ligne 1048576 et la colonne 16384" in errors
+
+
+def test_a_manifest_naming_a_table_twice_is_refused(store, previous, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    edit_manifest(folder, lambda m: None)
+    text = (folder / "manifest.json").read_text(encoding="utf-8")
+    entry = json.dumps(json.loads(text)["tables"]["wards"])
+    # the stale second entry of "wards", as a broken export script writes it
+    text = text.replace('"tables": {', '"tables": {"wards": ' + entry + ", ", 1)
+    (folder / "manifest.json").write_text(text, encoding="utf-8")
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "nomme deux fois « wards »" in errors
