@@ -8,11 +8,13 @@ import json
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
 import xlsxwriter
 from factory import ROWS, columns_of, edit_manifest, rewrite_table, write_snapshot
 
 from chemo_fallback.snapshot.activation import activate_snapshot
+from chemo_fallback.snapshot.source import Limits
 
 
 @pytest.fixture
@@ -99,3 +101,43 @@ def test_a_manifest_naming_a_table_twice_is_refused(store, previous, tmp_path) -
     (folder / "manifest.json").write_text(text, encoding="utf-8")
     errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
     assert "nomme deux fois « wards »" in errors
+
+
+LENIENT = Limits(max_reject_ratio=1.0)  # to see the row rejects without the table refusal
+
+
+def _reject_reasons(report, table: str) -> list[tuple]:
+    entry = next(t for t in report.tables if t.table == table)
+    return [(r.column, r.reason, r.value) for r in entry.rejects]
+
+
+def test_a_decimal_in_an_integer_column_of_a_csv_is_rejected(store, tmp_path) -> None:
+    rows = {k: [dict(r) for r in v] for k, v in ROWS.items()}
+    rows["protocols"][0]["cycles_planned"] = "2.5"  # would be read as 3
+    folder = write_snapshot(tmp_path / "snap", rows=rows)
+    report = activate_snapshot(store, folder, limits=LENIENT)
+    assert ("cycles_planned", "nombre de cycles prévus : nombre entier attendu (sans décimale)",
+            "2.5") in _reject_reasons(report, "protocols")
+
+
+def test_a_decimal_in_an_integer_column_of_a_parquet_is_rejected(store, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap", fmt="parquet")
+    path = folder / "protocols.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"COPY (SELECT * REPLACE (CAST(1.5 AS DOUBLE) AS cycles_planned) "
+            f"FROM read_parquet('{path}')) TO '{tmp_path / 'p.parquet'}' (FORMAT parquet)"
+        )
+    rewrite_table(folder, "protocols", (tmp_path / "p.parquet").read_bytes())
+    report = activate_snapshot(store, folder, limits=LENIENT)
+    assert ("cycles_planned", "nombre de cycles prévus : nombre entier attendu (sans décimale)",
+            "1.5") in _reject_reasons(report, "protocols")
+
+
+def test_integers_still_load_as_integers(store, tmp_path) -> None:
+    report = activate_snapshot(store, write_snapshot(tmp_path / "snap"))
+    assert report.status == "activated"
+    row = store.cursor().execute(
+        "SELECT cycle_length_days, cycles_planned, typeof(cycles_planned) FROM ref.protocols"
+    ).fetchone()
+    assert row == (14, 12, "BIGINT")

@@ -24,6 +24,28 @@ from chemo_fallback.snapshot.readers import (
 )
 from chemo_fallback.snapshot.tables import FALSE_WORDS, TRUE_WORDS, Column
 
+# Integers beyond this are no count, number or code of a real export (and above 2^53 a
+# number read as DOUBLE is no longer exact).
+MAX_INTEGER = 2**53 - 1
+
+def _integral(col: Column, expr: str) -> str:
+    """An integer column, still read as a number (readers._read_type), as its integer: NULL
+    when it has decimals (a rejected value)."""
+    if col.type != "BIGINT":
+        return expr
+    return (
+        f"CASE WHEN isfinite({expr}) AND {expr} = trunc({expr}) AND abs({expr}) <= "
+        f"{MAX_INTEGER} THEN CAST({expr} AS BIGINT) END"
+    )
+
+
+def _text(col: Column, expr: str) -> str:
+    """A value as the export wrote it: an integer column read as a number prints "4", not
+    "4.0"; a value with decimals prints as it is."""
+    if col.type != "BIGINT":
+        return f"CAST({expr} AS VARCHAR)"
+    return f"coalesce(CAST({_integral(col, expr)} AS VARCHAR), CAST({expr} AS VARCHAR))"
+
 
 def _number(value: float) -> str:
     text = f"{value:,.3f}".rstrip("0").rstrip(".")
@@ -64,6 +86,12 @@ def _column_checks(col: Column, export_day: date) -> Iterator[tuple[str, str]]:
         yield (
             f"{c} IS NOT NULL AND NOT regexp_full_match({c}, {sql_string(col.pattern)})",
             f"{col.label} : format invalide",
+        )
+    if col.type == "BIGINT":
+        yield (
+            f"{c} IS NOT NULL AND (NOT isfinite({c}) OR {c} <> trunc({c}) "
+            f"OR abs({c}) > {MAX_INTEGER})",
+            f"{col.label} : nombre entier attendu (sans décimale)",
         )
     if col.type == "BOOLEAN":
         yield (
@@ -112,7 +140,8 @@ def _bad_row_queries(tf: TableFile, export_day: date) -> Iterator[str]:
     if row_checks:
         problems = ", ".join(
             f"CASE WHEN coalesce(({predicate}), false) THEN {{'col': {sql_string(name(column))}, "
-            f"'reason': {sql_string(reason)}, 'val': left(CAST({column} AS VARCHAR), 120)}} END"
+            f"'reason': {sql_string(reason)}, "
+            f"'val': left({_text(table.column(column), column)}, 120)}} END"
             for column, predicate, reason in row_checks
         )
         any_bad = " OR ".join(f"coalesce(({p}), false)" for _, p, _ in row_checks)
@@ -141,7 +170,7 @@ def _bad_row_queries(tf: TableFile, export_day: date) -> Iterator[str]:
         reason = f"{col.label} inconnu(e) dans la table {ref.parent} (absent(e) ou rejeté(e))"
         yield (
             f"SELECT c.rowid, {sql_string(name(col.name))}, {sql_string(reason)}, "
-            f"CAST(c.{col.name} AS VARCHAR) FROM {table.name} c WHERE {present} "
+            f"{_text(col, 'c.' + col.name)} FROM {table.name} c WHERE {present} "
             f"AND NOT EXISTS (SELECT 1 FROM {ref.parent} p WHERE {joined})"
         )
 
@@ -157,7 +186,7 @@ def check_table(con: duckdb.DuckDBPyConnection, tf: TableFile, export_day: date)
     if tf.table.kept_rejects:
         keep_rejected_keys(con, tf)
     if not con.execute("SELECT count(*) FROM _bad").fetchone()[0]:
-        _convert_booleans(con, tf)
+        _convert_types(con, tf)
         return
     # A stored row's line: rows are stored in file order, skipping lines rejected on reading.
     # d = how many stored rows precede each rejected line; row k sits after every rejected line
@@ -181,11 +210,15 @@ def check_table(con: duckdb.DuckDBPyConnection, tf: TableFile, export_day: date)
         [table],
     )
     con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _bad)")
-    _convert_booleans(con, tf)
+    _convert_types(con, tf)
 
 
-def _convert_booleans(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
+def _convert_types(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
+    """The columns read as text or as numbers (readers._read_type) take their canonical type
+    once their bad values are rejected."""
     for col in tf.table.columns:
+        if col.type == "BIGINT":
+            con.execute(f"ALTER TABLE {tf.table.name} ALTER {col.name} TYPE BIGINT")
         if col.type == "BOOLEAN":
             con.execute(
                 f"ALTER TABLE {tf.table.name} ALTER {col.name} TYPE BOOLEAN "
@@ -201,8 +234,8 @@ def keep_rejected_keys(con: duckdb.DuckDBPyConnection, tf: TableFile) -> None:
     table = tf.table
     kept = table.kept_rejects
     con.execute(f"CREATE TABLE IF NOT EXISTS {kept} ({kept_columns_ddl(table)}, reason VARCHAR)")
-    values = [f"CAST(t.{c} AS VARCHAR)" for c in kept_columns(table)]
-    values += [f"t.{c.name}" for c in parsed_columns(table)]
+    values = [_text(table.column(c), f"t.{c}") for c in kept_columns(table)]
+    values += [_integral(c, f"t.{c.name}") for c in parsed_columns(table)]
     con.execute(
         f"INSERT INTO {kept} SELECT {', '.join(values)}, string_agg(DISTINCT b.reason, ' ; ') "
         f"FROM _bad b JOIN {table.name} t ON t.rowid = b.rid GROUP BY ALL"

@@ -86,9 +86,11 @@ def expected_text(table_file: TableFile, column: str) -> str:
 
 def _read_type(table: Table, column: str) -> str:
     # Booleans and site codes are read as text and converted after the checks, so a value the
-    # site wrote differently is reported, not turned into NULL.
+    # site wrote differently is reported, not turned into NULL. Integers are read as numbers
+    # and converted after the checks too: a cast to an integer rounds ("2.5" would become 3), so
+    # integrity rejects a value with decimals first.
     sql_type = table.column(column).type
-    return "VARCHAR" if sql_type == "BOOLEAN" else sql_type
+    return {"BOOLEAN": "VARCHAR", "BIGINT": "DOUBLE"}.get(sql_type, sql_type)
 
 
 def _mapped(table_file: TableFile, column: str, expr: str) -> str:
