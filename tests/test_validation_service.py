@@ -86,7 +86,7 @@ def test_validation_refused_until_each_blocking_finding_is_lifted(demo) -> None:
     assert len(audit["after_json"]["overrides"]) == 3  # interval_short_next too
     signature = audit_rows(demo, "signature")[-1]
     assert signature["record_id"] == rx_id and signature["after_json"]["meaning"] == "validé"
-    with pytest.raises(ValidationError, match="seule une prescription signée"):
+    with pytest.raises(ValidationError, match="Décision déjà prise"):
         validation.reject(demo, pharmacist, rx_id, "trop tard")
 
 
@@ -114,9 +114,12 @@ def test_reject_and_intervention_return_the_prescription(demo) -> None:
         validation.request_change(demo, pharmacist, second, "99", "texte")
     validation.request_change(demo, pharmacist, second, "4", "Reporter au 03/12 (J15 du C5)")
     changed = queries.read_prescription(demo, pharmacist, second)
-    assert changed.status == Status.REJECTED
-    assert changed.status_reason.startswith("Intervention pharmaceutique : Surdosage — ")
-    [audit] = audit_rows(demo, "prescription.intervention")
+    assert changed.status == Status.CHANGE_REQUESTED  # a request for a change, not a refusal
+    assert changed.status_reason == (
+        "Modification demandée : Surdosage — Reporter au 03/12 (J15 du C5)"
+    )
+    assert audit_rows(demo, "prescription.intervention") == []
+    [audit] = audit_rows(demo, "prescription.change_requested")
     assert audit["after_json"]["intervention_code"] == "4"
     # the prescriber answers with a corrected version
     author = find_user(demo, "dr723")  # signed_mfolfox6's prescriber for cycle 7 on the 23rd
@@ -171,15 +174,17 @@ def test_worklist_most_urgent_first_with_findings(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     later = signed_mfolfox6(demo, cycle=7, start=TODAY + timedelta(days=1))
     sooner = signed_mfolfox6(demo, cycle=6)
-    listed = validation.worklist(demo, pharmacist, TODAY + timedelta(days=1), None, SETTINGS,
-                                 TODAY)
-    assert [rx.prescription_id for rx, _f, _n in listed] == [sooner, later]
-    assert all(name == "GARNIER Hamid" for _rx, _f, name in listed)
+    listed = validation.worklist(demo, pharmacist, SETTINGS, TODAY)
+    assert [e.prescription.prescription_id for e in listed.entries] == [sooner, later]
+    assert (listed.awaiting, listed.hidden) == (2, 0)
+    assert all(e.patient == "GARNIER Hamid" for e in listed.entries)
     # the later one is a duplicate-free but too-early cycle too
-    assert all(any(f.code == INTERVAL for f in findings) for _rx, findings, _n in listed)
-    assert validation.worklist(demo, pharmacist, TODAY, None, SETTINGS, TODAY)[0][0] \
-        .prescription_id == sooner
-    assert validation.worklist(demo, pharmacist, TODAY, "ONCO-HC", SETTINGS, TODAY) == []
+    assert all(any(f.code == INTERVAL for f in e.findings) for e in listed.entries)
+    today_only = validation.worklist(demo, pharmacist, SETTINGS, TODAY, first_day=TODAY)
+    assert [e.prescription.prescription_id for e in today_only.entries] == [sooner]
+    assert today_only.hidden == 1
+    other_ward = validation.worklist(demo, pharmacist, SETTINGS, TODAY, ward_id="ONCO-HC")
+    assert (other_ward.entries, other_ward.hidden) == ([], 2)
 
 
 def test_a_taken_over_prescription_is_not_its_own_duplicate(demo) -> None:

@@ -50,14 +50,17 @@ async def test_validate_with_signature_after_lifting_each_blocking_point(
         r for r in doses.rows if r["drug"] == "oxaliplatine"
     ).items()
     user.find(marker="review-validate").click()
-    user.find(marker="signature-password").type(PASSWORD)
-    user.find(marker="signature-sign").click()
-    await user.should_see("Validation refusée", retries=SLOW)
+    # the dialog runs the service's checks first: what blocks is listed, no password asked
+    await user.should_see(marker="signature-blockers", retries=SLOW)
+    await user.should_see("n'est pas levé")
+    await user.should_not_see(marker="signature-password")
+    user.find(marker="signature-cancel").click()
     assert audit_rows(app_state.store, "prescription.validated") == []
     user.find(marker="override-interval_short").type("Report du C4 décidé en RCP")
     user.find(marker="override-interval_short_next").type("C5 de production annulé")
     user.find(marker=f"override-concentration:{rx_id}-L4").type("Poche de 500 mL")
     user.find(marker="review-validate").click()
+    await user.should_see("(3 point(s) bloquant(s) levé(s))", retries=SLOW)
     user.find(marker="signature-password").type(PASSWORD)
     user.find(marker="signature-sign").click()
     await user.should_see("VALIDÉE", retries=SLOW)
@@ -85,8 +88,12 @@ async def test_intervention_with_a_sfpc_code(user: User, app_state) -> None:
     user.find("4. Surdosage").click()
     user.find(marker="intervention-text").type("Proposer de décaler le cycle au 03/12")
     user.find(marker="intervention-save").click()
-    await user.should_see("Intervention pharmaceutique : Surdosage", retries=SLOW)
-    [audit] = audit_rows(app_state.store, "prescription.intervention")
+    await user.should_see("MODIFICATION DEMANDÉE", retries=SLOW)  # not "refusée"
+    await user.should_not_see("REFUSÉE PAR LA PHARMACIE")
+    await user.should_see("Surdosage : Proposer de décaler le cycle au 03/12")
+    # the text is shown once, with the decision (not again as the status reason)
+    await user.should_not_see(marker="rx-reason")
+    [audit] = audit_rows(app_state.store, "prescription.change_requested")
     assert audit["record_id"] == rx_id and audit["after_json"]["intervention_code"] == "4"
 
 
@@ -106,7 +113,8 @@ async def test_nurse_records_the_feu_vert_on_the_prescription(user: User, app_st
     assert audit_rows(app_state.store, "prescription.go_ahead") == []
     user.find(marker="go-ahead-at").clear().type("23/11/2026 08:40")
     user.find(marker="go-ahead-save").click()
-    await user.should_see("feu vert de Dr Colin, HDJ oncologie le 23/11/2026 08:40", retries=SLOW)
+    await user.should_see("feu vert de Dr Colin, HDJ oncologie le 23/11/2026 à 08:40",
+                         retries=SLOW)
     [audit] = audit_rows(app_state.store, "prescription.go_ahead")
     assert audit["actor"] == "nurse" and audit["record_id"] == rx_id
     await user.open("/validation")

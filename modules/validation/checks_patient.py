@@ -140,7 +140,8 @@ def _next(ctx: ValidationContext, protocol_id: str) -> PreviousCycle | None:
 
 def _cycle_fr(cycle: PreviousCycle) -> str:
     return (
-        f"cycle {cycle.cycle_no} de {cycle.protocol_id} du {day_fr(cycle.cycle_start_date)} "
+        f"cycle {cycle.cycle_no} de {cycle.protocol_name or cycle.protocol_id} du "
+        f"{day_fr(cycle.cycle_start_date)} "
         f"({cycle.source})"
     )
 

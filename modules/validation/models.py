@@ -70,6 +70,7 @@ class PreviousCycle(BaseModel):
     bsa_m2: float | None
     source: str  # "instantané" or "secours"
     first_day: date | None = None  # its first day of administration (a day may be moved)
+    protocol_name: str | None = None  # "mFOLFOX6": how messages name it (the code: None)
 
 
 class GivenDose(BaseModel):

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from nicegui import run, ui
 
+from chemo_fallback import request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription.models import Prescription, Status
 from chemo_fallback.modules.validation import service
 from chemo_fallback.web import state
+from chemo_fallback.web.busy import disabled
 from chemo_fallback.web.patient_pages import fr_date
 
 
@@ -68,17 +70,23 @@ def go_ahead_section(user: User, rx: Prescription, refresh) -> None:
         comment = ui.input("Commentaire").classes("w-64").mark("go-ahead-comment")
         error = ui.label().classes("text-red-700").mark("go-ahead-error")
 
+        # One key per form shown: the same request sent twice records one feu vert.
+        request_key = request_keys.new_key()
+
         async def save() -> None:
-            try:
-                await run.io_bound(
-                    service.record_go_ahead, store, user, rx.prescription_id, day.value,
-                    who.value or "", parse_moment(when.value), comment.value,
-                )
-            except ChemoFallbackError as exc:
-                error.set_text(str(exc))
-                return
+            error.set_text("")
+            async with disabled(save_button):
+                try:
+                    await run.io_bound(
+                        lambda: service.record_go_ahead(
+                            store, user, rx.prescription_id, day.value, who.value or "",
+                            parse_moment(when.value), comment.value, request_key=request_key,
+                        )
+                    )
+                except ChemoFallbackError as exc:
+                    error.set_text(str(exc))
+                    return
             await refresh()
 
-        ui.button("Enregistrer le feu vert", icon="check_circle", on_click=save).mark(
-            "go-ahead-save"
-        )
+        save_button = ui.button("Enregistrer le feu vert", icon="check_circle", on_click=save)
+        save_button.mark("go-ahead-save")

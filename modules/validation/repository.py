@@ -31,9 +31,12 @@ def _dicts(cur: Cursor) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def awaiting_ids(cur: Cursor, until: date, ward_id: str | None) -> list[str]:
-    """Signed prescriptions whose first day is on or before `until` (late ones included),
-    most urgent first: earliest first day, then the oldest signature."""
+def awaiting_ids(
+    cur: Cursor, first_day: date | None = None, ward_id: str | None = None
+) -> list[str]:
+    """Every signed prescription awaiting validation (late ones included, whatever their
+    dates), most urgent first: earliest first day of administration, then the oldest
+    signature. `first_day` and `ward_id` narrow it to one day, one ward."""
     return [
         r[0]
         for r in cur.execute(
@@ -41,9 +44,9 @@ def awaiting_ids(cur: Cursor, until: date, ward_id: str | None) -> list[str]:
                FROM rx_prescriptions p JOIN rx_lines l USING (prescription_id)
                WHERE p.status = 'signed' AND (? IS NULL OR p.ward_id = ?)
                GROUP BY p.prescription_id, p.signed_at
-               HAVING min(l.planned_date) <= ?
+               HAVING (CAST(? AS DATE) IS NULL OR min(l.planned_date) = ?)
                ORDER BY min(l.planned_date), p.signed_at, p.prescription_id""",
-            [ward_id, ward_id, until],
+            [ward_id, ward_id, first_day, first_day],
         ).fetchall()
     ]
 
@@ -100,7 +103,8 @@ def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[Previ
         """SELECT patient_id, prescription_id, protocol_id, cycle_no, cycle_start_date,
                   height_cm, weight_kg, bsa_m2, 'instantané' AS source,
                   (SELECT min(l.planned_date) FROM ref.prescription_lines l
-                   WHERE l.prescription_id = p.prescription_id AND l.status <> 'cancelled')
+                   WHERE l.prescription_id = p.prescription_id AND l.status <> 'cancelled'),
+                  (SELECT t.name FROM ref.protocols t WHERE t.protocol_id = p.protocol_id)
            FROM ref.prescriptions p
            WHERE patient_id IN (SELECT unnest(?::VARCHAR[])) AND status <> 'cancelled'
            UNION ALL
@@ -113,7 +117,8 @@ def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[Previ
                    FROM rx_lines l WHERE l.prescription_id = p.prescription_id),
                   'secours',
                   (SELECT min(l.planned_date) FROM rx_lines l
-                   WHERE l.prescription_id = p.prescription_id)
+                   WHERE l.prescription_id = p.prescription_id),
+                  p.protocol_name
            FROM rx_prescriptions p
            WHERE p.patient_id IN (SELECT unnest(?::VARCHAR[]))
              AND p.status IN ('signed', 'validated')
@@ -122,7 +127,7 @@ def previous_cycles(cur: Cursor, patient_ids: list[str]) -> dict[str, list[Previ
     ).fetchall()
     for patient_id, *values in rows:
         fields = ("prescription_id", "protocol_id", "cycle_no", "cycle_start_date",
-                  "height_cm", "weight_kg", "bsa_m2", "source", "first_day")
+                  "height_cm", "weight_kg", "bsa_m2", "source", "first_day", "protocol_name")
         found[patient_id].append(PreviousCycle(**dict(zip(fields, values, strict=True))))
     return found
 
@@ -314,14 +319,23 @@ def insert_decision(
 
 
 def decisions(cur: Cursor, prescription_id: str) -> list[dict]:
-    return _dicts(
+    """The decisions on the prescription, oldest first: each with the findings shown when it
+    was taken (`findings`, Finding), the overrides signed with it (`overrides`, Override) and
+    the meaning of its signature (None: a refusal or a request for a change, unsigned)."""
+    rows = _dicts(
         cur.execute(
-            """SELECT decision_id, decision, pharmacist, pharmacist_name, decided_at, reason,
-                      intervention_code, overrides_json, single_pharmacist
-               FROM validation_decisions WHERE prescription_id = ? ORDER BY decision_id""",
+            """SELECT d.decision_id, d.decision, d.pharmacist, d.pharmacist_name, d.decided_at,
+                      d.reason, d.intervention_code, d.findings_json, d.overrides_json,
+                      d.single_pharmacist, s.meaning AS signature_meaning
+               FROM validation_decisions d LEFT JOIN signatures s USING (signature_id)
+               WHERE d.prescription_id = ? ORDER BY d.decision_id""",
             [prescription_id],
         )
     )
+    for row in rows:
+        row["findings"] = [Finding(**f) for f in json.loads(row["findings_json"] or "[]")]
+        row["overrides"] = [Override(**o) for o in json.loads(row["overrides_json"] or "[]")]
+    return rows
 
 
 def insert_go_ahead(

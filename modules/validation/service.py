@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
-from chemo_fallback import audit
+from chemo_fallback import audit, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.auth.signature import Meaning, record_signature
@@ -129,23 +129,50 @@ def findings_of(
     return rx, all_findings(contexts(cur, [rx], settings, today)[prescription_id])
 
 
+class WorklistEntry(BaseModel):
+    prescription: Prescription
+    findings: list[Finding]
+    patient: str  # "GARNIER Hamid"
+
+    @property
+    def first_day(self) -> date | None:
+        return self.prescription.days[0][1] if self.prescription.days else None
+
+
+class Worklist(BaseModel):
+    """The prescriptions shown, and how many awaiting ones the filters hide."""
+
+    entries: list[WorklistEntry]
+    awaiting: int  # every signed prescription awaiting validation, unfiltered
+    hidden: int  # of those, how many the filters leave out
+
+
 def worklist(
-    store: Store, user: User, until: date, ward_id: str | None, settings: SiteSettings,
-    today: date,
-) -> list[tuple[Prescription, list[Finding], str]]:
-    """Signed prescriptions awaiting validation up to `until`, most urgent first, each with all
-    its findings and the patient's name."""
+    store: Store, user: User, settings: SiteSettings, today: date, *,
+    first_day: date | None = None, ward_id: str | None = None, blocking_only: bool = False,
+) -> Worklist:
+    """Every signed prescription awaiting validation, whatever its dates, most urgent first
+    (late ones, then today's, then the next days), each with all its findings and the
+    patient's name. The filters (a first day of administration, a ward, only those with a
+    blocking finding) narrow it, and the result says how many they hide."""
     require(user.role, Permission.PRESCRIPTION_VALIDATE)
     cur = _reading(store)
-    ids = repo.awaiting_ids(cur, until, ward_id)
+    awaiting = len(repo.awaiting_ids(cur))
+    ids = repo.awaiting_ids(cur, first_day, ward_id)
     loaded = rx_repo.load_prescriptions(cur, ids)
     prescriptions = [loaded[i] for i in ids]
     found = contexts(cur, prescriptions, settings, today)
     names = repo.patient_names(cur, sorted({rx.patient_id for rx in prescriptions}))
-    return [
-        (rx, all_findings(found[rx.prescription_id]), names.get(rx.patient_id, "?"))
+    entries = [
+        WorklistEntry(prescription=rx, findings=all_findings(found[rx.prescription_id]),
+                      patient=names.get(rx.patient_id, "?"))
         for rx in prescriptions
     ]
+    if blocking_only:
+        entries = [e for e in entries if any(f.severity == Severity.BLOCKING
+                                             for f in e.findings)]
+    return Worklist(entries=entries, awaiting=awaiting,
+                    hidden=max(0, awaiting - len(entries)))
 
 
 class Review(BaseModel):
@@ -158,6 +185,29 @@ class Review(BaseModel):
     decisions: list[dict]
     # who authored it and the versions it copies (repository.authoring), for own_part
     authored: list[dict] = []
+    # Decided, for this pharmacist: the prescription is no longer awaiting a decision, or they
+    # gave its first check (the second is another pharmacist's). The page is then read-only.
+    read_only: bool = False
+    first_check_done: bool = False  # a first check since the signature: the next validates
+
+    @property
+    def shown_findings(self) -> list[Finding]:
+        """Read-only, the findings as the last decision recorded them (what the pharmacist saw
+        when deciding); else, or for a decision recorded without them, those found now."""
+        if self.read_only:
+            for decision in reversed(self.decisions):
+                if decision["findings"]:
+                    return decision["findings"]
+        return self.findings
+
+    def lifts(self, key: str) -> list[dict]:
+        """The decisions that lifted this finding, oldest first, with the reason of each:
+        rows of {pharmacist_name, decided_at, decision, reason}."""
+        return [
+            {**{k: d[k] for k in ("pharmacist_name", "decided_at", "decision")},
+             "reason": o.reason}
+            for d in self.decisions for o in d["overrides"] if o.key == key
+        ]
 
 
 def review(
@@ -167,12 +217,18 @@ def review(
     cur = _reading(store)
     rx = _prescription(cur, prescription_id)
     context = contexts(cur, [rx], settings, today)[prescription_id]
+    decisions = repo.decisions(cur, prescription_id)
+    checks = [d for d in decisions if d["decision"] == "first_check"
+              and d["decided_at"] >= (rx.signed_at or datetime.min)]
     return Review(
         prescription=rx,
         findings=all_findings(context),
         context=context,
-        decisions=repo.decisions(cur, prescription_id),
+        decisions=decisions,
         authored=repo.authoring(cur, rx),
+        read_only=rx.status != Status.SIGNED
+        or any(d["pharmacist"] == user.username for d in checks),
+        first_check_done=bool(checks),
     )
 
 
@@ -190,15 +246,25 @@ def _prescription(cur, prescription_id: str) -> Prescription:
     return rx
 
 
+def already_decided(rx: Prescription) -> str:
+    """Why no decision can be taken any more on `rx` (it is no longer awaiting one), in
+    French: a second click, or a second pharmacist, after the first decision."""
+    return (
+        f"Décision déjà prise : la prescription {rx.prescription_id} est "
+        f"« {rx.status_label} ». Seule une prescription signée et en attente se valide, se "
+        "refuse ou fait l'objet d'une demande de modification : rechargez la page pour voir "
+        "la décision enregistrée."
+    )
+
+
 def _awaiting(cur, prescription_id: str) -> Prescription:
     rx = _prescription(cur, prescription_id)
     if rx.status != Status.SIGNED:
-        raise ValidationError(
-            f"La prescription {prescription_id} est « {rx.status_label} » : seule une "
-            "prescription signée et en attente se valide, se refuse ou fait l'objet d'une "
-            "intervention."
-        )
+        raise ValidationError(already_decided(rx), code="validation_already_decided")
     return rx
+
+
+MIN_LIFT_REASON = 3  # characters: a shorter reason lifts nothing (missing_overrides)
 
 
 def missing_overrides(findings: list[Finding], overrides: list[Override]) -> list[str]:
@@ -217,7 +283,7 @@ def missing_overrides(findings: list[Finding], overrides: list[Override]) -> lis
             )
         elif reason is None:
             problems.append(f"« {finding.message} » n'est pas levé")
-        elif len(reason) < 3:
+        elif len(reason) < MIN_LIFT_REASON:
             problems.append(f"« {finding.message} » est levé sans motif")
     return problems
 
@@ -292,6 +358,98 @@ def independence_refusal(
     )
 
 
+class Refusal(BaseModel):
+    """One reason a validation would be refused: the code and message `validate` raises, and
+    the French reasons the signature dialog lists (one per problem) before any password."""
+
+    code: str
+    message: str
+    reasons: list[str]
+
+
+class ValidationPlan(BaseModel):
+    """What `validate` would do now for this pharmacist with these overrides: the decision it
+    would record, or why it would refuse (`refusals`, in the order it checks them)."""
+
+    prescription: Prescription
+    findings: list[Finding] = []
+    kept: list[Override] = []  # the overrides of blocking findings, recorded with it
+    part: str | None = None  # set: a single pharmacist, allowed by the site
+    decision: str = "validated"  # or "first_check"
+    refusals: list[Refusal] = []
+
+
+def plan_validation(
+    cur, prescription_id: str, username: str, overrides: list[Override],
+    settings: SiteSettings, today: date,
+) -> ValidationPlan:
+    """The checks of a validation, run in one place, so that the signature dialog (before the
+    password, `validation_blockers`) and `validate` (in its transaction) never disagree."""
+    rx = _prescription(cur, prescription_id)
+    if rx.status != Status.SIGNED:
+        message = already_decided(rx)
+        return ValidationPlan(prescription=rx, refusals=[
+            Refusal(code="validation_already_decided", message=message, reasons=[message])
+        ])
+    refusals = []
+    authored = repo.authoring(cur, rx)
+    independence = independence_refusal(rx, username, settings, authored)
+    if independence:
+        refusals.append(Refusal(code="validation_not_independent", message=independence,
+                                reasons=[independence]))
+    findings = all_findings(contexts(cur, [rx], settings, today)[prescription_id])
+    problems = missing_overrides(findings, overrides)
+    if problems:
+        refusals.append(Refusal(
+            code="validation_points_not_lifted",
+            message="Validation refusée : " + " ; ".join(problems) + ". Levez chaque point "
+            "bloquant avec un motif, ou refusez la prescription.",
+            reasons=problems,
+        ))
+    earlier = [d for d in repo.decisions(cur, prescription_id) if d["decision"] ==
+               "first_check" and d["decided_at"] >= (rx.signed_at or datetime.min)]
+    if any(d["pharmacist"] == username for d in earlier):
+        message = (
+            "Double contrôle : vous avez déjà donné la 1re validation de cette prescription ; "
+            "la seconde validation doit être faite par un autre pharmacien."
+        )
+        refusals.append(Refusal(code="validation_same_pharmacist_twice", message=message,
+                                reasons=[message]))
+    blocking = {f.key for f in findings if f.severity == Severity.BLOCKING}
+    return ValidationPlan(
+        prescription=rx,
+        findings=findings,
+        kept=[o for o in overrides if o.key in blocking],
+        part=own_part(rx, username, authored),
+        decision="first_check" if settings.validation_double_check and not earlier
+        else "validated",
+        refusals=refusals,
+    )
+
+
+def validation_blockers(
+    store: Store, user: User, prescription_id: str, overrides: list[Override],
+    settings: SiteSettings, today: date,
+) -> list[str]:
+    """The French reasons `validate` would refuse now (the same checks, `plan_validation`),
+    one per problem: the signature dialog lists them instead of asking for a password."""
+    require(user.role, Permission.PRESCRIPTION_VALIDATE)
+    plan = plan_validation(_reading(store), prescription_id, user.username, overrides,
+                           settings, today)
+    return [reason for refusal in plan.refusals for reason in refusal.reasons]
+
+
+def lifted(findings: list[Finding], overrides: list[Override]) -> list[tuple[Finding, str]]:
+    """The blocking findings really lifted by these overrides (a reason of 3 characters at
+    least), with their reasons: what the signature dialog counts and shows."""
+    given = {o.key: o.reason.strip() for o in overrides}
+    return [
+        (f, given[f.key]) for f in findings
+        if f.severity == Severity.BLOCKING and f.liftable
+        and len(given.get(f.key, "")) >= MIN_LIFT_REASON
+    ]
+
+
 def validate(
     store: Store,
     user: User,
@@ -306,32 +464,13 @@ def validate(
     decision made: "first_check" or "validated"."""
     require(user.role, Permission.PRESCRIPTION_VALIDATE)
     with store.transaction() as cur:
-        rx = _awaiting(cur, prescription_id)
-        authored = repo.authoring(cur, rx)
-        refusal = independence_refusal(rx, user.username, settings, authored)
-        if refusal:
-            raise ValidationError(refusal, code="validation_not_independent")
-        # set: a single pharmacist, allowed by the site
-        part = own_part(rx, user.username, authored)
-        findings = all_findings(contexts(cur, [rx], settings, today)[prescription_id])
-        problems = missing_overrides(findings, overrides)
-        if problems:
-            raise ValidationError(
-                "Validation refusée : " + " ; ".join(problems) + ". Levez chaque point "
-                "bloquant avec un motif, ou refusez la prescription."
-            )
-        blocking = {f.key for f in findings if f.severity == Severity.BLOCKING}
-        kept = [o for o in overrides if o.key in blocking]
-        earlier = [d for d in repo.decisions(cur, prescription_id) if d["decision"] ==
-                   "first_check" and d["decided_at"] >= (rx.signed_at or datetime.min)]
-        decision = "validated"
-        if settings.validation_double_check and not earlier:
-            decision = "first_check"
-        if earlier and any(d["pharmacist"] == user.username for d in earlier):
-            raise ValidationError(
-                "Double contrôle : la seconde validation doit être faite par un autre "
-                "pharmacien."
-            )
+        plan = plan_validation(cur, prescription_id, user.username, overrides, settings, today)
+        if plan.refusals:
+            first = plan.refusals[0]
+            raise ValidationError(first.message, code=first.code)
+        rx, findings, kept, part, decision = (
+            plan.prescription, plan.findings, plan.kept, plan.part, plan.decision
+        )
         meaning = Meaning.VALIDATED if decision == "validated" else Meaning.CHECKED
         signature = record_signature(cur, user, meaning, RECORD, prescription_id)
         now = datetime.now()
@@ -363,46 +502,84 @@ def validate(
     return decision
 
 
-def reject(store: Store, user: User, prescription_id: str, reason: str) -> None:
+# A refusal's reason or an intervention's text: a few sentences for the prescriber, printed
+# on the record; beyond this it is a letter, to be sent another way.
+MAX_DECISION_TEXT = 2000
+
+
+def _decision_text(text: str, what: str) -> str:
+    value = rx_rules.required_text(text, what)
+    if len(value) > MAX_DECISION_TEXT:
+        raise ValidationError(
+            f"{what} fait {len(value)} caractères : {MAX_DECISION_TEXT} au plus. Résumez-le "
+            "(le détail se donne au prescripteur par téléphone ou dans une note).",
+            code="decision_text_too_long",
+        )
+    return value
+
+
+def reject(
+    store: Store, user: User, prescription_id: str, reason: str,
+    settings: SiteSettings | None = None, today: date | None = None,
+) -> None:
+    """The pharmacy refuses the prescription (status "refusée par la pharmacie"). With the
+    settings and the day, the decision records the findings shown when refusing."""
     require(user.role, Permission.PRESCRIPTION_VALIDATE)
-    text = rx_rules.required_text(reason, "Le motif du refus")
-    _close(store, user, prescription_id, "rejected", text, None)
+    text = _decision_text(reason, "Le motif du refus")
+    _close(store, user, prescription_id, "rejected", text, None, settings, today)
 
 
 def request_change(
-    store: Store, user: User, prescription_id: str, code: str, text: str
+    store: Store, user: User, prescription_id: str, code: str, text: str,
+    settings: SiteSettings | None = None, today: date | None = None,
 ) -> None:
-    """A pharmaceutical intervention: the prescription goes back to the prescriber, who
-    answers with a corrected version."""
+    """A pharmaceutical intervention: the prescription goes back to the prescriber
+    ("modification demandée", not a refusal), who answers with a corrected version. The
+    decision row keeps the SFPC code and the text; the status reason reads "Modification
+    demandée : <SFPC label> — <text>"."""
     require(user.role, Permission.PRESCRIPTION_VALIDATE)
     if code not in INTERVENTION_CODES:
         raise ValidationError("Choisissez le problème en cause (codification SFPC).")
-    detail = rx_rules.required_text(text, "Le texte de l'intervention")
-    _close(store, user, prescription_id, "intervention", detail, code)
+    detail = _decision_text(text, "Le texte de l'intervention")
+    _close(store, user, prescription_id, "intervention", detail, code, settings, today)
 
 
 def _close(
-    store: Store, user: User, prescription_id: str, decision: str, reason: str, code: str | None
+    store: Store, user: User, prescription_id: str, decision: str, reason: str,
+    code: str | None, settings: SiteSettings | None, today: date | None,
 ) -> None:
+    """A refusal ("rejected") or a request for a change ("intervention"): the decision (with
+    the findings shown when it was taken, when the caller gives the settings and day to
+    compute them), the new status, and its audit record, in one transaction."""
+    target = Status.CHANGE_REQUESTED if code else Status.REJECTED
     with store.transaction() as cur:
         rx = _awaiting(cur, prescription_id)
-        rx_rules.check_transition(rx.status, Status.REJECTED)
+        rx_rules.check_transition(rx.status, target)
+        findings = (
+            all_findings(contexts(cur, [rx], settings, today)[prescription_id])
+            if settings is not None and today is not None else []
+        )
         now = datetime.now()
-        shown = f"{INTERVENTION_CODES[code]} — {reason}" if code else reason
-        repo.insert_decision(cur, rx, decision, user, now, [], [], reason=reason,
+        if code:
+            shown = f"Modification demandée : {INTERVENTION_CODES[code]} — {reason}"
+        else:
+            shown = f"Refus : {reason}"
+        repo.insert_decision(cur, rx, decision, user, now, findings, [], reason=reason,
                              intervention_code=code)
-        rx_repo.set_status(cur, prescription_id, Status.REJECTED.value, user.username, now,
-                           ("Intervention pharmaceutique : " if code else "Refus : ") + shown)
+        rx_repo.set_status(cur, prescription_id, target.value, user.username, now, shown)
         audit.record(
             cur,
             user.actor,
-            "prescription.intervention" if code else "prescription.rejected",
+            "prescription.change_requested" if code else "prescription.rejected",
             RECORD,
             prescription_id,
             before={"status": rx.status.value},
-            after={"status": Status.REJECTED.value, "intervention_code": code},
+            after={"status": target.value, "intervention_code": code},
             reason=reason,
         )
+
+
+GO_AHEAD_ACTION = "prescription.go_ahead"
 
 
 def record_go_ahead(
@@ -414,14 +591,20 @@ def record_go_ahead(
     given_at: datetime,
     comment: str | None = None,
     now: datetime | None = None,
+    *,
+    request_key: str | None = None,
 ) -> int:
     """The clinical team's "OK chimio" for one day of the prescription: who gave it, when, who
     recorded it. It says the patient is fit for that day's doses, so it is given on that day or
-    the day before, never before the prescription existed nor in the future."""
+    the day before, never before the prescription existed nor in the future. The same request
+    sent again (`request_key`: a double click, a reload) returns the first one's id."""
     require(user.role, Permission.GO_AHEAD_RECORD)
     who = rx_rules.required_text(given_by, "Le nom de la personne qui donne le feu vert")
     now = now or datetime.now()
     with store.transaction() as cur:
+        first = request_keys.earlier(cur, request_key, GO_AHEAD_ACTION, user.username)
+        if first is not None:
+            return int(first)
         rx = _prescription(cur, prescription_id)
         if rx.status not in (Status.SIGNED, Status.VALIDATED):
             raise ValidationError(
@@ -436,11 +619,12 @@ def record_go_ahead(
         audit.record(
             cur,
             user.actor,
-            "prescription.go_ahead",
+            GO_AHEAD_ACTION,
             RECORD,
             prescription_id,
             after={"day_no": day_no, "given_by": who, "given_at": given_at.isoformat()},
         )
+        request_keys.remember(cur, request_key, GO_AHEAD_ACTION, user.username, go_ahead_id)
     return go_ahead_id
 
 
