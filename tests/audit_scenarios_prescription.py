@@ -88,7 +88,7 @@ def _note(store, tmp_path):
 
 
 SCENARIOS = {
-    f"{M}/service.py:start_draft": _draft,
+    f"{M}/service.py:start_draft_or_earlier": _draft,
     f"{M}/service.py:recompute": _recompute,
     f"{M}/service.py:modify_dose": _modify,
     f"{M}/service.py:add_off_protocol_line": _off_protocol,

@@ -107,7 +107,7 @@ def test_refusals_say_what_is_wrong(demo) -> None:
         draft(demo, user, patient="IPP99999999")
     with pytest.raises(PrescriptionError, match="absent du thésaurus"):
         draft(demo, user, protocol="NOPE")
-    with pytest.raises(PrescriptionError, match="Numéro de cycle impossible"):
+    with pytest.raises(PrescriptionError, match="Cycle 0 refusé : les cycles se numérotent"):
         draft(demo, user, cycle=0)
     with pytest.raises(PrescriptionError, match="Jours choisis absents du protocole : J2"):
         draft(demo, user, days=(1, 2))

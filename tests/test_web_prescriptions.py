@@ -134,7 +134,7 @@ async def test_note_then_cancel_with_a_reason(user: User, app_state) -> None:
     user.find(marker="note-text").type("Voie veineuse difficile, prévenir l'IDE.")
     user.find(marker="note-add").click()
     await user.should_see("Voie veineuse difficile, prévenir l'IDE.", retries=SLOW)
-    await user.should_see(f"sur le prescription {rx_id}")
+    await user.should_see(f"sur la prescription {rx_id}")
     [note] = audit_rows(app_state.store, "note.added")
     assert note["after_json"]["prescription_id"] == rx_id
     user.find(marker="rx-cancel").click()
@@ -220,7 +220,8 @@ async def test_take_over_a_snapshot_prescription_from_the_day_list(user: User, a
     await user.should_see(marker="day-2026-12-03", retries=SLOW)
     [grid] = user.find(marker="day-2026-12-03").elements
     row = next(r for r in grid.rows if r["snapshot_id"] == "ORD01000250")
-    user.find(marker="day-2026-12-03").trigger("rowClick", [{}, row, 0])
+    assert row["can_take_over"]  # a visible button on the row, not a click on the row
+    user.find(marker="day-2026-12-03").trigger("take_over", row)
     await user.should_see("Prescription ORD01000250 du logiciel de production")
     user.find(marker="take-over").click()
     await user.should_see("prescription transcrite par Test pharmacist", retries=SLOW)
@@ -241,12 +242,13 @@ async def test_take_over_keeps_the_production_reduction(user: User, app_state) -
     await user.should_see(marker="day-2026-11-26", retries=SLOW)
     [grid] = user.find(marker="day-2026-11-26").elements
     row = next(r for r in grid.rows if r["snapshot_id"] == "ORD01000243")
-    user.find(marker="day-2026-11-26").trigger("rowClick", [{}, row, 0])
+    assert row["can_take_over"]  # a visible button on the row, not a click on the row
+    user.find(marker="day-2026-11-26").trigger("take_over", row)
     await user.should_see("avec les modifications de dose décidées en production")
     user.find(marker="take-over").click()
     await user.should_see("Reprend la prescription ORD01000243", retries=SLOW)
     await user.should_see("Motif de modification : repris de ORD01000243 : Diarrhée grade 3")
-    await user.should_see("-20 %")
+    await user.should_see("-20\u00a0%")
     await user.should_see("Dr Christiane BÉNARD")
     [created] = audit_rows(app_state.store, "prescription.draft_created")
     assert created["after_json"]["doses"][f"{created['record_id']}-L3"] == 121

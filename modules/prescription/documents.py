@@ -1,8 +1,9 @@
 """The prescription's printable summary for the patient file (A4, French).
 
-The whole prescription, the patient's identity, the signature and the notes are stored as the
+The whole prescription, the patient's identity, its signatures, the pharmacists' decisions
+(with each point lifted and its reason), the feux verts and the notes are stored as the
 document's data at the first print; the PDF is rendered from that data, so a reprint is
-identical (chemo_fallback.documents)."""
+identical (chemo_fallback.documents) and says what the record held when it was printed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 from reportlab.platypus import Flowable, Spacer
 
+from chemo_fallback import french
 from chemo_fallback.documents import DocumentRenderer, date_fr, datetime_fr, register_document
 from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription.models import (
@@ -18,11 +20,15 @@ from chemo_fallback.modules.prescription.models import (
     Line,
     Note,
     Prescription,
+    RecordTrail,
 )
 from chemo_fallback.modules.prescription.wording import (
     administration_text,
     age_text,
+    bsa_text,
+    decision_text,
     dose_text,
+    go_ahead_text,
     measure_text,
 )
 from chemo_fallback.patients.models import PatientIdentity
@@ -37,6 +43,8 @@ class PrescriptionSummary(BaseModel):
     prescription: Prescription
     signature: str | None  # "Prescrit par … le …", as the signature service words it
     notes: list[Note]
+    # Signatures, decisions and feux verts (None in documents printed before it was stored).
+    trail: RecordTrail | None = None
 
 
 def _protocol_dose(line: Line) -> str:
@@ -57,7 +65,10 @@ def _remarks(line: Line) -> str:
     if line.off_protocol:
         parts.append(f"HORS PROTOCOLE : {line.off_protocol_reason}")
     if line.modification_pct:
-        parts.append(f"Modifiée de {line.modification_pct:+g} % : {line.modification_reason}")
+        parts.append(
+            f"Modifiée de {french.percent(line.modification_pct, signed=True)} : "
+            f"{line.modification_reason}"
+        )
     if line.liste_en_sus:
         parts.append(f"Liste en sus, indication {line.indication_code or 'NON RENSEIGNÉE'}")
     if line.comment:
@@ -148,12 +159,15 @@ class PrescriptionSummaryDocument(DocumentRenderer):
                     ),
                     (
                         "Surface corporelle",
-                        f"formule {d.bsa_formula.capitalize()} ({d.bsa_formula_source}){cap}",
+                        f"{bsa_text(rx)} ; formule {d.bsa_formula.capitalize()} "
+                        f"({d.bsa_formula_source}){cap}",
                     ),
                     ("Calcul", f"le {date_fr(d.computed_on)} ; {age_text(d)}"),
                 ]
             )
         )
+        if data.trail is not None:
+            story += self.trail_story(data.trail)
         story += self.heading("Lignes")
         rows = [
             [
@@ -194,4 +208,31 @@ class PrescriptionSummaryDocument(DocumentRenderer):
                     )
                 )
         story.append(Spacer(1, 6))
+        return story
+
+    def trail_story(self, trail: RecordTrail) -> list[Flowable]:
+        """Who signed and decided what, as the record held it when printed."""
+        story = self.heading("Signatures, décisions et feux verts")
+        if trail.answers is not None:
+            story.append(
+                self.text(
+                    f"Version corrigée répondant à la demande de la pharmacie sur "
+                    f"{trail.answers.prescription_id} : {decision_text(trail.answers)}"
+                )
+            )
+        pairs = [("Signature", s.text) for s in trail.signatures] or [
+            ("Signature", "aucune signature")
+        ]
+        for decision in trail.decisions:
+            pairs.append(("Pharmacie", decision_text(decision)))
+            pairs += [
+                ("Point levé", f"{point.message} — motif : {point.reason}")
+                for point in decision.lifted
+            ]
+        if not trail.decisions:
+            pairs.append(("Pharmacie", "aucune décision pharmaceutique à l'impression"))
+        pairs += [("Feu vert", go_ahead_text(g)) for g in trail.go_aheads]
+        if not trail.go_aheads:
+            pairs.append(("Feu vert", "aucun feu vert enregistré à l'impression"))
+        story.append(self.key_values(pairs, label_weight=0.18))
         return story

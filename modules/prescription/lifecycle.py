@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from chemo_fallback import audit
+from chemo_fallback import audit, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, Role, require
 from chemo_fallback.auth.signature import Meaning, Signature, record_signature
+from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription import drug_checks, rules
 from chemo_fallback.modules.prescription import repository as repo
@@ -56,17 +57,7 @@ def sign(
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
         rx = draft_or_refuse(cur, prescription_id, user)
-        rules.check_transition(rx.status, Status.SIGNED)
-        problems = rules.sign_problems(rx)
-        # The drug rules again, with each recorded dose: a draft older than the snapshot in use,
-        # or a corrected version copied from one, is signed under today's rules.
-        breaches = drug_checks.breaches(cur, rx.lines, check_final_dose=True)
-        problems += breaches
-        problems += dates_problems(rx, today)  # a draft left for weeks is signed today
-        protocol = prescribable_protocol(cur, rx.protocol_id)
-        identity = patient_identity(cur, rx.patient_id, today)
-        if not breaches:  # a line breaking a drug rule is already listed, with its reason
-            problems += _doses_not_those_of_today(cur, rx, protocol, identity, settings, today)
+        problems = _sign_problems(cur, rx, settings, today)
         if problems:
             raise PrescriptionError(
                 "Signature impossible : " + " ".join(problems), code="sign_refused"
@@ -87,6 +78,36 @@ def sign(
         if rx.supersedes_id:
             _supersede(cur, user, rx.supersedes_id, prescription_id, now)
     return signature
+
+
+def sign_blockers(
+    store: Store, user: User, prescription_id: str, settings: SiteSettings, today: date
+) -> list[str]:
+    """Why `sign` would refuse this signature now (French), or []: the very checks `sign`
+    runs, read before the signature dialog asks for a password."""
+    try:
+        require(user.role, Permission.PRESCRIPTION_WRITE)
+        cur = store.cursor()
+        rx = draft_or_refuse(cur, prescription_id, user)
+        return _sign_problems(cur, rx, settings, today)
+    except ChemoFallbackError as exc:
+        return [str(exc)]
+
+
+def _sign_problems(cur, rx: Prescription, settings: SiteSettings, today: date) -> list[str]:
+    """Everything that stands between this draft and its signature, listed at once."""
+    rules.check_transition(rx.status, Status.SIGNED)
+    problems = rules.sign_problems(rx)
+    # The drug rules again, with each recorded dose: a draft older than the snapshot in use,
+    # or a corrected version copied from one, is signed under today's rules.
+    breaches = drug_checks.breaches(cur, rx.lines, check_final_dose=True)
+    problems += breaches
+    problems += dates_problems(rx, today)  # a draft left for weeks is signed today
+    protocol = prescribable_protocol(cur, rx.protocol_id)
+    identity = patient_identity(cur, rx.patient_id, today)
+    if not breaches:  # a line breaking a drug rule is already listed, with its reason
+        problems += _doses_not_those_of_today(cur, rx, protocol, identity, settings, today)
+    return problems
 
 
 RECOMPUTE = "cliquez sur « Recalculer les doses » et vérifiez-les avant de signer."
@@ -197,11 +218,17 @@ def cancel(store: Store, user: User, prescription_id: str, reason: str) -> None:
         )
 
 
+CORRECTION_STARTED = "prescription.correction_started"
+
+
 def start_correction(
-    store: Store, user: User, prescription_id: str, settings: SiteSettings
+    store: Store, user: User, prescription_id: str, settings: SiteSettings,
+    *, request_key: str | None = None,
 ) -> Prescription:
-    """A new draft version copying a signed, validated or rejected prescription (lines, dose
-    modifications, indications). Doing it twice returns the draft already open.
+    """A new draft version copying a signed, validated, rejected or change-requested
+    prescription (lines, dose modifications, indications). Doing it twice returns the draft
+    already open, and the same request sent again (`request_key`: a double click, a reload)
+    returns the draft it created, whatever has happened to it since.
 
     The copied lines pass through the path of every line creation: the drug rules of today's
     snapshot (`drug_checks.limited`: a drug maximum lowered since caps the line), then the dose
@@ -213,6 +240,9 @@ def start_correction(
     way the draft never shows a dose above its maximum, nor a derivation it does not follow."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     with store.transaction() as cur:
+        created = request_keys.earlier(cur, request_key, CORRECTION_STARTED, user.username)
+        if created:
+            return prescription_or_refuse(cur, created)
         rx = prescription_or_refuse(cur, prescription_id)
         if rx.status not in CORRECTABLE:
             raise PrescriptionError(
@@ -221,6 +251,7 @@ def start_correction(
             )
         already = repo.open_correction(cur, prescription_id)
         if already:
+            request_keys.remember(cur, request_key, CORRECTION_STARTED, user.username, already)
             return prescription_or_refuse(cur, already)
         version = max(v for _id, v, _s in repo.versions(cur, rx.rx_number)) + 1
         if user.role == Role.PRESCRIBER:  # the correcting physician becomes the prescriber
@@ -273,10 +304,11 @@ def start_correction(
         audit.record(
             cur,
             user.actor,
-            "prescription.correction_started",
+            CORRECTION_STARTED,
             RECORD,
             new_id,
             after={**audit_summary(copy), "supersedes": prescription_id,
                    "doses_recomputed": redosed},
         )
+        request_keys.remember(cur, request_key, CORRECTION_STARTED, user.username, new_id)
     return copy

@@ -290,6 +290,9 @@ class ListEntry(BaseModel):
     prescriber_name: str | None
     drugs: str
     continues: str | None = None  # a fallback row taking over this production prescription
+    status_code: str | None = None  # the fallback's Status value (badge colour, filter)
+    # On a prescription sent back by the pharmacy: who asked for what change, and when.
+    question: str | None = None
 
 
 class PatientContext(BaseModel):
@@ -300,3 +303,78 @@ class PatientContext(BaseModel):
     weight: MeasureUsed | None
     creatinine: MeasureUsed | None
     problems: list[str]  # missing or stale measurements, in French
+
+
+# --- Who decided what, and why: the record's signatures, decisions and feux verts ----------
+
+DECISION_LABELS = {
+    "first_check": "premier contrôle pharmaceutique (double contrôle)",
+    "validated": "validation pharmaceutique",
+    "rejected": "refus de la pharmacie",
+    "intervention": "modification demandée (intervention pharmaceutique)",
+}
+
+
+class SignatureShown(BaseModel):
+    """One electronic signature of the prescription, as the signature service words it."""
+
+    display_name: str
+    role: str
+    signed_at: datetime
+    meaning: str
+    text: str  # Signature.manifestation(): "Prescrit par … (médecin) le 23/11/2026 à …"
+
+
+class LiftedPoint(BaseModel):
+    """A blocking finding the pharmacist lifted, with the reason signed with the decision."""
+
+    key: str
+    message: str  # the finding as the pharmacist saw it (French)
+    reason: str
+
+
+class DecisionShown(BaseModel):
+    """A pharmacist's decision on a prescription (table validation_decisions)."""
+
+    prescription_id: str
+    decision: str  # first_check, validated, rejected, intervention
+    pharmacist_name: str
+    decided_at: datetime
+    reason: str | None = None  # refusal reason, or the intervention's question
+    intervention_code: str | None = None
+    intervention_label: str | None = None  # SFPC label of the intervention's code
+    lifted: list[LiftedPoint] = []
+    single_pharmacist: bool = False
+
+    @property
+    def label(self) -> str:
+        return DECISION_LABELS.get(self.decision, self.decision)
+
+    @property
+    def question(self) -> str:
+        """An intervention's question: "<SFPC label> — <text>"."""
+        parts = [p for p in (self.intervention_label, self.reason) if p]
+        return " — ".join(parts)
+
+
+class GoAheadShown(BaseModel):
+    """The clinical team's day-of "feu vert" (OK chimio) for one day of the prescription."""
+
+    day_no: int
+    planned_date: date
+    given_by: str
+    given_at: datetime
+    recorded_by_name: str
+    recorded_at: datetime
+    comment: str | None = None
+
+
+class RecordTrail(BaseModel):
+    """Everything signed or decided on one prescription: shown on its page, printed on its
+    summary (stored with the print, so a reprint says what the record held then)."""
+
+    signatures: list[SignatureShown] = []
+    decisions: list[DecisionShown] = []
+    go_aheads: list[GoAheadShown] = []
+    # On a corrected version: the pharmacist's request for a change it answers.
+    answers: DecisionShown | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from chemo_fallback import audit
+from chemo_fallback import audit, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.modules.prescription import repository as repo
@@ -14,11 +14,20 @@ from chemo_fallback.modules.prescription.models import Note, PrescriptionError
 from chemo_fallback.store import Store
 
 MAX_NOTE_CHARS = 2000
+NOTE_ACTION = "note.add"  # its request-key action (chemo_fallback.request_keys)
 
 
 def add_note(
-    store: Store, user: User, patient_id: str, text: str, prescription_id: str | None = None
+    store: Store,
+    user: User,
+    patient_id: str,
+    text: str,
+    prescription_id: str | None = None,
+    *,
+    request_key: str | None = None,
 ) -> int:
+    """A note written once; the same `request_key` again (a double click, the back button)
+    returns the first request's note id and writes nothing."""
     require(user.role, Permission.NOTE_WRITE)
     body = (text or "").strip()
     if not body:
@@ -29,6 +38,9 @@ def add_note(
             "raccourcissez-la ou écrivez-en deux."
         )
     with store.transaction() as cur:
+        first = request_keys.earlier(cur, request_key, NOTE_ACTION, user.username)
+        if first is not None:
+            return int(first)
         patient_identity(cur, patient_id, date.today())
         if prescription_id is not None:
             rx = repo.load_prescription(cur, prescription_id)
@@ -45,6 +57,7 @@ def add_note(
             note_id,
             after={"patient_id": patient_id, "prescription_id": prescription_id, "text": body},
         )
+        request_keys.remember(cur, request_key, NOTE_ACTION, user.username, str(note_id))
     return note_id
 
 

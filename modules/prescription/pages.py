@@ -11,13 +11,15 @@ from urllib.parse import quote
 
 from nicegui import run, ui
 
+from chemo_fallback import request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription import queries, service
-from chemo_fallback.modules.prescription.models import ListEntry
+from chemo_fallback.modules.prescription.models import ListEntry, Status
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
+from chemo_fallback.web.busy import disabled
 from chemo_fallback.web.patient_pages import columns, fr_date, patient_url, table
 
 # The day lists and suggestions refer to; tests replace it to pin the calendar.
@@ -27,7 +29,42 @@ WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanc
 LIST_COLUMNS = columns(
     ward="Unité", patient="Patient", birth="Né(e) le", protocol="Protocole", day="Cycle / jour",
     drugs="Médicaments", prescriber="Prescripteur", status="Statut", source="Source",
+    action="Action",
 )
+# One colour per status, on the page, the lists and the patient record: a request for a change
+# (orange) is not a refusal (red). Tailwind classes for labels, Quasar colours for badges.
+STATUS_COLORS = {
+    Status.DRAFT: "bg-gray-600",
+    Status.SIGNED: "bg-blue-700",
+    Status.VALIDATED: "bg-green-700",
+    Status.REJECTED: "bg-red-700",
+    Status.CHANGE_REQUESTED: "bg-orange-600",
+    Status.CANCELLED: "bg-red-900",
+    Status.SUPERSEDED: "bg-slate-500",
+}
+BADGE_COLORS = {
+    Status.DRAFT: "grey-7",
+    Status.SIGNED: "blue-8",
+    Status.VALIDATED: "green-8",
+    Status.REJECTED: "red-8",
+    Status.CHANGE_REQUESTED: "orange-8",
+    Status.CANCELLED: "red-10",
+    Status.SUPERSEDED: "blue-grey-6",
+}
+SNAPSHOT_BADGE = "brown-5"  # a production prescription of the snapshot
+# The status as a coloured badge, with the pharmacy's question under a change requested.
+STATUS_SLOT = r"""<q-td :props="props">
+  <q-badge :color="props.row.status_color" :label="props.value" class="text-sm" />
+  <div v-if="props.row.question" class="text-orange-900 text-xs font-bold whitespace-normal">
+    {{ props.row.question }}</div>
+</q-td>"""
+# A production row is taken over with a visible button, never by a click on the row.
+ACTION_SLOT = r"""<q-td :props="props">
+  <q-btn v-if="props.row.can_take_over" dense no-caps size="sm" color="primary" icon="input"
+         label="Reprendre dans le secours" class="take-over-button" style="white-space: nowrap"
+         @click.stop="$parent.$emit('take_over', props.row)" />
+</q-td>"""
+LIST_FILTERS = {"all": "Toutes", "change_requested": "Modifications demandées"}
 
 
 def prescription_url(prescription_id: str) -> str:
@@ -40,7 +77,13 @@ def day_title(day: date, count: int) -> str:
     return f"{when}{WEEKDAYS[day.weekday()].capitalize()} {fr_date(day)} — {count} {noun}"
 
 
-def list_row(entry: ListEntry) -> dict:
+def badge_color(entry: ListEntry) -> str:
+    if entry.status_code is None:
+        return SNAPSHOT_BADGE
+    return BADGE_COLORS.get(Status(entry.status_code), "grey-7")
+
+
+def list_row(entry: ListEntry, can_take_over: bool = False) -> dict:
     return {
         "key": f"{entry.source}|{entry.prescription_id}|{entry.day_no}",
         "ward": entry.ward_name or entry.ward_id or "—",
@@ -51,8 +94,12 @@ def list_row(entry: ListEntry) -> dict:
         "drugs": entry.drugs,
         "prescriber": entry.prescriber_name or "—",
         "status": entry.status,
+        "status_color": badge_color(entry),
+        "question": entry.question or "",
         "source": f"secours (reprend {entry.continues})" if entry.continues else entry.source,
         "snapshot_id": entry.prescription_id if entry.source == "instantané" else "",
+        "can_take_over": can_take_over and entry.source == "instantané",
+        "action": "",
         "target": prescription_url(entry.prescription_id)
         if entry.source == "secours"
         else patient_url(entry.patient_id),
@@ -74,7 +121,7 @@ def ward_filter(user: User) -> ui.select:
     return ward
 
 
-def worklist_view(user: User) -> None:
+def worklist_view(user: User, initial_filter: str = "all") -> None:
     store = state.current().store
     settings = state.current().settings
     with ui.row().classes("items-end gap-4"):
@@ -85,11 +132,19 @@ def worklist_view(user: User) -> None:
             .mark("list-days")
         )
         ward = ward_filter(user).mark("list-ward")
+        chosen = initial_filter if initial_filter in LIST_FILTERS else "all"
+        only = ui.select(LIST_FILTERS, value=chosen, label="Afficher").classes("w-56").mark(
+            "list-filter"
+        )
         show = ui.button("Afficher", icon="refresh").mark("list-show")
+    pending = ui.label().classes("text-orange-900 font-bold").mark("list-change-requested")
     message = ui.label().classes("text-red-700").mark("list-message")
     body = ui.column().classes("w-full gap-2").mark("worklist")
+    may_take_over = allowed(user.role, Permission.PRESCRIPTION_WRITE)
+    asking: set[str] = set()  # production prescriptions whose take-over dialog is open
 
     async def load() -> None:
+        change_requested = only.value == "change_requested"
         try:
             start = parse_date(first.value)
             count = int(days.value or 1)
@@ -97,34 +152,58 @@ def worklist_view(user: User) -> None:
                 raise ChemoFallbackError("Nombre de jours : de 1 à 60.")
             entries = await run.io_bound(
                 queries.worklist, store, user, start, start + timedelta(days=count - 1),
-                ward.value or None,
+                ward.value or None, change_requested,
+            )
+            waiting = await run.io_bound(
+                queries.change_requested_count, store, user, ward.value or None
             )
         except ChemoFallbackError as exc:
             message.set_text(str(exc))
             return
         message.set_text("")
+        pending.set_text(
+            f"{waiting} prescription(s) renvoyée(s) par la pharmacie avec une demande de "
+            "modification : choisissez « Modifications demandées » pour les voir toutes."
+            if waiting and not change_requested
+            else ""
+        )
         body.clear()
         with body:
             if not entries:
-                ui.label("Aucune prescription sur cette période.").mark("list-empty")
+                ui.label(
+                    "Aucune modification demandée par la pharmacie."
+                    if change_requested
+                    else "Aucune prescription sur cette période."
+                ).mark("list-empty")
             for day, group in groupby(entries or [], key=lambda e: e.planned_date):
-                rows = [list_row(e) for e in group]
+                rows = [list_row(e, may_take_over) for e in group]
                 ui.label(day_title(day, len(rows))).classes("text-lg font-bold mt-2")
                 grid = table(LIST_COLUMNS, rows, "key", f"day-{day.isoformat()}")
                 grid.props("wrap-cells").classes("cursor-pointer")
-                grid.on("rowClick", lambda e: row_clicked(user, e.args[1]))
+                grid.add_slot("body-cell-status", STATUS_SLOT)
+                grid.add_slot("body-cell-action", ACTION_SLOT)
+                grid.on("rowClick", lambda e: ui.navigate.to(e.args[1]["target"]))
+                grid.on("take_over", lambda e: take_over_dialog(user, e.args, asking))
 
     show.on_click(load)
+    only.on_value_change(load)
     ui.timer(0, load, once=True)
 
 
-def row_clicked(user: User, row: dict) -> None:
-    """A fallback prescription opens; a production one (snapshot) may be taken over."""
-    if not row["snapshot_id"] or not allowed(user.role, Permission.PRESCRIPTION_WRITE):
-        ui.navigate.to(row["target"])
+def take_over_dialog(user: User, row: dict, asking: set[str] | None = None) -> None:
+    """A production prescription (snapshot) continued in the fallback, once confirmed. A
+    double click on the row's button opens one dialog (`asking`: those already open)."""
+    snapshot_id = row.get("snapshot_id")
+    if not snapshot_id or not allowed(user.role, Permission.PRESCRIPTION_WRITE):
         return
+    asking = set() if asking is None else asking
+    if snapshot_id in asking:
+        return
+    asking.add(snapshot_id)
     app = state.current()
+    key = request_keys.new_key()  # drawn when the dialog is shown: the take-over happens once
     with ui.dialog() as dialog, ui.card().classes("w-[34rem]"):
+        dialog.on_value_change(lambda e: None if e.value else asking.discard(snapshot_id))
         ui.label(f"Prescription {row['snapshot_id']} du logiciel de production").classes(
             "text-lg font-bold"
         )
@@ -140,9 +219,8 @@ def row_clicked(user: User, row: dict) -> None:
 
         async def take_over() -> None:
             try:
-                rx = await run.io_bound(
-                    service.take_over, app.store, user, row["snapshot_id"], app.settings, today()
-                )
+                async with disabled(confirm):  # a double click takes it over once
+                    rx = await run.io_bound(take_over_once, app, user, row["snapshot_id"], key)
             except ChemoFallbackError as exc:
                 error.set_text(str(exc))
                 return
@@ -150,12 +228,18 @@ def row_clicked(user: User, row: dict) -> None:
                 ui.navigate.to(prescription_url(rx.prescription_id))
 
         with ui.row().classes("w-full justify-end"):
+            ui.button("Fermer", on_click=dialog.close).props("flat").mark("take-over-close")
             ui.button("Ouvrir le dossier patient", on_click=lambda: ui.navigate.to(
                 row["target"])).props("flat").mark("take-over-patient")
-            ui.button("Reprendre dans le secours", icon="input", on_click=take_over).mark(
-                "take-over"
-            )
+            confirm = ui.button(
+                "Reprendre dans le secours", icon="input", on_click=take_over
+            ).mark("take-over")
     dialog.open()
+
+
+def take_over_once(app, user: User, snapshot_id: str, key: str):
+    """service.take_over with the dialog's request key: the same dialog takes it over once."""
+    return service.take_over(app.store, user, snapshot_id, app.settings, today(), request_key=key)
 
 
 def parse_date(text: str | None) -> date:
@@ -183,8 +267,8 @@ def register() -> None:
     @protected_page(
         "/prescriptions", Permission.PRESCRIPTION_READ, "Prescriptions du jour et à venir"
     )
-    def prescription_list_page(user: User) -> None:
-        worklist_view(user)
+    def prescription_list_page(user: User, filtre: str = "all") -> None:
+        worklist_view(user, filtre)  # ?filtre=change_requested: the prescriber's work
 
     @protected_page(
         "/prescriptions/nouvelle", Permission.PRESCRIPTION_WRITE, "Nouvelle prescription"

@@ -9,6 +9,7 @@ from itertools import groupby
 
 from nicegui import run, ui
 
+from chemo_fallback import french, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.documents.web import offer_pdf
@@ -27,39 +28,31 @@ from chemo_fallback.modules.prescription.models import (
     LINE_KIND_LABELS,
     TRANSITIONS,
     Line,
-    OffProtocolLine,
     Prescription,
+    RecordTrail,
     Status,
 )
 from chemo_fallback.modules.prescription.pages_notes import notes_section
 from chemo_fallback.modules.prescription.wording import (
     administration_text,
     age_text,
+    bsa_text,
+    decision_text,
     dose_text,
+    go_ahead_text,
+    lifted_texts,
     measure_text,
 )
 from chemo_fallback.web import state
+from chemo_fallback.web.busy import disabled
 from chemo_fallback.web.patient_pages import fr_date, identity_banner, patient_url
 from chemo_fallback.web.signature_dialog import open_signature_dialog
 
-STATUS_COLORS = {
-    Status.DRAFT: "bg-gray-600",
-    Status.SIGNED: "bg-blue-700",
-    Status.VALIDATED: "bg-green-700",
-    Status.REJECTED: "bg-red-700",
-    Status.CANCELLED: "bg-red-900",
-    Status.SUPERSEDED: "bg-orange-700",
-}
+STATUS_COLORS = pages.STATUS_COLORS  # one colour per status, on every prescription screen
 BASIS_TEXT = {"mg/m2": "mg/m²", "UI/m2": "UI/m²", "AUC": "ASC"}
 # Sections other modules add under a prescription (e.g. the day-of "feu vert"), called with
 # (user, prescription, refresh); this page does not import those modules.
 DETAIL_SECTIONS: list = []
-
-
-
-
-
-
 
 
 def may_edit(rx: Prescription, user: User) -> bool:
@@ -75,6 +68,7 @@ def header_card(rx: Prescription, versions: list[tuple[str, int, str]]) -> None:
     with ui.card().classes("w-full").mark("rx-header"):
         with ui.row().classes("items-center gap-3"):
             ui.label(f"{rx.protocol_name} — cycle {rx.cycle_no}").classes("text-2xl font-bold")
+            ui.label(f"code {rx.protocol_id}").classes("text-xs text-gray-600")
             ui.label(rx.status_label.upper()).classes(
                 f"px-3 py-1 rounded text-white {STATUS_COLORS[rx.status]}"
             ).mark("rx-status")
@@ -96,7 +90,7 @@ def header_card(rx: Prescription, versions: list[tuple[str, int, str]]) -> None:
             ).mark("rx-continues")
         if rx.signed_at:
             ui.label(f"Signée le {fr_date(rx.signed_at, with_time=True)}").mark("rx-signed")
-        if rx.status_reason:
+        if rx.status_reason and rx.status != Status.CHANGE_REQUESTED:
             ui.label(f"Motif : {rx.status_reason}").classes("font-bold").mark("rx-reason")
         if len(versions) > 1:
             with ui.row().classes("items-center gap-2").mark("rx-versions"):
@@ -109,12 +103,56 @@ def header_card(rx: Prescription, versions: list[tuple[str, int, str]]) -> None:
                         ui.link(text, pages.prescription_url(rx_id))
 
 
+def change_request_card(rx: Prescription, trail: RecordTrail) -> None:
+    """What the pharmacy asked on this version, or the request this corrected one answers."""
+    if rx.status == Status.CHANGE_REQUESTED:
+        asked = [d for d in trail.decisions if d.decision == "intervention"]
+        text = (
+            queries.question_text(asked[-1]) if asked else (rx.status_reason or "")
+        )
+        with ui.card().classes("w-full border-l-8 border-orange-600 bg-orange-50").mark(
+            "rx-change-requested"
+        ):
+            ui.label("La pharmacie demande une modification").classes(
+                "text-lg font-bold text-orange-900"
+            )
+            ui.label(text).classes("font-bold").mark("rx-question")
+            ui.label(
+                "Répondez par « Créer une version corrigée » : la nouvelle version, signée, "
+                "remplace celle-ci et repart en validation."
+            ).classes("text-sm")
+    if trail.answers is not None:
+        with ui.card().classes("w-full border-l-8 border-orange-300").mark("rx-answers"):
+            ui.label(
+                f"Version corrigée répondant à la demande de la pharmacie sur "
+                f"{trail.answers.prescription_id}"
+            ).classes("font-bold")
+            ui.label(queries.question_text(trail.answers)).mark("rx-answered-question")
+
+
+def trail_card(trail: RecordTrail) -> None:
+    """Every signature, the pharmacists' decisions with the points they lifted, the feux verts."""
+    with ui.card().classes("w-full").mark("rx-trail"):
+        ui.label("Signatures et décisions").classes("font-bold")
+        if not trail.signatures:
+            ui.label("Aucune signature.").classes("text-gray-600")
+        for signature in trail.signatures:
+            ui.label(signature.text).mark("rx-signature")
+        for decision in trail.decisions:
+            ui.label(decision_text(decision)).classes("font-bold").mark("rx-decision")
+            for text in lifted_texts(decision):
+                ui.label(text).classes("text-sm pl-4").mark("rx-lifted")
+        for go_ahead in trail.go_aheads:
+            ui.label(go_ahead_text(go_ahead)).classes("text-green-800").mark("rx-trail-go-ahead")
+
+
 def dosing_card(rx: Prescription) -> None:
     d = rx.dosing
     with ui.card().classes("w-full").mark("rx-dosing"):
         ui.label(f"Doses calculées le {fr_date(d.computed_on)} à partir de :").classes("font-bold")
         ui.label(measure_text("Taille", d.height, "cm"))
         ui.label(measure_text("Poids", d.weight, "kg"))
+        ui.label(f"Surface corporelle : {bsa_text(rx)}").classes("font-bold").mark("rx-bsa")
         ui.label(measure_text("Créatininémie", d.creatinine, "µmol/L"))
         cap = (
             f", plafonnée à {format_dose_fr(d.bsa_cap_m2)} m² ({d.bsa_cap_source})"
@@ -143,7 +181,9 @@ def line_row(rx: Prescription, line: Line, user: User, refresh) -> None:
                     f"{BASIS_TEXT.get(line.dose_basis, line.dose_basis)}"
                 ).classes("w-28")
             if line.modification_pct:
-                ui.label(f"{line.modification_pct:+g} %").classes("text-orange-800 font-bold")
+                ui.label(french.percent(line.modification_pct, signed=True)).classes(
+                    "text-orange-800 font-bold"
+                )
             ui.label(dose_text(line)).classes("text-lg font-bold w-28").mark(
                 f"dose-{line.line_id}"
             )
@@ -250,9 +290,13 @@ def actions(rx: Prescription, user: User, refresh) -> None:
     app = state.current()
     error = ui.label().classes("text-red-700 font-bold").mark("rx-action-error")
 
-    async def call(use_case, *args, then=None) -> None:
+    async def call(use_case, *args, then=None, button=None, **kwargs) -> None:
         try:
-            result = await run.io_bound(use_case, *args)
+            if button is None:
+                result = await run.io_bound(use_case, *args, **kwargs)
+            else:
+                async with disabled(button):  # a double click runs it once
+                    result = await run.io_bound(use_case, *args, **kwargs)
         except ChemoFallbackError as exc:
             error.set_text(str(exc))
             return
@@ -265,29 +309,38 @@ def actions(rx: Prescription, user: User, refresh) -> None:
         if rx.editable and not may_edit(rx, user):
             ui.label(rules.edit_refusal(rx, user.username, user.role)).classes("text-gray-700")
         if may_edit(rx, user):
-            ui.button(
+            recompute = ui.button(
                 "Recalculer les doses", icon="calculate",
                 on_click=lambda: call(service.recompute, app.store, user, rx.prescription_id,
-                                      app.settings, pages.today()),
+                                      app.settings, pages.today(), button=recompute),
             ).mark("rx-recompute")
-            ui.button("Ajouter une ligne hors protocole", icon="add", on_click=lambda: add_line(
-                user, rx, refresh)).props("outline").mark("rx-add-line")
+            ui.button(
+                "Ajouter une ligne hors protocole", icon="add",
+                on_click=lambda: pages_dialogs.add_off_protocol_line(user, rx, refresh),
+            ).props("outline").mark("rx-add-line")
 
             def signed() -> None:
                 return call(lifecycle.sign, app.store, user, rx.prescription_id, app.settings,
                             pages.today())
 
+            def blockers() -> list[str]:  # the checks of lifecycle.sign, before the password
+                return lifecycle.sign_blockers(
+                    app.store, user, rx.prescription_id, app.settings, pages.today()
+                )
+
             meaning = lifecycle.signature_meaning(user)
             ui.button("Signer la prescription", icon="draw", on_click=lambda: (
                 open_signature_dialog(user, meaning, f"Prescription {rx.prescription_id} — "
-                                      f"{rx.protocol_name} cycle {rx.cycle_no}", signed)
+                                      f"{rx.protocol_name} cycle {rx.cycle_no}", signed,
+                                      blockers=blockers)
             )).props("color=green").mark("rx-sign")
         if rx.status in lifecycle.CORRECTABLE:
-            ui.button(
+            correction_key = request_keys.new_key()  # drawn once per page shown
+            correct = ui.button(
                 "Créer une version corrigée", icon="content_copy",
                 on_click=lambda: call(
                     lifecycle.start_correction, app.store, user, rx.prescription_id,
-                    app.settings,
+                    app.settings, request_key=correction_key, button=correct,
                     then=lambda new: ui.navigate.to(pages.prescription_url(new.prescription_id)),
                 ),
             ).mark("rx-correct")
@@ -306,25 +359,6 @@ def actions(rx: Prescription, user: User, refresh) -> None:
             )).props("outline color=red").mark("rx-cancel")
 
 
-async def add_line(user: User, rx: Prescription, refresh) -> None:
-    app = state.current()
-    choices = await run.io_bound(queries.form_choices, app.store, user)
-    if choices is None:  # the server is stopping
-        return
-    drugs = choices["drugs"]
-    pages_dialogs.action_dialog(
-        "Ajouter une ligne hors protocole",
-        lambda: pages_dialogs.off_protocol_fields(
-            drugs, rx.cycle_length_days,
-            lambda fields: lambda: service.add_off_protocol_line(
-                app.store, user, rx.prescription_id, OffProtocolLine(**fields), app.settings
-            ),
-        ),
-        refresh,
-        marker="off",
-    )
-
-
 def printing_section(rx: Prescription, user: User) -> None:
     """Print the summary for the patient file; every earlier print can be reprinted as it was."""
     app = state.current()
@@ -333,23 +367,26 @@ def printing_section(rx: Prescription, user: User) -> None:
 
         async def print_now() -> None:
             try:
-                document, pdf = await run.io_bound(
-                    printing.print_summary, app.store, user, rx.prescription_id, pages.today()
-                )
+                async with disabled(print_button):  # a double click prints once
+                    document, pdf = await run.io_bound(
+                        printing.print_summary, app.store, user, rx.prescription_id,
+                        pages.today(),
+                    )
             except ChemoFallbackError as exc:
                 error.set_text(str(exc))
                 return
             offer_pdf(pdf, document.filename)
             await show_prints()
 
-        ui.button("Imprimer le résumé (PDF)", icon="print", on_click=print_now).props(
-            "outline"
-        ).mark("rx-print")
+        print_button = ui.button(
+            "Imprimer le résumé (PDF)", icon="print", on_click=print_now
+        ).props("outline").mark("rx-print")
     prints = ui.column().classes("gap-1").mark("rx-prints")
 
-    async def reprint(document_id: int, filename: str) -> None:
+    async def reprint(document_id: int, filename: str, button: ui.button) -> None:
         try:
-            pdf = await run.io_bound(printing.reprint_summary, app.store, user, document_id)
+            async with disabled(button):
+                pdf = await run.io_bound(printing.reprint_summary, app.store, user, document_id)
         except ChemoFallbackError as exc:
             error.set_text(str(exc))
             return
@@ -366,10 +403,11 @@ def printing_section(rx: Prescription, user: User) -> None:
                         f"{fr_date(document.printed_at, with_time=True)} par "
                         f"{document.printed_by_name}"
                     )
-                    ui.button(
-                        "Réimprimer", icon="print",
-                        on_click=lambda d=document: reprint(d.document_id, d.filename),
-                    ).props("flat dense").mark(f"reprint-{document.document_id}")
+                    again = ui.button("Réimprimer", icon="print").props("flat dense")
+                    again.mark(f"reprint-{document.document_id}")
+                    again.on_click(
+                        lambda d=document, b=again: reprint(d.document_id, d.filename, b)
+                    )
 
     ui.timer(0, show_prints, once=True)
 
@@ -385,6 +423,7 @@ def prescription_view(user: User, prescription_id: str) -> None:
                 queries.identity, app.store, user, rx.patient_id, pages.today()
             )
             versions = await run.io_bound(queries.versions, app.store, user, rx)
+            trail = await run.io_bound(queries.trail, app.store, user, rx)
         except ChemoFallbackError as exc:
             body.clear()
             with body:
@@ -399,6 +438,8 @@ def prescription_view(user: User, prescription_id: str) -> None:
                 ui.link("Dossier du patient", patient_url(rx.patient_id)).mark("rx-patient-link")
             identity_banner(identity)
             header_card(rx, versions)
+            change_request_card(rx, trail)
+            trail_card(trail)
             dosing_card(rx)
             actions(rx, user, render)
             printing_section(rx, user)

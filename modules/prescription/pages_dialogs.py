@@ -1,6 +1,7 @@
 """The dialogs of a draft prescription: change a dose, the indication code, a day's date, add
-an off-protocol line, cancel. Each calls one use case in a worker thread; an error is shown in
-the dialog, which stays open with what was typed."""
+an off-protocol line, cancel. Each calls one use case in a worker thread, its buttons disabled
+while it runs (a double click records once); an error is shown in the dialog, which stays open
+with what was typed."""
 
 from __future__ import annotations
 
@@ -8,9 +9,20 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import run, ui
 
+from chemo_fallback import french, request_keys
+from chemo_fallback.auth.accounts import User
 from chemo_fallback.errors import ChemoFallbackError
-from chemo_fallback.modules.prescription.models import DILUENT_LABELS, LINE_KIND_LABELS, Line
+from chemo_fallback.modules.prescription import queries, service
+from chemo_fallback.modules.prescription.models import (
+    DILUENT_LABELS,
+    LINE_KIND_LABELS,
+    Line,
+    OffProtocolLine,
+    Prescription,
+)
 from chemo_fallback.snapshot.tables import CONTAINERS, DOSE_BASES, ROUTES
+from chemo_fallback.web import state
+from chemo_fallback.web.busy import disabled
 from chemo_fallback.web.signature_dialog import discard
 
 Action = Callable[[], object]
@@ -23,7 +35,10 @@ def parse_decimal(text: str | float | None, label: str, *, required: bool = True
         if required:
             raise ChemoFallbackError(f"{label} : saisissez un nombre.")
         return None
-    cleaned = str(text).strip().replace(" ", "").replace("\u202f", "").replace(",", ".")
+    cleaned = str(text).strip()
+    for space in (" ", french.NBSP, "\u202f"):  # "2 400" as typed, or as printed
+        cleaned = cleaned.replace(space, "")
+    cleaned = cleaned.replace(",", ".")
     cleaned = cleaned.replace("−", "-")
     try:
         return float(cleaned)
@@ -49,37 +64,43 @@ def action_dialog(
         error = ui.label().classes("text-red-700").mark(f"{marker}-error")
 
         async def save() -> None:
-            try:
-                use_case = read()
-                await run.io_bound(use_case)
-            except ChemoFallbackError as exc:
-                error.set_text(str(exc))
-                return
+            async with disabled(save_button, close_button):
+                try:
+                    use_case = read()
+                    await run.io_bound(use_case)
+                except ChemoFallbackError as exc:
+                    error.set_text(str(exc))
+                    return
             dialog.close()
             with dialog.parent_slot:  # what the callback draws must outlive the dialog
                 await on_done()
             discard(dialog)
 
         with ui.row().classes("w-full justify-end"):
-            ui.button("Fermer", on_click=lambda: discard(dialog)).props("flat").mark(
-                f"{marker}-close"
-            )
-            ui.button(confirm, on_click=save).mark(f"{marker}-save")
+            close_button = ui.button("Fermer", on_click=lambda: discard(dialog)).props("flat")
+            close_button.mark(f"{marker}-close")
+            save_button = ui.button(confirm, on_click=save).mark(f"{marker}-save")
     dialog.open()
 
 
 def modify_dose_fields(line: Line, call: Callable[[float | None, str], Action]):
     current = line.modification_pct
     ui.label(
-        f"{line.title}, J{line.day_no} : dose du protocole {line.protocol_dose:g} "
-        f"{BASIS_LABELS.get(line.dose_basis, line.dose_basis)}. Une réduction s'écrit -20, une "
-        "augmentation +10 ; 0 revient à la dose du protocole."
+        f"{line.title}, J{line.day_no} : dose du protocole {basis_dose(line)}. Une réduction "
+        "s'écrit -20, une augmentation +10 ; 0 revient à la dose du protocole."
     )
-    pct = ui.input("Modification (%)", value="" if current is None else f"{current:g}")
+    shown = "" if current is None else french.number(current, french.EXACT_DECIMALS)
+    pct = ui.input("Modification (%)", value=shown)
     pct.mark("modify-pct")
     reason = ui.textarea("Motif (obligatoire)", value=line.modification_reason or "")
     reason.classes("w-full").mark("modify-reason")
     return lambda: call(parse_decimal(pct.value, "Modification", required=False), reason.value)
+
+
+def basis_dose(line: Line) -> str:
+    """The protocol's dose with its basis: "2 400 mg/m²", "5 ASC (Calvert)"."""
+    basis = BASIS_LABELS.get(line.dose_basis) or french.unit_label(line.dose_basis)
+    return f"{french.dose(line.protocol_dose)}{french.NBSP}{basis}"
 
 
 def indication_fields(line: Line, call: Callable[[str], Action]):
@@ -150,3 +171,25 @@ def off_protocol_fields(drugs: list[dict], cycle_length_days: int, call):
         )
 
     return read
+
+
+async def add_off_protocol_line(user: User, rx: Prescription, refresh) -> None:
+    """The "Ajouter une ligne hors protocole" dialog: its request key is drawn when it opens,
+    so a second save of the same dialog (a double click that got through) adds one line."""
+    app = state.current()
+    choices = await run.io_bound(queries.form_choices, app.store, user)
+    if choices is None:  # the server is stopping
+        return
+    key = request_keys.new_key()
+    action_dialog(
+        "Ajouter une ligne hors protocole",
+        lambda: off_protocol_fields(
+            choices["drugs"], rx.cycle_length_days,
+            lambda fields: lambda: service.add_off_protocol_line(
+                app.store, user, rx.prescription_id, OffProtocolLine(**fields), app.settings,
+                request_key=key,
+            ),
+        ),
+        refresh,
+        marker="off",
+    )

@@ -9,6 +9,7 @@ from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription import pages, queries
+from chemo_fallback.modules.prescription.models import Status
 from chemo_fallback.modules.prescription.pages_notes import notes_section
 from chemo_fallback.patients.models import PatientIdentity
 from chemo_fallback.web import state
@@ -49,6 +50,8 @@ def fallback_prescriptions_section(user: User, identity: PatientIdentity) -> Non
                         "cycle": r["cycle_no"],
                         "start": fr_date(r["cycle_start_date"]),
                         "status": r["status_label"],
+                        "status_color": pages.BADGE_COLORS.get(Status(r["status"]), "grey-7"),
+                        "question": "",
                         "prescriber": r["prescriber_name"],
                     }
                     for r in rows or []
@@ -56,6 +59,7 @@ def fallback_prescriptions_section(user: User, identity: PatientIdentity) -> Non
                 "prescription",
                 "fallback-prescription-table",
             )
+            grid.add_slot("body-cell-status", pages.STATUS_SLOT)
             grid.classes("cursor-pointer").on(
                 "rowClick",
                 lambda e: ui.navigate.to(pages.prescription_url(e.args[1]["prescription"])),

@@ -8,7 +8,7 @@ from datetime import date
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.documents import PrintedDocument, documents_for, print_document, reprint
-from chemo_fallback.modules.prescription import documents
+from chemo_fallback.modules.prescription import documents, queries
 from chemo_fallback.modules.prescription import repository as repo
 from chemo_fallback.modules.prescription.dosing_inputs import patient_identity
 from chemo_fallback.modules.prescription.service import RECORD, prescription_or_refuse
@@ -22,6 +22,7 @@ def summary_data(store: Store, prescription_id: str, today: date) -> documents.P
         identity=patient_identity(cur, rx.patient_id, today),
         prescription=rx,
         signature=repo.signature_text(cur, prescription_id),
+        trail=queries.record_trail(cur, rx),
         notes=[
             n
             for n in repo.notes_for(cur, rx.patient_id)

@@ -3,8 +3,9 @@ choices of the new-prescription form, and the lists of today and the days to com
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
+from chemo_fallback import french
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.modules.prescription import repository as repo
@@ -12,10 +13,13 @@ from chemo_fallback.modules.prescription import rules
 from chemo_fallback.modules.prescription.dosing_inputs import patient_identity
 from chemo_fallback.modules.prescription.models import (
     STATUS_LABELS,
+    DecisionShown,
     ListEntry,
     MeasureUsed,
     PatientContext,
     Prescription,
+    RecordTrail,
+    Status,
 )
 from chemo_fallback.modules.prescription.service import prescription_or_refuse
 from chemo_fallback.patients.measurements import latest_measurements
@@ -61,20 +65,6 @@ def form_choices(store: Store, user: User) -> dict:
     }
 
 
-def suggested_cycle(
-    store: Store, user: User, patient_id: str, protocol_id: str, cycle_length_days: int,
-    today: date,
-) -> tuple[int, date]:
-    """The next cycle number and its start date, after the patient's last cycle of this
-    protocol (cycle 1 today when there is none). Only a suggestion: the form shows it."""
-    require(user.role, Permission.PRESCRIPTION_WRITE)
-    last = repo.last_cycle(_cursor(store), patient_id, protocol_id)
-    if last is None:
-        return 1, today
-    cycle_no, start = last
-    return cycle_no + 1, max(start + timedelta(days=cycle_length_days), today)
-
-
 def patient_prescriptions(store: Store, user: User, patient_id: str) -> list[dict]:
     require(user.role, Permission.PRESCRIPTION_READ)
     rows = repo.patient_prescriptions(_cursor(store), patient_id)
@@ -83,15 +73,45 @@ def patient_prescriptions(store: Store, user: User, patient_id: str) -> list[dic
     return rows
 
 
+def question_text(request: DecisionShown) -> str:
+    """"Modification demandée par <pharmacist> le <date-time> : <SFPC label> — <text>"."""
+    return (
+        f"Modification demandée par {request.pharmacist_name} le "
+        f"{french.moment(request.decided_at)} : {request.question}"
+    )
+
+
+def _latest_requests(cur, prescription_ids: list[str]) -> dict[str, DecisionShown]:
+    """The latest request for a change on each of these prescriptions."""
+    found: dict[str, DecisionShown] = {}
+    for decision in repo.decisions_of(cur, prescription_ids):
+        if decision.decision == "intervention":
+            found[decision.prescription_id] = decision  # oldest first: the last one wins
+    return found
+
+
 def worklist(
-    store: Store, user: User, first: date, last: date, ward_id: str | None = None
+    store: Store, user: User, first: date, last: date, ward_id: str | None = None,
+    change_requested: bool = False,
 ) -> list[ListEntry]:
-    """Every prescription day between `first` and `last`, by day then ward."""
+    """Every prescription day between `first` and `last`, by day then ward; with
+    `change_requested`, the prescriptions the pharmacy sent back for a change (whatever their
+    days), each with the pharmacist's question."""
     require(user.role, Permission.PRESCRIPTION_READ)
+    cur = _cursor(store)
+    rows = repo.worklist_rows(cur, first, last, ward_id or None, change_requested)
+    asked = _latest_requests(
+        cur,
+        sorted({r["prescription_id"] for r in rows if r["status"] == Status.CHANGE_REQUESTED}),
+    )
     entries = []
-    for row in repo.worklist_rows(_cursor(store), first, last, ward_id or None):
+    for row in rows:
         own = row["source"] == "secours"
         label = STATUS_LABELS[row["status"]] if own else status_label(row["status"])
+        question = None
+        if own and row["status"] == Status.CHANGE_REQUESTED:
+            request = asked.get(row["prescription_id"])
+            question = question_text(request) if request else row["status_reason"]
         entries.append(
             ListEntry(
                 planned_date=row["planned_date"],
@@ -109,9 +129,36 @@ def worklist(
                 prescriber_name=row["prescriber_name"],
                 drugs=row["drugs"] or "—",
                 continues=row["continues"],
+                status_code=row["status"] if own else None,
+                question=question,
             )
         )
     return entries
+
+
+def change_requested_count(store: Store, user: User, ward_id: str | None = None) -> int:
+    """How many of the fallback's prescriptions wait for the prescriber's correction."""
+    require(user.role, Permission.PRESCRIPTION_READ)
+    return repo.change_requested_count(_cursor(store), ward_id or None)
+
+
+def trail(store: Store, user: User, rx: Prescription) -> RecordTrail:
+    """Who signed and decided what on this prescription; on a corrected version, the request
+    for a change it answers."""
+    require(user.role, Permission.PRESCRIPTION_READ)
+    return record_trail(_cursor(store), rx)
+
+
+def record_trail(cur, rx: Prescription) -> RecordTrail:
+    answers = None
+    if rx.supersedes_id:
+        answers = _latest_requests(cur, [rx.supersedes_id]).get(rx.supersedes_id)
+    return RecordTrail(
+        signatures=repo.signatures_of(cur, rx.prescription_id),
+        decisions=repo.decisions_of(cur, [rx.prescription_id]),
+        go_aheads=repo.go_aheads_of(cur, rx.prescription_id),
+        answers=answers,
+    )
 
 
 def ward_choices(store: Store, user: User) -> dict[str, str]:

@@ -12,7 +12,10 @@ import duckdb
 from chemo_fallback.dosing import LineDose
 from chemo_fallback.modules.prescription.drug_rules import DrugSafety, code_list
 from chemo_fallback.modules.prescription.models import (
+    DecisionShown,
     DosingInputs,
+    GoAheadShown,
+    LiftedPoint,
     Line,
     Note,
     Prescriber,
@@ -20,6 +23,7 @@ from chemo_fallback.modules.prescription.models import (
     Protocol,
     ProtocolLine,
     RejectedProtocolLine,
+    SignatureShown,
 )
 
 Cursor = duckdb.DuckDBPyConnection
@@ -396,25 +400,27 @@ def _line(row: dict) -> Line:
 WORKLIST_SQL = """WITH own AS (
     SELECT l.planned_date, p.ward_id, p.patient_id, p.protocol_name, p.cycle_no, l.day_no,
            p.prescription_id, 'secours' AS source, p.status, p.prescriber_name,
-           p.snapshot_prescription_id AS continues,
+           p.snapshot_prescription_id AS continues, p.status_reason,
            string_agg(DISTINCT CASE WHEN l.line_kind = 'chemotherapy' THEN l.drug_inn END, ', '
                       ORDER BY CASE WHEN l.line_kind = 'chemotherapy' THEN l.drug_inn END)
                AS drugs
     FROM rx_lines l JOIN rx_prescriptions p USING (prescription_id)
-    WHERE p.status NOT IN ('cancelled', 'superseded') AND l.planned_date BETWEEN ? AND ?
+    WHERE p.status NOT IN ('cancelled', 'superseded')
+      AND CASE WHEN ? THEN p.status = 'change_requested'  -- the prescriber's work, any day
+               ELSE l.planned_date BETWEEN ? AND ? END
     GROUP BY ALL
 ), snapshot AS (
     SELECT l.planned_date, p.ward_id, p.patient_id, pr.name AS protocol_name, p.cycle_no,
            l.day_no, p.prescription_id, 'instantané' AS source, p.status,
            concat_ws(' ', 'Dr', s.first_name, upper(s.last_name)) AS prescriber_name,
-           NULL AS continues,
+           NULL AS continues, NULL AS status_reason,
            string_agg(DISTINCT d.inn, ', ' ORDER BY d.inn) AS drugs
     FROM ref.prescription_lines l
     JOIN ref.prescriptions p ON p.prescription_id = l.prescription_id
     LEFT JOIN ref.protocols pr ON pr.protocol_id = p.protocol_id
     LEFT JOIN ref.staff s ON s.staff_id = p.prescriber_id
     LEFT JOIN ref.drugs d ON d.drug_id = l.drug_id
-    WHERE p.status <> 'cancelled' AND l.status <> 'cancelled'
+    WHERE NOT ? AND p.status <> 'cancelled' AND l.status <> 'cancelled'
       AND l.planned_date BETWEEN ? AND ?
       AND p.prescription_id NOT IN (  -- taken over: the fallback's row stands for it
           SELECT snapshot_prescription_id FROM rx_prescriptions
@@ -434,8 +440,23 @@ WHERE ? IS NULL OR x.ward_id = ?
 ORDER BY x.planned_date, ward_name NULLS LAST, patient_name, x.prescription_id, x.day_no"""
 
 
-def worklist_rows(cur: Cursor, first: date, last: date, ward_id: str | None) -> list[dict]:
-    return _dicts(cur.execute(WORKLIST_SQL, [first, last, first, last, ward_id, ward_id]))
+def worklist_rows(
+    cur: Cursor, first: date, last: date, ward_id: str | None, change_requested: bool = False
+) -> list[dict]:
+    """The days between `first` and `last`; with `change_requested`, only the fallback's
+    prescriptions the pharmacy sent back for a change, whatever their days."""
+    flag = bool(change_requested)
+    return _dicts(
+        cur.execute(WORKLIST_SQL, [flag, first, last, flag, first, last, ward_id, ward_id])
+    )
+
+
+def change_requested_count(cur: Cursor, ward_id: str | None) -> int:
+    return cur.execute(
+        "SELECT count(*) FROM rx_prescriptions WHERE status = 'change_requested' "
+        "AND (? IS NULL OR ward_id = ?)",
+        [ward_id, ward_id],
+    ).fetchone()[0]
 
 
 def signature_text(cur: Cursor, prescription_id: str) -> str | None:
@@ -513,3 +534,90 @@ def taken_over(cur: Cursor, snapshot_prescription_id: str) -> str | None:
         [snapshot_prescription_id],
     ).fetchone()
     return row[0] if row else None
+
+
+# --- who signed and decided what (read only; the validation module writes decisions) -------
+
+
+def signatures_of(cur: Cursor, prescription_id: str) -> list[SignatureShown]:
+    """Every electronic signature bound to the prescription, oldest first."""
+    from chemo_fallback.auth.signature import Signature  # the signature service's own model
+
+    rows = cur.execute(
+        "SELECT * FROM signatures WHERE record_type = 'prescription' AND record_id = ? "
+        "ORDER BY signed_at, signature_id",
+        [prescription_id],
+    ).fetchall()
+    shown = []
+    for row in rows:
+        signature = Signature(*row)
+        shown.append(
+            SignatureShown(
+                display_name=signature.display_name,
+                role=signature.role,
+                signed_at=signature.signed_at,
+                meaning=signature.meaning,
+                text=signature.manifestation(),
+            )
+        )
+    return shown
+
+
+DECISIONS_SQL = """SELECT prescription_id, decision, pharmacist_name, decided_at, reason,
+       intervention_code, findings_json, overrides_json, single_pharmacist
+FROM validation_decisions WHERE prescription_id IN (SELECT unnest(?::VARCHAR[]))
+ORDER BY decided_at, decision_id"""
+
+
+def _intervention_labels() -> dict[str, str]:
+    """The SFPC labels of intervention codes, owned by the validation module (read lazily: the
+    validation module imports this one)."""
+    from chemo_fallback.modules.validation import service as validation
+
+    return dict(getattr(validation, "INTERVENTION_CODES", {}))
+
+
+def _lifted(findings_json: str, overrides_json: str) -> list[LiftedPoint]:
+    messages = {}
+    for finding in json.loads(findings_json or "[]"):
+        key = f"{finding['code']}:{finding['line_id']}" if finding.get("line_id") else finding[
+            "code"]
+        messages[key] = finding.get("message") or finding["code"]
+    return [
+        LiftedPoint(key=o["key"], message=messages.get(o["key"], o["key"]), reason=o["reason"])
+        for o in json.loads(overrides_json or "[]")
+    ]
+
+
+def decisions_of(cur: Cursor, prescription_ids: list[str]) -> list[DecisionShown]:
+    """The pharmacists' decisions on these prescriptions, oldest first, each with the blocking
+    findings it lifted and their reasons."""
+    if not prescription_ids:
+        return []
+    labels = _intervention_labels()
+    return [
+        DecisionShown(
+            prescription_id=row["prescription_id"],
+            decision=row["decision"],
+            pharmacist_name=row["pharmacist_name"],
+            decided_at=row["decided_at"],
+            reason=row["reason"],
+            intervention_code=row["intervention_code"],
+            intervention_label=labels.get(row["intervention_code"] or ""),
+            lifted=_lifted(row["findings_json"], row["overrides_json"]),
+            single_pharmacist=bool(row["single_pharmacist"]),
+        )
+        for row in _dicts(cur.execute(DECISIONS_SQL, [list(prescription_ids)]))
+    ]
+
+
+def go_aheads_of(cur: Cursor, prescription_id: str) -> list[GoAheadShown]:
+    rows = _dicts(
+        cur.execute(
+            """SELECT day_no, planned_date, given_by, given_at, recorded_by_name, recorded_at,
+                      comment
+               FROM go_aheads WHERE prescription_id = ? ORDER BY day_no, go_ahead_id""",
+            [prescription_id],
+        )
+    )
+    return [GoAheadShown(**row) for row in rows]

@@ -4,9 +4,10 @@ records. Doses come from the dose engine only (chemo_fallback.dosing)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from chemo_fallback import audit
+from chemo_fallback import audit, french, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, Role, require
 from chemo_fallback.dosing import DoseInputError
@@ -27,6 +28,7 @@ from chemo_fallback.modules.prescription.dosing_inputs import (
     patient_identity,
 )
 from chemo_fallback.modules.prescription.models import (
+    STATUS_LABELS,
     DosingInputs,
     DraftRequest,
     Line,
@@ -41,6 +43,13 @@ from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
 
 RECORD = "prescription"
+# Request-key actions (chemo_fallback.request_keys): one per kind of create
+DRAFT_ACTION = "prescription.start_draft"
+TAKE_OVER_ACTION = "prescription.take_over"
+LINE_ACTION = "prescription.add_off_protocol_line"
+# Stable codes (docs/clinical-rules.md)
+CYCLE_NO_INVALID = "cycle_no_invalid"
+MAX_CYCLE_NO = 200
 
 
 def prescription_or_refuse(cur, prescription_id: str) -> Prescription:
@@ -183,9 +192,31 @@ def prescribable_protocol(cur, protocol_id: str) -> Protocol:
     return protocol
 
 
+def cycle_no_problem(value: object) -> str | None:
+    """Why `value` is no cycle number (None: it is one). A cycle 0 is refused, never taken as
+    cycle 1: the numbering starts at 1, and a number changed silently would misplace the cycle
+    in the patient's history (interval and cumulative-dose checks)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return (
+            f"Numéro de cycle « {value} » impossible : saisissez un nombre entier de 1 à "
+            f"{MAX_CYCLE_NO}."
+        )
+    if value < 1:
+        return (
+            f"Cycle {value} refusé : les cycles se numérotent à partir de 1 (saisissez 1 pour "
+            "un premier cycle, sinon le numéro du cycle prescrit)."
+        )
+    if value > MAX_CYCLE_NO:
+        return (
+            f"Cycle {value} invraisemblable : saisissez un nombre entier de 1 à {MAX_CYCLE_NO}."
+        )
+    return None
+
+
 def _check_request(request: DraftRequest, protocol: Protocol, today: date) -> list[int]:
-    if not 1 <= request.cycle_no <= 200:
-        raise PrescriptionError("Numéro de cycle impossible : saisissez un nombre de 1 à 200.")
+    problem = cycle_no_problem(request.cycle_no)
+    if problem:
+        raise PrescriptionError(problem, code=CYCLE_NO_INVALID)
     problem = date_window_problem("Date de début du cycle", request.cycle_start_date, today)
     if problem:
         raise PrescriptionError(problem, code=DATE_OUT_OF_WINDOW)
@@ -235,13 +266,49 @@ def _protocol_lines(rx_id: str, protocol: Protocol, days: list[int], start: date
     return lines
 
 
+@dataclass(frozen=True)
+class Started:
+    """What a create request gave: the prescription, and whether an earlier request with the
+    same request key had already created it (`already`: nothing was created this time)."""
+
+    prescription: Prescription
+    already: bool
+
+
 def start_draft(
-    store: Store, user: User, request: DraftRequest, settings: SiteSettings, today: date
+    store: Store,
+    user: User,
+    request: DraftRequest,
+    settings: SiteSettings,
+    today: date,
+    *,
+    request_key: str | None = None,
 ) -> Prescription:
-    """A draft from the thesaurus: every line of the chosen days, each dose computed."""
+    """A draft from the thesaurus: every line of the chosen days, each dose computed. The same
+    `request_key` again (a double click, the back button) returns the first request's draft."""
+    return start_draft_or_earlier(
+        store, user, request, settings, today, request_key=request_key
+    ).prescription
+
+
+def start_draft_or_earlier(
+    store: Store,
+    user: User,
+    request: DraftRequest,
+    settings: SiteSettings,
+    today: date,
+    *,
+    request_key: str | None = None,
+) -> Started:
+    """`start_draft`, saying whether the draft was created now or by an earlier request with
+    the same key (the form then tells the user it was already created)."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
+    continued = request.snapshot_prescription_id
+    action = TAKE_OVER_ACTION if continued else DRAFT_ACTION
     with store.transaction() as cur:
-        continued = request.snapshot_prescription_id
+        first = request_keys.earlier(cur, request_key, action, user.username)
+        if first is not None:
+            return Started(prescription_or_refuse(cur, first), already=True)
         if continued and repo.taken_over(cur, continued):
             raise PrescriptionError(
                 f"La prescription {continued} est déjà reprise par "
@@ -307,19 +374,30 @@ def start_draft(
             # twice): they stay in the snapshot's history, which validation reads
             after["already_given"] = already_given
         audit.record(cur, user.actor, "prescription.draft_created", RECORD, rx_id, after=after)
-    return rx
+        request_keys.remember(cur, request_key, action, user.username, rx_id)
+    return Started(rx, already=False)
 
 
 def take_over(
-    store: Store, user: User, snapshot_prescription_id: str, settings: SiteSettings, today: date
+    store: Store,
+    user: User,
+    snapshot_prescription_id: str,
+    settings: SiteSettings,
+    today: date,
+    *,
+    request_key: str | None = None,
 ) -> Prescription:
     """A production prescription of the snapshot (made before the outage, not yet given)
     continued in the fallback: a draft of the same protocol, cycle, days and dates, in the
     production prescriber's name (see `_prescriber`), each line keeping the production's dose
     modification and reason (see carry_forward.py), its doses recomputed from today's
-    measurements. Doing it twice returns the prescription already continuing it."""
+    measurements. Doing it twice returns the prescription already continuing it; the same
+    `request_key` again returns the first request's prescription, even one cancelled since."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     cur = store.cursor()
+    first = request_keys.earlier(cur, request_key, TAKE_OVER_ACTION, user.username)
+    if first is not None:
+        return prescription_or_refuse(cur, first)
     already = repo.taken_over(cur, snapshot_prescription_id)
     if already:
         return prescription_or_refuse(cur, already)
@@ -344,7 +422,7 @@ def take_over(
         prescriber_staff_id=source["prescriber_id"],
         snapshot_prescription_id=snapshot_prescription_id,
     )
-    return start_draft(store, user, request, settings, today)
+    return start_draft(store, user, request, settings, today, request_key=request_key)
 
 
 def recompute(
@@ -422,12 +500,22 @@ def modify_dose(
 
 
 def add_off_protocol_line(
-    store: Store, user: User, prescription_id: str, wanted: OffProtocolLine, settings: SiteSettings
+    store: Store,
+    user: User,
+    prescription_id: str,
+    wanted: OffProtocolLine,
+    settings: SiteSettings,
+    *,
+    request_key: str | None = None,
 ) -> Line:
-    """A line the protocol does not hold: only with a reason, flagged "hors protocole"."""
+    """A line the protocol does not hold: only with a reason, flagged "hors protocole". The
+    same `request_key` again returns the line the first request added."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     reason = rules.required_text(wanted.reason, "Le motif d'une ligne hors protocole")
     with store.transaction() as cur:
+        first = request_keys.earlier(cur, request_key, LINE_ACTION, user.username)
+        if first is not None:
+            return _line(prescription_or_refuse(cur, prescription_id), first)
         rx = draft_or_refuse(cur, prescription_id, user)
         drug = {d["drug_id"]: d for d in repo.drug_list(cur)}.get(wanted.drug_id)
         if drug is None:
@@ -485,8 +573,8 @@ def add_off_protocol_line(
         ):
             if value is not None and not 0 < value <= upper:
                 raise PrescriptionError(
-                    f"{label} doit être comprise entre 0 et {upper} : corrigez-la ou laissez-la "
-                    "vide."
+                    f"{label} doit être comprise entre 0 et {french.number(upper)} : "
+                    "corrigez-la ou laissez-la vide."
                 )
         checked = drug_checks.limited(cur, [line], refusal="Ligne hors protocole refusée")
         [dosed] = _dose_lines(checked, rx.dosing, settings)
@@ -501,6 +589,7 @@ def add_off_protocol_line(
                    "dose": dosed.final_dose, "off_protocol": True},
             reason=reason,
         )
+        request_keys.remember(cur, request_key, LINE_ACTION, user.username, dosed.line_id)
     return dosed
 
 
@@ -609,3 +698,50 @@ def _day_summary(rx: Prescription, day_no: int, when: date) -> dict:
         "age_years": rx.dosing.age_years,
         "doses": {line.line_id: line.final_dose for line in rx.lines},
     }
+
+
+@dataclass(frozen=True)
+class CycleSuggestion:
+    """The cycle the new-prescription form proposes, and the last one known it follows
+    (`last_cycle_no` None: the patient has no earlier cycle of this protocol, neither in the
+    snapshot nor in the fallback)."""
+
+    cycle_no: int
+    start: date
+    last_cycle_no: int | None
+    last_start: date | None
+    # the patient's fallback prescriptions of this protocol still alive, drafts included (the
+    # last cycle known leaves drafts out): a second one may be a duplicate, in French
+    in_fallback: tuple[str, ...] = ()
+
+
+def suggested_cycle(
+    store: Store, user: User, patient_id: str, protocol_id: str, cycle_length_days: int,
+    today: date, *, protocol_name: str | None = None,
+) -> CycleSuggestion:
+    """The next cycle after the patient's last cycle of this protocol, starting a cycle length
+    after it (never before today); cycle 1 today when none is known. Only a suggestion: the
+    form says where it comes from, and names the fallback prescriptions of this protocol
+    (`protocol_name`) the patient already has."""
+    require(user.role, Permission.PRESCRIPTION_WRITE)
+    cur = store.cursor()
+    in_fallback = tuple(
+        f"{row['prescription_id']} — {row['protocol_name']}, cycle {row['cycle_no']} du "
+        f"{french.day(row['cycle_start_date'])} (« {STATUS_LABELS[Status(row['status'])]} »)"
+        for row in repo.patient_prescriptions(cur, patient_id)
+        if row["protocol_name"] == protocol_name
+        and row["status"] not in (Status.CANCELLED.value, Status.SUPERSEDED.value)
+    )
+    last = repo.last_cycle(cur, patient_id, protocol_id)
+    if last is None:
+        return CycleSuggestion(
+            cycle_no=1, start=today, last_cycle_no=None, last_start=None, in_fallback=in_fallback
+        )
+    cycle_no, start = last
+    return CycleSuggestion(
+        cycle_no=cycle_no + 1,
+        start=max(start + timedelta(days=cycle_length_days), today),
+        last_cycle_no=cycle_no,
+        last_start=start,
+        in_fallback=in_fallback,
+    )
