@@ -47,16 +47,31 @@ def test_an_unknown_code_in_a_list_rejects_the_drug(store, tmp_path: Path) -> No
     assert reject.reason.startswith("voies autorisées (séparées par |) : code non reconnu")
 
 
-def test_a_missing_routes_column_reads_as_not_given(store, tmp_path: Path) -> None:
-    folder = write_snapshot(tmp_path / "s")
+def _without_routes(folder: Path) -> None:
     kept = [c for c in columns_of("drugs") if c != "routes"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(kept)
     writer.writerows([["" if r.get(c) is None else r[c] for c in kept] for r in ROWS["drugs"]])
     rewrite_table(folder, "drugs", out.getvalue().encode("utf-8"))
+
+
+def test_a_missing_routes_column_refuses_the_table(store, tmp_path: Path) -> None:
+    folder = write_snapshot(tmp_path / "s")
+    _without_routes(folder)
+    report = activate_snapshot(store, folder)
+    assert report.status == "refused"
+    assert "drugs.csv : colonne(s) absente(s) : routes" in report.errors[0]
+    assert '[tables.drugs] absent = ["routes"]' in report.errors[0]
+
+
+def test_a_routes_column_declared_absent_reads_as_not_given(store, tmp_path: Path) -> None:
+    folder = write_snapshot(tmp_path / "s")
+    _without_routes(folder)
+    (folder / "mapping.toml").write_text('[tables.drugs]\nabsent = ["routes"]\n', "utf-8")
     report = activate_snapshot(store, folder)
     assert report.status == "activated", report.errors
     [table] = [t for t in report.tables if t.table == "drugs"]
-    assert any("routes" in w for w in table.warnings)
+    assert any("routes" in w and "déclarée absente" in w and "refusée" in w
+               for w in table.warnings)
     assert _routes(store) == {"OXALI": None, "DOXO": None}

@@ -141,3 +141,56 @@ def test_integers_still_load_as_integers(store, tmp_path) -> None:
         "SELECT cycle_length_days, cycles_planned, typeof(cycles_planned) FROM ref.protocols"
     ).fetchone()
     assert row == (14, 12, "BIGINT")
+
+
+def _patients_without(folder: Path, column: str) -> None:
+    kept = [c for c in columns_of("patients") if c != column]
+    lines = [",".join(kept)] + [
+        ",".join("" if r.get(c) is None else str(r[c]) for c in kept) for r in ROWS["patients"]
+    ]
+    rewrite_table(folder, "patients", ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def test_a_missing_optional_column_refuses_the_table(store, previous, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    _patients_without(folder, "weight_kg")
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "patients.csv : colonne(s) absente(s) : weight_kg" in errors
+    assert 'absent = ["weight_kg"]' in errors
+
+
+def test_a_column_the_mapping_names_and_the_file_lacks_is_refused(store, previous, tmp_path):
+    folder = write_snapshot(tmp_path / "snap")
+    (folder / "mapping.toml").write_text('[tables.patients.columns]\nweight_kg = "POIDS"\n',
+                                         "utf-8")
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "colonne(s) absente(s) : POIDS" in errors
+
+
+def test_a_column_declared_absent_loads_empty_and_says_what_it_disables(store, tmp_path):
+    folder = write_snapshot(tmp_path / "snap")
+    _patients_without(folder, "weight_kg")
+    (folder / "mapping.toml").write_text('[tables.patients]\nabsent = ["weight_kg"]\n', "utf-8")
+    report = activate_snapshot(store, folder)
+    assert report.status == "activated", report.errors
+    [patients] = [t for t in report.tables if t.table == "patients"]
+    assert any("weight_kg (poids) déclarée absente" in w and "mg/m²" in w
+               for w in patients.warnings)
+    assert store.cursor().execute(
+        "SELECT count(*) FROM ref.patients WHERE weight_kg IS NOT NULL").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ('[tables.patients]\nabsent = ["patient_id"]\n', "obligatoire"),
+        ('[tables.patients]\nabsent = ["weight_kg"]\n[tables.patients.columns]\n'
+         'weight_kg = "POIDS"\n', "à la fois"),
+        ('[tables.patients]\nabsent = ["poids"]\n', "colonne inconnue « poids »"),
+    ],
+)
+def test_a_wrong_absent_declaration_is_refused(store, previous, tmp_path, mapping, message):
+    folder = write_snapshot(tmp_path / "snap")
+    (folder / "mapping.toml").write_text(mapping, "utf-8")
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert message in errors

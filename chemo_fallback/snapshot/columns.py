@@ -43,23 +43,36 @@ def match_columns(
         )
     by_index: dict[int, str] = {}
     missing_required: list[str] = []
-    absent_optional: list[str] = []
+    missing_optional: list[str] = []
+    declared_absent: list[str] = []
     for column in table.columns:
         wanted = _norm(mapping.columns.get(column.name, column.name))
-        if wanted in normalized:
+        if wanted in normalized and column.name not in mapping.absent:
             by_index[normalized.index(wanted)] = column.name
         elif column.required:
             missing_required.append(mapping.columns.get(column.name, column.name))
+        elif column.name in mapping.absent:
+            declared_absent.append(column.name)
         else:
-            absent_optional.append(column.name)
+            missing_optional.append(mapping.columns.get(column.name, column.name))
     if missing_required:
         raise SnapshotRefused(
             f"{file_name} : colonne(s) obligatoire(s) absente(s) : {', '.join(missing_required)} "
             f"(colonnes trouvées : {', '.join(file_columns) or 'aucune'}). Vérifiez l'export ou "
             "le fichier de correspondance (mapping.toml)."
         )
+    if missing_optional:
+        declare = ", ".join(f'"{c.name}"' for c in table.columns
+                            if mapping.columns.get(c.name, c.name) in missing_optional)
+        raise SnapshotRefused(
+            f"{file_name} : colonne(s) absente(s) : {', '.join(missing_optional)} (colonnes "
+            f"trouvées : {', '.join(file_columns) or 'aucune'}). Une colonne renommée se "
+            "déclare dans mapping.toml (columns) ; si l'export du site ne la fournit vraiment "
+            f"pas, déclarez-la absente : [tables.{table.name}] absent = [{declare}]. Elle sera "
+            "alors vide et le rapport dira ce que cela désactive."
+        )
     extras = tuple(c for i, c in enumerate(file_columns) if i not in by_index)
-    return ColumnMatch(tuple(file_columns), by_index, extras, tuple(absent_optional))
+    return ColumnMatch(tuple(file_columns), by_index, extras, tuple(declared_absent))
 
 
 def split_header(first: str, display_name: str, delimiter: str | None) -> tuple[list[str], str]:

@@ -24,6 +24,9 @@ from chemo_fallback.snapshot.source import Limits
 from chemo_fallback.snapshot.tables import Table
 
 HEADER_MAX_BYTES = 1024 * 1024
+ABSENT_DEFAULT = (
+    "ce qui en a besoin (calcul, contrôle ou affichage) est refusé ou signalé faute de valeur"
+)
 
 
 @dataclass
@@ -76,9 +79,12 @@ def inspect(
     )
     if match.extras:
         report.warnings.append(f"colonnes ignorées : {', '.join(match.extras)}")
-    if match.absent_optional:
-        absent = ", ".join(match.absent_optional)
-        report.warnings.append(f"colonnes facultatives absentes : {absent}")
+    for name in match.absent_optional:
+        column = table.column(name)
+        report.warnings.append(
+            f"colonne {name} ({column.label}) déclarée absente dans mapping.toml : elle est "
+            f"vide pour toutes les lignes ; {column.when_absent or ABSENT_DEFAULT}"
+        )
     return InspectedFile(
         table, entry, path, fmt, options, table_mapping, match, report, size, sheet_rows
     )

@@ -23,6 +23,10 @@ class TableMapping(ReadOptions):
     source: str | None = None  # the table's name in the site's manifest
     columns: dict[str, str] = Field(default_factory=dict)  # our column -> the site's column
     values: dict[str, dict[str, str]] = Field(default_factory=dict)  # our column -> codes
+    # Optional columns the site's export truly does not have: declared, they load empty and the
+    # report says what that disables; undeclared, a missing column refuses the table (a renamed
+    # or forgotten column must never empty every patient's weight with a mere warning).
+    absent: list[str] = Field(default_factory=list)
 
 
 class Mapping(BaseModel):
@@ -37,9 +41,20 @@ class Mapping(BaseModel):
             if table not in TABLES_BY_NAME:
                 raise ValueError(f"table inconnue « {table} »")
             known = set(TABLES_BY_NAME[table].column_names)
-            for column in (*spec.columns, *spec.values):
+            for column in (*spec.columns, *spec.values, *spec.absent):
                 if column not in known:
                     raise ValueError(f"colonne inconnue « {column} » dans la table « {table} »")
+            for column in spec.absent:
+                if TABLES_BY_NAME[table].column(column).required:
+                    raise ValueError(
+                        f"la colonne « {column} » de la table « {table} » est obligatoire : "
+                        "elle ne peut pas être déclarée absente"
+                    )
+                if column in spec.columns:
+                    raise ValueError(
+                        f"la colonne « {column} » de la table « {table} » est à la fois "
+                        "renommée (columns) et déclarée absente (absent)"
+                    )
         return self
 
     def for_table(self, table: str) -> TableMapping:

@@ -17,6 +17,11 @@ TRUE_WORDS = ("1", "o", "oui", "y", "yes", "true", "vrai", "t", "x")
 FALSE_WORDS = ("0", "n", "non", "no", "false", "faux", "f", "")
 
 
+# What a snapshot without heights or weights loses (Column.when_absent).
+MEASURE_ABSENT = (
+    "les doses en mg/m² ou mg/kg ne se calculent qu'avec une mesure saisie dans le secours"
+)
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -35,6 +40,8 @@ class Column:
     # A VARCHAR holding a list of codes separated by "|", each among these (a site's own codes
     # are mapped element by element through mapping.toml's values).
     list_choices: tuple[str, ...] = ()
+    # What a site that declares this column absent (mapping.toml) loses, for the report.
+    when_absent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,8 +161,10 @@ PATIENTS = Table(
             earliest="1900-01-01",
             days_after_export=0,
         ),
-        Column("height_cm", "DOUBLE", "taille", minimum=30, maximum=250, unit="cm"),
-        Column("weight_kg", "DOUBLE", "poids", minimum=0.5, maximum=350, unit="kg"),
+        Column("height_cm", "DOUBLE", "taille", minimum=30, maximum=250, unit="cm",
+               when_absent=MEASURE_ABSENT),
+        Column("weight_kg", "DOUBLE", "poids", minimum=0.5, maximum=350, unit="kg",
+               when_absent=MEASURE_ABSENT),
         Column(
             "measured_on",
             "DATE",
@@ -206,7 +215,8 @@ DRUGS = Table(
         ),
         # Drug-level safety data (issue 9): checked on every line of the drug, whatever path
         # creates it. A compounded drug without `routes` cannot be checked: its lines are refused.
-        Column("routes", "VARCHAR", "voies autorisées (séparées par |)", list_choices=ROUTES),
+        Column("routes", "VARCHAR", "voies autorisées (séparées par |)", list_choices=ROUTES,
+               when_absent="une ligne préparée de ces médicaments est refusée (voies inconnues)"),
         Column(
             "max_dose_per_administration",
             "DOUBLE",
@@ -420,8 +430,10 @@ PRESCRIPTIONS = Table(
             required=True,
             choices=("planned", "validated", "administered", "cancelled"),
         ),
-        Column("height_cm", "DOUBLE", "taille", minimum=30, maximum=250, unit="cm"),
-        Column("weight_kg", "DOUBLE", "poids", minimum=0.5, maximum=350, unit="kg"),
+        Column("height_cm", "DOUBLE", "taille", minimum=30, maximum=250, unit="cm",
+               when_absent=MEASURE_ABSENT),
+        Column("weight_kg", "DOUBLE", "poids", minimum=0.5, maximum=350, unit="kg",
+               when_absent=MEASURE_ABSENT),
         Column("bsa_m2", "DOUBLE", "surface corporelle", minimum=0.1, maximum=3.5, unit="m²"),
         Column(
             "prescribed_at",
