@@ -86,6 +86,9 @@ async def test_a_change_requested_on_the_prescriber_list_and_on_its_correction(
     await user.should_see(marker="rx-change-requested", retries=SLOW)
     await user.should_see("MODIFICATION DEMANDÉE")
     assert only(user, "rx-question").text == row["question"]
+    # the question is shown once: the decisions list points to it instead of repeating it
+    [asked] = [t for t in texts(user, "rx-decision") if "intervention" in t]
+    assert "réduire à 75 %" not in asked and asked.endswith("(question ci-dessus)")
     assert "bg-orange-600" in only(user, "rx-status").classes
     user.find(marker="rx-correct").click()
     await user.should_see("(version 2)", retries=SLOW)

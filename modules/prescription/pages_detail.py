@@ -130,8 +130,11 @@ def change_request_card(rx: Prescription, trail: RecordTrail) -> None:
             ui.label(queries.question_text(trail.answers)).mark("rx-answered-question")
 
 
-def trail_card(trail: RecordTrail) -> None:
-    """Every signature, the pharmacists' decisions with the points they lifted, the feux verts."""
+def trail_card(rx: Prescription, trail: RecordTrail) -> None:
+    """Every signature, the pharmacists' decisions with the points they lifted, the feux verts.
+    The question of a pending request for a change is in the card above: it is not repeated."""
+    asked = [d for d in trail.decisions if d.decision == "intervention"]
+    shown_above = asked[-1] if rx.status == Status.CHANGE_REQUESTED and asked else None
     with ui.card().classes("w-full").mark("rx-trail"):
         ui.label("Signatures et décisions").classes("font-bold")
         if not trail.signatures:
@@ -139,7 +142,13 @@ def trail_card(trail: RecordTrail) -> None:
         for signature in trail.signatures:
             ui.label(signature.text).mark("rx-signature")
         for decision in trail.decisions:
-            ui.label(decision_text(decision)).classes("font-bold").mark("rx-decision")
+            text = decision_text(decision)
+            if decision is shown_above:
+                text = decision_text(decision.model_copy(
+                    update={"reason": None, "intervention_label": None})) + (
+                    " (question ci-dessus)"
+                )
+            ui.label(text).classes("font-bold").mark("rx-decision")
             for text in lifted_texts(decision):
                 ui.label(text).classes("text-sm pl-4").mark("rx-lifted")
         for go_ahead in trail.go_aheads:
@@ -439,7 +448,7 @@ def prescription_view(user: User, prescription_id: str) -> None:
             identity_banner(identity)
             header_card(rx, versions)
             change_request_card(rx, trail)
-            trail_card(trail)
+            trail_card(rx, trail)
             dosing_card(rx)
             actions(rx, user, render)
             printing_section(rx, user)
