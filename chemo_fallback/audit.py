@@ -1,8 +1,10 @@
 """The audit trail: who did what, when, to which record, before and after, and why.
 
 `record` is called inside the transaction that makes the change, so a change without its audit
-record cannot be committed. Records are hash-chained (21 CFR Part 11, EU GMP Annex 11: an
-audit trail that never obscures earlier records); `verify` names the first broken record.
+record cannot be committed. It is also where every action re-checks its actor: an account
+deactivated or locked since its page was opened acts no more (the whole change is refused).
+Records are hash-chained (21 CFR Part 11, EU GMP Annex 11: an audit trail that never obscures
+earlier records); `verify` names the first broken record.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+
+from chemo_fallback.errors import ChemoFallbackError
 
 GENESIS = "0" * 64
 COLUMNS = (
@@ -36,6 +40,39 @@ class Actor:
     username: str
     role: str
     display_name: str = ""
+
+
+class ActorRefused(ChemoFallbackError):
+    """The account acting was deactivated or locked: nothing it does is recorded."""
+
+
+# What is written about an account that may no longer act: its own refusals and lock-out.
+REFUSAL_ACTIONS = frozenset({"auth.login_failed", "auth.locked", "signature.failed"})
+
+
+def _check_actor(cur: duckdb.DuckDBPyConnection, actor: Actor, action: str) -> None:
+    if action in REFUSAL_ACTIONS:
+        return
+    row = cur.execute(
+        "SELECT active, locked_until FROM users WHERE username = ?", [actor.username]
+    ).fetchone()
+    if row is None:
+        return  # the command line or the system, not an account of the application
+    active, locked_until = row
+    if not active:
+        raise ActorRefused(
+            f"Action refusée : le compte « {actor.username} » est désactivé. Rien n'a été "
+            "enregistré ; demandez à un administrateur.",
+            code="account_inactive",
+        )
+    if locked_until is not None and locked_until > datetime.now():
+        raise ActorRefused(
+            f"Action refusée : le compte « {actor.username} » est verrouillé jusqu'à "
+            f"{locked_until:%H:%M} après des essais de mot de passe infructueux. Rien n'a été "
+            "enregistré ; reconnectez-vous après le déverrouillage ou demandez à un "
+            "administrateur.",
+            code="account_locked",
+        )
 
 
 def command_line_actor() -> Actor:
@@ -73,7 +110,9 @@ def record(
     after: Any = None,
     reason: str | None = None,
 ) -> int:
-    """Append one audit record in the caller's open transaction; returns its id."""
+    """Append one audit record in the caller's open transaction; returns its id. Refused
+    (ActorRefused) when the acting account is deactivated or locked."""
+    _check_actor(cur, actor, action)
     head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
     last_id, prev_hash = head if head else (0, GENESIS)
     fields = (

@@ -1,14 +1,20 @@
-"""Reading the audit trail (admin): filters, French labels, CSV export."""
+"""Reading the audit trail (admin): filters, French labels, readable before/after values, CSV
+export. The stored JSON is never changed (it is hash-chained); only its reading is French."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from chemo_fallback import audit
-from chemo_fallback.auth.roles import Permission, require
+from chemo_fallback import audit, french
+from chemo_fallback.auth.roles import ROLE_LABELS, Permission, require
+from chemo_fallback.modules.prescription.models import STATUS_LABELS
+from chemo_fallback.patients.rules import KINDS
 from chemo_fallback.store import Store
 
 ACTION_LABELS = {
@@ -22,6 +28,7 @@ ACTION_LABELS = {
     "auth.login_failed": "échec de connexion",
     "auth.locked": "compte verrouillé",
     "signature": "signature électronique",
+    "signature.failed": "échec de signature",
     "patient.created": "patient créé pendant la panne",
     "measurement.recorded": "mesure saisie (taille, poids, créatinine)",
     "measurement.corrected": "mesure corrigée",
@@ -44,8 +51,110 @@ ACTION_LABELS = {
     "prescription.first_check": "1re validation pharmaceutique (double contrôle)",
     "prescription.rejected": "prescription refusée par la pharmacie",
     "prescription.intervention": "intervention pharmaceutique",
+    "prescription.change_requested": "modification demandée",
     "prescription.go_ahead": "feu vert de l'équipe soignante",
 }
+RECORD_TYPE_LABELS = {
+    "user": "compte",
+    "snapshot_activation": "activation d'instantané",
+    "patient": "patient",
+    "patient_measurement": "mesure",
+    "patient_lab_result": "résultat de biologie",
+    "lab": "résultat de biologie",
+    "prescription": "prescription",
+    "note": "note",
+    "signature": "signature",
+    "document": "document",
+    "preparation": "préparation",
+}
+# The fields written in before/after values, as an auditor reads them.
+FIELD_LABELS = {
+    "active": "actif",
+    "age_years": "âge (ans)",
+    "already_given": "déjà administrés",
+    "birth_date": "date de naissance",
+    "birth_name": "nom de naissance",
+    "code": "code",
+    "codes": "codes",
+    "comment": "commentaire",
+    "confirm_codes": "questions confirmées",
+    "confirm_reason": "motif de la confirmation",
+    "continues": "prescription de production reprise",
+    "cycle_no": "cycle n°",
+    "cycle_start_date": "début du cycle",
+    "date": "date",
+    "day_no": "jour n°",
+    "demo": "compte de démonstration",
+    "display_name": "nom affiché",
+    "document_id": "document n°",
+    "dose": "dose",
+    "doses": "doses",
+    "doses_recomputed": "doses recalculées",
+    "drug_id": "médicament",
+    "exported_at": "date d'export",
+    "failed_attempts": "essais infructueux",
+    "findings": "points relevés",
+    "first_name": "prénom",
+    "given_at": "administré le",
+    "given_by": "administré par",
+    "intervention_code": "code d'intervention",
+    "kind": "mesure",
+    "lab_record_id": "résultat n°",
+    "last_name": "nom",
+    "left_out": "lignes écartées",
+    "line_id": "ligne",
+    "locked_until": "verrouillé jusqu'au",
+    "meaning": "signification",
+    "measured_on": "mesuré le",
+    "measurement_id": "mesure n°",
+    "modification_pct": "modification (%)",
+    "modifications_carried": "modifications reprises",
+    "off_protocol": "hors protocole",
+    "overrides": "points levés (motif)",
+    "patient_id": "patient (IPP)",
+    "possible_duplicates": "doublons possibles",
+    "prescriber": "prescripteur",
+    "prescription_id": "prescription",
+    "print_id": "impression n°",
+    "protocol": "protocole",
+    "reason": "motif",
+    "replaced_by": "remplacée par",
+    "replaces_id": "remplace la mesure n°",
+    "replaces_measurement_id": "remplace la mesure n°",
+    "role": "rôle",
+    "sampled_at": "prélevé le",
+    "sex": "sexe",
+    "sha256": "empreinte SHA-256",
+    "shift_days": "décalage des dates (jours)",
+    "signature_id": "signature n°",
+    "single_pharmacist": "pharmacien seul",
+    "site": "site",
+    "snapshot_id": "instantané",
+    "source_path": "fichier source",
+    "source_system": "logiciel source",
+    "status": "statut",
+    "supersedes": "remplace",
+    "test_code": "examen",
+    "text": "texte",
+    "title": "titre",
+    "unit": "unité",
+    "unit_normalised": "unité normalisée",
+    "username": "identifiant",
+    "value": "valeur",
+    "value_normalised": "valeur normalisée",
+    "version": "version",
+    "ward_id": "service",
+}
+# Coded values shown by their French label, per field.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "role": {str(k): v for k, v in ROLE_LABELS.items()},
+    "status": {str(k): v for k, v in STATUS_LABELS.items()},
+    "kind": {k: rule.label.lower() for k, rule in KINDS.items()},
+    "sex": {"F": "femme", "M": "homme"},
+}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+ABSENT = object()
 HEADERS = (
     "n°",
     "date et heure",
@@ -58,7 +167,98 @@ HEADERS = (
     "après",
     "motif",
     "empreinte",
+    "avant (JSON enregistré)",
+    "après (JSON enregistré)",
 )
+
+
+def role_label(role: str) -> str:
+    return "inconnu" if role in ("", "?") else ROLE_LABELS.get(role, role)
+
+
+def record_type_label(record_type: str) -> str:
+    return RECORD_TYPE_LABELS.get(record_type, record_type.replace("_", " "))
+
+
+def field_label(key: str) -> str:
+    return FIELD_LABELS.get(key, key)
+
+
+def value_text(value: Any, key: str = "") -> str:
+    """One stored value, French: dates and numbers through chemo_fallback.french, booleans
+    "oui"/"non", coded values by their label, lists joined, nested dicts as "champ : valeur"."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, (int, float)):
+        if key.endswith("_id") or key in ("signature_id", "print_id"):
+            return str(value)  # an identifier is never grouped by thousands
+        return french.number(value, 6)
+    if isinstance(value, str):
+        if key in VALUE_LABELS and value in VALUE_LABELS[key]:
+            return VALUE_LABELS[key][value]
+        if ISO_DATE.match(value):
+            return french.day(date.fromisoformat(value))
+        if ISO_MOMENT.match(value):
+            moment = datetime.fromisoformat(value)
+            return french.moment(moment, seconds=moment.second != 0)
+        return value
+    if isinstance(value, list):
+        return ", ".join(value_text(v, key) for v in value) if value else "aucun"
+    if isinstance(value, dict):
+        if not value:
+            return "aucun"
+        inner = " ; ".join(f"{field_label(k)} : {value_text(v, k)}" for k, v in value.items())
+        return f"({inner})"
+    return str(value)
+
+
+def _load(text: str | None) -> Any:
+    if text is None:
+        return ABSENT
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # never hidden: shown as it was stored
+
+
+def change_lines(before_json: str | None, after_json: str | None) -> list[str]:
+    """The before/after values as "champ : valeur" lines; a field that changed reads
+    "champ : avant → après"."""
+    before, after = _load(before_json), _load(after_json)
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        lines = []
+        if before is not ABSENT:
+            lines += _side_lines("avant", before)
+        if after is not ABSENT:
+            lines += _side_lines("après" if before is not ABSENT else "", after)
+        return lines
+    lines = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        old, new = before.get(key, ABSENT), after.get(key, ABSENT)
+        if old is ABSENT:
+            lines.append(f"{field_label(key)} : {value_text(new, key)}")
+        elif new is ABSENT or old == new:
+            lines.append(f"{field_label(key)} : {value_text(old, key)}")
+        else:
+            lines.append(f"{field_label(key)} : {value_text(old, key)} → {value_text(new, key)}")
+    return lines
+
+
+def _side_lines(side: str, value: Any) -> list[str]:
+    prefix = f"{side} — " if side else ""
+    if isinstance(value, dict):
+        return [f"{prefix}{field_label(k)} : {value_text(v, k)}" for k, v in value.items()]
+    return [f"{prefix}{value_text(value)}"]
+
+
+def side_text(text: str | None) -> str:
+    """One side (before or after) alone, readable: for the CSV export."""
+    value = _load(text)
+    if value is ABSENT:
+        return ""
+    return " ; ".join(_side_lines("", value))
 
 
 @dataclass(frozen=True)
@@ -87,6 +287,17 @@ class AuditRow:
     @property
     def action_label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.role)
+
+    @property
+    def record_label(self) -> str:
+        return f"{record_type_label(self.record_type)} {self.record_id or ''}".strip()
+
+    def change_lines(self) -> list[str]:
+        return change_lines(self.before_json, self.after_json)
 
 
 def search(store: Store, by: audit.Actor, f: AuditFilter, limit: int = 500) -> list[AuditRow]:
@@ -129,16 +340,18 @@ def to_csv(rows: list[AuditRow]) -> bytes:
         writer.writerow(
             [
                 r.audit_id,
-                f"{r.occurred_at:%d/%m/%Y %H:%M:%S}",
+                french.moment(r.occurred_at, seconds=True),
                 r.actor,
-                r.role,
+                r.role_label,
                 r.action_label,
-                r.record_type,
+                record_type_label(r.record_type),
                 r.record_id or "",
-                r.before_json or "",
-                r.after_json or "",
+                side_text(r.before_json),
+                side_text(r.after_json),
                 r.reason or "",
                 r.hash,
+                r.before_json or "",
+                r.after_json or "",
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

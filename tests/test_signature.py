@@ -39,7 +39,7 @@ def test_signature_records_name_role_time_and_meaning(store) -> None:
 
 def test_wrong_password_refuses_the_signature(store) -> None:
     pharmacist = create_account(store, "pharmacist")
-    with pytest.raises(accounts.AuthError, match=r"^Signature refusée : Identifiant ou mot de"):
+    with pytest.raises(accounts.AuthError, match=r"^Signature refusée : mot de passe incorrect"):
         confirm_signer(store, pharmacist, "pas le bon")
 
 

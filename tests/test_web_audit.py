@@ -33,7 +33,7 @@ def test_search_filters_and_csv(store) -> None:
     assert none == []
     text = audit_trail.to_csv(every).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("n°;date et heure;utilisateur;rôle;action")
-    assert ";compte créé;user;ide1;" in text
+    assert ";compte créé;compte;ide1;" in text
     with pytest.raises(PermissionDenied):
         audit_trail.search(store, audit.Actor("ide1", "nurse"), audit_trail.AuditFilter())
 

@@ -53,7 +53,7 @@ async def test_admin_activates_an_export_from_the_page(user: User, app_state) ->
     await user.open("/admin/instantanes")
     [table] = user.find(marker="candidates").elements
     assert [r["name"] for r in table.rows] == ["export.zip", "export-2026-11-20"]
-    assert table.rows[1]["exported"] == "20/11/2026 02:00"
+    assert table.rows[1]["exported"] == "20/11/2026 à 02:00"
     table.selected = [row for row in table.rows if row["name"] == "export-2026-11-20"]
     user.find(marker="activate").click()
     await user.should_see("Instantané activé sans rejet.", retries=SLOW)

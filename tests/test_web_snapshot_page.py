@@ -42,7 +42,7 @@ async def test_active_snapshot_and_its_report(user: User, app_state, tmp_path: P
     await user.should_see("Export du 20/11/2026 à 02:00")
     await user.should_see("Instantané activé avec 1 ligne(s) rejetée(s).")
     await user.should_see(marker="snapshot-badge")
-    await user.should_see("Données du 20/11/2026 02:00")
+    await user.should_see("Données du 20/11/2026 à 02:00")
     await user.should_see("patients (patients.csv) : 1 rejet(s)")
     # Shown twice: in the active snapshot's card and in the activation history.
     for table in user.find(marker="reject-table-patients").elements:

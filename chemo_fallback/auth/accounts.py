@@ -42,6 +42,13 @@ class User:
     def role_label(self) -> str:
         return ROLE_LABELS[Role(self.role)]
 
+    def is_locked(self, now: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or datetime.now())
+
+    def may_act(self, now: datetime | None = None) -> bool:
+        """Active and not locked: may sign in, sign, and keep an open session."""
+        return self.active and not self.is_locked(now)
+
 
 def _user(cur, username: str) -> User | None:
     row = cur.execute(f"SELECT {COLUMNS} FROM users WHERE username = ?", [username]).fetchone()
@@ -50,6 +57,11 @@ def _user(cur, username: str) -> User | None:
 
 def find_user(store: Store, username: str) -> User | None:
     return _user(store.cursor(), username)
+
+
+def find_user_in(cur, username: str) -> User | None:
+    """The account as the caller's open transaction sees it."""
+    return _user(cur, username)
 
 
 def _public(user: User) -> dict:
@@ -107,39 +119,93 @@ def create_user(
     return user
 
 
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What a password is typed for: the audit action of a wrong one, of a right one (None: the
+    caller's own record says it, as a signature does), and the French refusals."""
+
+    failed_action: str
+    success_action: str | None
+    wrong: str
+    inactive: str
+    locked: str  # formatted with {until} and {attempts}
+    now_locked: str  # formatted with {attempts} and {minutes}
+    lock_reason: str  # the lock-out's audit reason, formatted with {attempts}
+
+
+LOGIN = PasswordCheck(
+    failed_action="auth.login_failed",
+    success_action="auth.login",
+    wrong="Identifiant ou mot de passe incorrect.",
+    inactive="Identifiant ou mot de passe incorrect.",  # never says which part is wrong
+    locked="Compte verrouillé jusqu'à {until} après {attempts} essais infructueux. Réessayez "
+    "plus tard ou demandez à un administrateur de le déverrouiller.",
+    now_locked="{attempts} essais infructueux : compte verrouillé pour {minutes} minutes. Un "
+    "administrateur peut le déverrouiller.",
+    lock_reason="{attempts} essais infructueux, le dernier à la connexion",
+)
+SIGNATURE = PasswordCheck(
+    failed_action="signature.failed",
+    success_action=None,
+    wrong="Signature refusée : mot de passe incorrect ({failed} essai(s) infructueux sur "
+    "{attempts} avant le verrouillage du compte). Saisissez votre mot de passe de connexion.",
+    inactive="Signature refusée : ce compte est désactivé. Demandez à un administrateur.",
+    locked="Signature refusée : compte verrouillé jusqu'à {until} après {attempts} essais "
+    "infructueux. Demandez à un administrateur de le déverrouiller.",
+    now_locked="Signature refusée : {attempts} essais infructueux (connexion ou signature) : "
+    "compte verrouillé pour {minutes} minutes et session fermée. Un administrateur peut le "
+    "déverrouiller.",
+    lock_reason="{attempts} essais infructueux, le dernier à la signature",
+)
+
+
 def authenticate(store: Store, username: str, password: str, now: datetime | None = None) -> User:
     """The user if the password is right; else AuthError, the failure counted and audited."""
+    return check_password(store, username, password, LOGIN, now)
+
+
+def check_password(
+    store: Store,
+    username: str,
+    password: str,
+    purpose: PasswordCheck,
+    now: datetime | None = None,
+) -> User:
+    """The one password check of sign-in and signature: an unknown, deactivated or locked
+    account is refused; a wrong password is audited (`purpose.failed_action`) and counts in the
+    account's failed attempts, whatever it was typed for, until the lock-out."""
     now = now or datetime.now()
     username = username.strip().lower()
-    refused = AuthError("Identifiant ou mot de passe incorrect.")
     with store.transaction() as cur:
         user = _user(cur, username)
         if user is None or not user.active:
             audit.record(
                 cur,
-                audit.Actor(username or "?", "?"),
-                "auth.login_failed",
+                audit.Actor(username or "?", user.role if user else "?"),
+                purpose.failed_action,
                 "user",
                 username,
                 reason="compte inconnu ou désactivé",
             )
-            raise_after_commit = refused
-        elif user.locked_until and user.locked_until > now:
+            raise_after_commit = AuthError(purpose.inactive, code="account_inactive")
+        elif user.is_locked(now):
             raise_after_commit = AuthError(
-                f"Compte verrouillé jusqu'à {user.locked_until:%H:%M} après "
-                f"{MAX_FAILED_ATTEMPTS} essais infructueux. Réessayez plus tard ou demandez à "
-                "un administrateur de le déverrouiller."
+                purpose.locked.format(
+                    until=f"{user.locked_until:%H:%M}", attempts=MAX_FAILED_ATTEMPTS
+                ),
+                code="account_locked",
             )
         elif not password_matches(_hash(cur, username), password):
-            raise_after_commit = _count_failure(cur, user, now, refused)
+            raise_after_commit = _count_failure(cur, user, now, purpose)
         else:
-            cur.execute(
-                "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
-                [username],
-            )
-            audit.record(cur, user.actor, "auth.login", "user", username)
+            if purpose.success_action:
+                cur.execute(
+                    "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+                    [username],
+                )
+                audit.record(cur, user.actor, purpose.success_action, "user", username)
             return _user(cur, username)
-    # Committed: the failure is counted and audited even though sign-in is refused.
+    # Committed: the failure is counted and audited even though the password is refused.
     raise raise_after_commit
 
 
@@ -149,14 +215,14 @@ def _hash(cur, username: str) -> str:
     ]
 
 
-def _count_failure(cur, user: User, now: datetime, refused: AuthError) -> AuthError:
+def _count_failure(cur, user: User, now: datetime, purpose: PasswordCheck) -> AuthError:
     failed = user.failed_attempts + 1
     locked_until = now + timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_ATTEMPTS else None
     cur.execute(
         "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
         [0 if locked_until else failed, locked_until, user.username],
     )
-    action = "auth.locked" if locked_until else "auth.login_failed"
+    action = "auth.locked" if locked_until else purpose.failed_action
     audit.record(
         cur,
         user.actor,
@@ -165,13 +231,16 @@ def _count_failure(cur, user: User, now: datetime, refused: AuthError) -> AuthEr
         user.username,
         before={"failed_attempts": user.failed_attempts},
         after={"failed_attempts": failed, "locked_until": locked_until},
+        reason=purpose.lock_reason.format(attempts=MAX_FAILED_ATTEMPTS) if locked_until else None,
     )
     if locked_until:
         return AuthError(
-            f"{MAX_FAILED_ATTEMPTS} essais infructueux : compte verrouillé pour {LOCK_MINUTES} "
-            "minutes. Un administrateur peut le déverrouiller."
+            purpose.now_locked.format(attempts=MAX_FAILED_ATTEMPTS, minutes=LOCK_MINUTES),
+            code="account_locked",
         )
-    return refused
+    return AuthError(
+        purpose.wrong.format(failed=failed, attempts=MAX_FAILED_ATTEMPTS), code="password_wrong"
+    )
 
 
 def list_users(store: Store, by: audit.Actor) -> list[User]:

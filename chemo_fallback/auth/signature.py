@@ -42,11 +42,11 @@ class Signature:
 
 
 def confirm_signer(store: Store, signer: accounts.User, password: str) -> None:
-    """Re-authenticate the signer; a wrong password counts towards the lock-out."""
-    try:
-        accounts.authenticate(store, signer.username, password)
-    except accounts.AuthError as exc:
-        raise accounts.AuthError(f"Signature refusée : {exc}") from exc
+    """Check the signer's password again. A signature is not a sign-in: a right password writes
+    nothing (the signed change writes its "signature" record); a wrong one is audited as
+    "signature.failed" and counts towards the same lock-out as sign-in failures. A deactivated
+    or locked account cannot sign."""
+    accounts.check_password(store, signer.username, password, accounts.SIGNATURE)
 
 
 def record_signature(
@@ -56,7 +56,20 @@ def record_signature(
     record_type: str,
     record_id: str,
 ) -> Signature:
-    """Write the signature and its audit record, in the caller's open transaction."""
+    """Write the signature and its audit record, in the caller's open transaction. The account
+    is read again there: one locked or deactivated since the password was typed cannot sign
+    (the whole change is refused). A completed signature restarts the count of failed
+    attempts, as a sign-in does, and says so in its audit record."""
+    current = accounts.find_user_in(cur, signer.username)
+    if current is None or not current.active:
+        raise accounts.AuthError(accounts.SIGNATURE.inactive, code="account_inactive")
+    if current.is_locked():
+        raise accounts.AuthError(
+            accounts.SIGNATURE.locked.format(
+                until=f"{current.locked_until:%H:%M}", attempts=accounts.MAX_FAILED_ATTEMPTS
+            ),
+            code="account_locked",
+        )
     row = cur.execute(
         "INSERT INTO signatures (username, display_name, role, signed_at, meaning, record_type, "
         "record_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
@@ -71,12 +84,10 @@ def record_signature(
         ],
     ).fetchone()
     signature = Signature(*row)
-    audit.record(
-        cur,
-        signer.actor,
-        "signature",
-        record_type,
-        record_id,
-        after={"meaning": meaning.value, "signature_id": signature.signature_id},
-    )
+    before, after = None, {"meaning": meaning.value, "signature_id": signature.signature_id}
+    if current.failed_attempts:
+        cur.execute("UPDATE users SET failed_attempts = 0 WHERE username = ?", [signer.username])
+        before = {"failed_attempts": current.failed_attempts}
+        after["failed_attempts"] = 0
+    audit.record(cur, signer.actor, "signature", record_type, record_id, before=before, after=after)
     return signature

@@ -6,13 +6,24 @@ from datetime import date, datetime
 
 from nicegui import ui
 
-from chemo_fallback import audit, audit_trail
+from chemo_fallback import audit, audit_trail, french
 from chemo_fallback.auth.accounts import User
-from chemo_fallback.auth.roles import ROLE_LABELS, Permission
+from chemo_fallback.auth.roles import Permission
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
 
-WRAP = "white-space: normal; word-break: break-word; max-width: 32rem"  # long JSON stays on screen
+# Long values wrap between words (a word is cut only when it alone is wider than the column).
+WRAP = "white-space: normal; overflow-wrap: break-word; min-width: 14rem; max-width: 30rem"
+NOTE_WRAP = "white-space: normal; overflow-wrap: break-word; min-width: 8rem; max-width: 20rem"
+# One "champ : valeur" per line; the JSON as stored (hash-chained) in a tooltip, for an auditor.
+CHANGE_CELL = r"""
+<q-td :props="props">
+  <div style="white-space: pre-line">{{ props.value }}</div>
+  <q-tooltip v-if="props.row.raw" max-width="40rem" class="text-body2">
+    JSON enregistré : {{ props.row.raw }}
+  </q-tooltip>
+</q-td>
+"""
 COLUMNS = [
     {"name": "id", "label": "N°", "field": "id"},
     {"name": "at", "label": "Date et heure", "field": "at", "align": "left"},
@@ -20,8 +31,8 @@ COLUMNS = [
     {"name": "role", "label": "Rôle", "field": "role", "align": "left"},
     {"name": "action", "label": "Action", "field": "action", "align": "left"},
     {"name": "record", "label": "Enregistrement", "field": "record", "align": "left"},
-    {"name": "change", "label": "Avant → après", "field": "change", "align": "left", "style": WRAP},
-    {"name": "reason", "label": "Motif", "field": "reason", "align": "left", "style": WRAP},
+    {"name": "change", "label": "Modification", "field": "change", "align": "left", "style": WRAP},
+    {"name": "reason", "label": "Motif", "field": "reason", "align": "left", "style": NOTE_WRAP},
 ]
 
 
@@ -29,6 +40,12 @@ def _parse_day(text: str | None) -> date | None:
     if not text:
         return None
     return datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def _raw(row: audit_trail.AuditRow) -> str:
+    if row.before_json is None and row.after_json is None:
+        return ""
+    return f"avant {row.before_json or '—'} ; après {row.after_json or '—'}"
 
 
 def register() -> None:
@@ -52,10 +69,11 @@ def register() -> None:
         message = ui.label("").classes("text-red-700").mark("filter-error")
         table = (
             ui.table(columns=COLUMNS, rows=[], row_key="id")
-            .props("dense flat")
+            .props("dense flat wrap-cells")
             .classes("w-full")
             .mark("audit-table")
         )
+        table.add_slot("body-cell-change", CHANGE_CELL)
         found: list[audit_trail.AuditRow] = []
 
         def current_filter() -> audit_trail.AuditFilter | None:
@@ -80,12 +98,13 @@ def register() -> None:
             table.rows = [
                 {
                     "id": r.audit_id,
-                    "at": f"{r.occurred_at:%d/%m/%Y %H:%M:%S}",
+                    "at": french.moment(r.occurred_at, seconds=True),
                     "actor": r.actor,
-                    "role": ROLE_LABELS.get(r.role, r.role),
+                    "role": r.role_label,
                     "action": r.action_label,
-                    "record": f"{r.record_type} {r.record_id or ''}".strip(),
-                    "change": f"{r.before_json or '—'} → {r.after_json or '—'}",
+                    "record": r.record_label,
+                    "change": "\n".join(r.change_lines()) or "—",
+                    "raw": _raw(r),
                     "reason": r.reason or "",
                 }
                 for r in found

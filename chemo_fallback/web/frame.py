@@ -9,11 +9,13 @@ from datetime import datetime
 
 from nicegui import ui
 
+from chemo_fallback import french
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.snapshot.freshness import age_text, freshness
 from chemo_fallback.web import session, state
 
+MENU_WIDTH_PX = 210
 FRESHNESS_COLORS = {"fresh": "bg-green-700", "stale": "bg-orange-600", "old": "bg-red-700"}
 
 # (path, label, icon, permission needed); later modules add their page groups here.
@@ -50,8 +52,8 @@ def snapshot_badge() -> None:
     now = datetime.now()
     color = FRESHNESS_COLORS[freshness(active.exported_at, now)]
     ui.label(
-        f"Données du {active.exported_at:%d/%m/%Y %H:%M} ({age_text(active.exported_at, now)})"
-    ).classes(f"px-3 py-1 rounded text-white {color}").mark("snapshot-badge")
+        f"Données du {french.moment(active.exported_at)} ({age_text(active.exported_at, now)})"
+    ).classes(f"px-3 py-1 rounded text-white whitespace-nowrap {color}").mark("snapshot-badge")
 
 
 def demo_banner() -> None:
@@ -78,23 +80,28 @@ def frame(title: str, user: User) -> Iterator[None]:
     ui.page_title(f"{title} — chemo-fallback")
     demo_banner()
     audit_alarm()
-    with ui.header().classes("items-center justify-between bg-slate-800"):
-        with ui.row().classes("items-center gap-4"):
-            ui.label("chemo-fallback").classes("text-lg font-bold")
-            ui.label("Secours de l'unité de préparation des chimiothérapies").classes("text-sm")
+    # At 1 024 px wide (a ward PC) the header holds on one line: the subtitle only shows on
+    # wider screens, and every part wraps rather than overlaps if a name is long.
+    with ui.header().classes("items-center justify-between gap-y-1 bg-slate-800 px-4 py-2"):
+        with ui.row().classes("items-center gap-3 no-wrap"):
+            ui.label("chemo-fallback").classes("text-lg font-bold whitespace-nowrap")
+            ui.label("Secours de l'unité de préparation des chimiothérapies").classes(
+                "text-sm max-xl:hidden"
+            )
             if state.current().demo:
                 ui.label("DÉMO").classes("px-2 rounded bg-yellow-300 text-black font-bold")
-        with ui.row().classes("items-center gap-4"):
+        with ui.row().classes("items-center gap-x-3 gap-y-1 justify-end"):
             snapshot_badge()
             ui.label(f"{user.display_name} — {user.role_label}").mark("current-user")
             ui.button("Se déconnecter", icon="logout", on_click=_sign_out).props(
-                "flat color=white"
+                "flat dense no-caps color=white"
             ).mark("sign-out")
-    with ui.left_drawer(value=True).classes("bg-slate-100").props("width=200"):
+    with ui.left_drawer(value=True).classes("bg-slate-100 p-2").props(f"width={MENU_WIDTH_PX}"):
         for path, label, icon, permission in MENU:
             if allowed(user.role, permission):
+                # no-caps: "Activer un instantané" in capitals would not fit on one line
                 ui.button(label, icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props(
-                    "flat align=left"
+                    'flat no-caps no-wrap align=left padding="8px 10px"'
                 ).classes("w-full").mark(f"menu-{label}")
     with ui.column().classes("w-full max-w-6xl mx-auto p-4 gap-4"):
         ui.label(title).classes("text-2xl font-bold")

@@ -42,6 +42,8 @@ def register() -> None:
                 ui.label("Session expirée après inactivité : reconnectez-vous.").classes(
                     "text-orange-700"
                 ).mark("session-expired")
+            if ended := session.session_ended():
+                ui.label(ended).classes("text-red-700 font-bold").mark("session-ended")
             username = ui.input("Identifiant").props("autofocus").classes("w-full").mark("username")
             password = (
                 ui.input("Mot de passe", password=True, password_toggle_button=True)

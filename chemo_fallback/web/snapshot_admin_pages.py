@@ -11,6 +11,7 @@ from functools import partial
 
 from nicegui import run, ui
 
+from chemo_fallback import french
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission
 from chemo_fallback.snapshot import admin
@@ -43,7 +44,7 @@ def register() -> None:
                 "name": c.path.name,
                 "kind": c.kind,
                 "source": c.source,
-                "exported": f"{c.exported_at:%d/%m/%Y %H:%M}" if c.exported_at else "—",
+                "exported": french.moment(c.exported_at) if c.exported_at else "—",
             }
             for c in candidates
         ]

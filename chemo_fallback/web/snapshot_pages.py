@@ -6,6 +6,7 @@ from datetime import datetime
 
 from nicegui import ui
 
+from chemo_fallback import french
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission
 from chemo_fallback.snapshot.freshness import age_text
@@ -95,9 +96,9 @@ def active_snapshot_card() -> None:
             f"{active.site or ''}"
         ).classes("text-lg font-bold")
         ui.label(
-            f"Export du {active.exported_at:%d/%m/%Y à %H:%M} "
+            f"Export du {french.moment(active.exported_at)} "
             f"({age_text(active.exported_at, datetime.now())}), activé le "
-            f"{active.finished_at:%d/%m/%Y à %H:%M}"
+            f"{french.moment(active.finished_at)}"
         ).mark("snapshot-dates")
         if active.shift_days:
             ui.label(
@@ -116,9 +117,9 @@ def history() -> None:
         return
     for activation_id, status, source_path, exported_at, finished_at, report_json in rows:
         report = ActivationReport.model_validate_json(report_json)
-        exported = f"export du {exported_at:%d/%m/%Y %H:%M}" if exported_at else "export inconnu"
+        exported = f"export du {french.moment(exported_at)}" if exported_at else "export inconnu"
         title = (
-            f"n° {activation_id} — {finished_at:%d/%m/%Y %H:%M} — "
+            f"n° {activation_id} — {french.moment(finished_at)} — "
             f"{STATUS_LABELS[status]} — {exported} — {source_path}"
         )
         with ui.expansion(title).classes("w-full").mark(f"activation-{activation_id}"):
