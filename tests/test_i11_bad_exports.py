@@ -194,3 +194,56 @@ def test_a_wrong_absent_declaration_is_refused(store, previous, tmp_path, mappin
     (folder / "mapping.toml").write_text(mapping, "utf-8")
     errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
     assert message in errors
+
+
+def _patients_text(**change) -> str:
+    rows = [dict(r) for r in ROWS["patients"]]
+    rows[1].update(change)
+    cols = columns_of("patients")
+    lines = [",".join(cols)] + [
+        ",".join("" if r.get(c) is None else str(r[c]) for c in cols) for r in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_nul_byte_in_a_text_value_refuses_the_file(store, previous, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    rewrite_table(folder, "patients", _patients_text(first_name="Au\x00rélie").encode("utf-8"))
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "patients.csv contient un caractère nul (octet 0) à la ligne 3" in errors
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "windows-1252"])
+def test_text_encoded_twice_refuses_the_file(store, previous, tmp_path, encoding) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    text = _patients_text(first_name="Aurélie")
+    if encoding == "utf-8":  # "Aurélie" encoded twice, in a valid UTF-8 file
+        data = text.replace("Aurélie", "Aurélie".encode("utf-8").decode("cp1252")).encode()
+    else:  # a UTF-8 export announced as Windows-1252
+        data = text.encode("utf-8")
+        edit_manifest(folder, lambda m: m["tables"]["patients"].update(encoding=encoding))
+    rewrite_table(folder, "patients", data)
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    if encoding == "utf-8":
+        assert "patients.csv contient du texte encodé deux fois (ligne 3 : « " in errors
+        assert "AurÃ©lie" in errors
+    else:  # the first name with an accent, on line 2, is already wrong
+        assert "patients.csv contient du texte encodé deux fois (ligne 2 : « " in errors
+        assert "HÃ©lÃ¨ne" in errors
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le"])
+def test_a_utf16_file_is_refused_in_french(store, previous, tmp_path, codec) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    rewrite_table(folder, "patients", _patients_text().encode(codec))
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "patients.csv est en UTF-16" in errors
+
+
+def test_french_accents_load(store, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    rewrite_table(folder, "patients", _patients_text(first_name="Aurélie Ève").encode("utf-8"))
+    report = activate_snapshot(store, folder)
+    assert report.status == "activated", report.errors
+    assert store.cursor().execute(
+        "SELECT count(*) FROM ref.patients WHERE first_name = 'Aurélie Ève'").fetchone() == (1,)

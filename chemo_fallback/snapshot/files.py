@@ -118,6 +118,7 @@ def verify(f: InspectedFile, work: Path, limits: Limits) -> readers.TableFile:
 
 
 def _csv_header(path: Path, display_name: str, options: ReadOptions) -> tuple[list[str], str]:
+    source.refuse_utf16(path)
     with path.open("rb") as fh:
         first = fh.readline(HEADER_MAX_BYTES)
     first = first.removeprefix(b"\xef\xbb\xbf")

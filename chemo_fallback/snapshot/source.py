@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import shutil
 import zipfile
 import zlib
@@ -146,13 +147,16 @@ class CheckedFile:
 
 
 def check_text_file(path: Path, declared: str, work_dir: Path, limits: Limits) -> CheckedFile:
-    """Hash the file and check its encoding in one pass; transcode Windows-1252 to UTF-8."""
+    """Hash the file and check its encoding in one pass; transcode Windows-1252 to UTF-8. A
+    UTF-16 file, a NUL byte or text encoded twice ("AurÃ©lie") refuses the file."""
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise too_big(path.name, size, limits.max_file_bytes)
+    refuse_utf16(path)
     if declared in ("auto", "utf-8"):
-        digest, bad_offset = _hash_and_validate_utf8(path)
+        digest, bad_offset, scan = _hash_and_validate_utf8(path)
         if bad_offset is None:
+            scan.refuse_if_damaged(path.name)
             return CheckedFile(digest, size, "utf-8", path)
         if declared == "utf-8":
             raise SnapshotRefused(
@@ -166,6 +170,67 @@ def check_text_file(path: Path, declared: str, work_dir: Path, limits: Limits) -
     return CheckedFile(digest, size, "windows-1252", _transcode(path, work_dir))
 
 
+# UTF-8 text decoded once too often (as Windows-1252 or Latin-1, then encoded again): "é" is
+# written "Ã©", "è" "Ã¨", "’" "â€™". "Ã" or "Â" followed by a character of U+0080–U+00BF, or
+# "â€", never occur in French text.
+MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac")
+
+
+class TextScan:
+    """What a file's decoded text must not hold, noted as the chunks go by (one pass)."""
+
+    def __init__(self) -> None:
+        self.line = 1
+        self.nul_line: int | None = None
+        self.mojibake: tuple[int, str] | None = None
+        self._tail = ""
+
+    def feed(self, text: str) -> None:
+        if self.nul_line is None and "\x00" in text:
+            self.nul_line = self.line + text[: text.index("\x00")].count("\n")
+        if self.mojibake is None:
+            joined = self._tail + text
+            found = MOJIBAKE.search(joined)
+            if found:
+                before = joined[: found.start()]
+                line = self.line - self._tail.count("\n") + before.count("\n")
+                start = before.rfind("\n") + 1
+                self.mojibake = (line, joined[start:found.end() + 20].split("\n")[0])
+        self.line += text.count("\n")
+        self._tail = text[-1:]
+
+    def refuse_if_damaged(self, name: str) -> None:
+        if self.nul_line is not None:
+            raise SnapshotRefused(
+                f"Le fichier {name} contient un caractère nul (octet 0) à la ligne "
+                f"{self.nul_line} : il est corrompu ou n'est pas un fichier texte. Copiez-le à "
+                "nouveau depuis sa source, ou exportez à nouveau la table."
+            )
+        if self.mojibake is not None:
+            line, sample = self.mojibake
+            raise SnapshotRefused(
+                f"Le fichier {name} contient du texte encodé deux fois (ligne {line} : "
+                f"« {sample.strip()} », où « é » s'écrit « Ã© ») : l'export a converti en UTF-8 "
+                "un texte qui l'était déjà. Corrigez l'export (ou, s'il est en réalité en "
+                "UTF-8, annoncez utf-8 au lieu de windows-1252) : les noms seraient faux."
+            )
+
+
+def refuse_utf16(path: Path) -> None:
+    with path.open("rb") as fh:
+        start = fh.read(64)
+    bom = start[:2] in (b"\xff\xfe", b"\xfe\xff")
+    # without a BOM, ASCII text in UTF-16 has a NUL byte every other byte
+    zeros = len(start) >= 8 and (start[1::2].count(0) > len(start) // 4
+                                 or start[0::2].count(0) > len(start) // 4)
+    if bom or zeros:
+        raise SnapshotRefused(
+            f"Le fichier {path.name} est en UTF-16 (Unicode « 2 octets ») : seuls UTF-8 et "
+            "Windows-1252 sont lus. Exportez à nouveau la table en CSV UTF-8 (dans Excel : "
+            "« CSV UTF-8 (délimité par des virgules) »)."
+        )
+
+
 def hash_file(path: Path) -> str:
     sha = hashlib.sha256()
     with path.open("rb") as fh:
@@ -174,9 +239,10 @@ def hash_file(path: Path) -> str:
     return sha.hexdigest()
 
 
-def _hash_and_validate_utf8(path: Path) -> tuple[str, int | None]:
+def _hash_and_validate_utf8(path: Path) -> tuple[str, int | None, TextScan]:
     sha = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
+    scan = TextScan()
     offset = 0
     bad: int | None = None
     with path.open("rb") as fh:
@@ -184,16 +250,16 @@ def _hash_and_validate_utf8(path: Path) -> tuple[str, int | None]:
             sha.update(chunk)
             if bad is None:
                 try:
-                    decoder.decode(chunk)
+                    scan.feed(decoder.decode(chunk))
                 except UnicodeDecodeError as exc:
                     bad = offset + exc.start
             offset += len(chunk)
     if bad is None:
         try:
-            decoder.decode(b"", final=True)
+            scan.feed(decoder.decode(b"", final=True))
         except UnicodeDecodeError as exc:
             bad = offset - len(exc.object) + exc.start
-    return sha.hexdigest(), bad
+    return sha.hexdigest(), bad, scan
 
 
 def _line_hint(path: Path, offset: int) -> str:
@@ -210,11 +276,14 @@ def _transcode(path: Path, work_dir: Path) -> Path:
     work_dir.mkdir(parents=True, exist_ok=True)
     target = work_dir / f"{path.stem}.utf8{path.suffix}"
     decoder = codecs.getincrementaldecoder("cp1252")()
+    scan = TextScan()
     offset = 0
     with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(CHUNK_BYTES):
             try:
-                dst.write(decoder.decode(chunk))
+                text = decoder.decode(chunk)
+                scan.feed(text)
+                dst.write(text)
             except UnicodeDecodeError as exc:
                 position = offset + exc.start
                 raise SnapshotRefused(
@@ -223,6 +292,7 @@ def _transcode(path: Path, work_dir: Path) -> Path:
                     "Vérifiez l'export : le fichier est peut-être corrompu ou d'un autre encodage."
                 ) from exc
             offset += len(chunk)
+    scan.refuse_if_damaged(path.name)
     return target
 
 
