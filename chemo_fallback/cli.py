@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 import time
 from dataclasses import replace
@@ -14,9 +15,24 @@ from chemo_fallback.config import DEMO_SNAPSHOT, PROJECT_ROOT, SNAPSHOTS_DIR, re
 from chemo_fallback.errors import ChemoFallbackError
 
 
+def say(text: str) -> None:
+    """Print a line; when the output has gone away (`… | head -1`, a closed terminal), stop
+    printing and carry on: output going away never changes the outcome of a command (an
+    activation half done because a progress line could not be written)."""
+    try:
+        print(text, flush=True)
+    except (BrokenPipeError, ValueError, OSError):
+        # stdout now writes to nothing, so Python's own flush at exit raises no error either
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+
+
 def _print_progress(started: float):
     def show(message: str) -> None:
-        print(f"[{time.monotonic() - started:7.1f} s] {message}", flush=True)
+        say(f"[{time.monotonic() - started:7.1f} s] {message}")
 
     return show
 
@@ -120,7 +136,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         check = store.audit_check
     finally:
         store.close()
-    print(check.message())
+    say(check.message())
     return 0 if check.ok else 3
 
 
@@ -143,7 +159,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
-    print(f"Compte « {user.username} » créé ({user.role_label}).")
+    say(f"Compte « {user.username} » créé ({user.role_label}).")
     return 0
 
 
@@ -169,7 +185,7 @@ def cmd_activate(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
-    print(report.to_text())
+    say(report.to_text())
     return 0 if report.status == "activated" else 2
 
 
@@ -186,7 +202,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         progress=_print_progress(started),
     )
     rows = sum(t.rows for t in manifest.tables.values())
-    print(f"Instantané écrit dans {args.out} : {len(manifest.tables)} tables, {rows} lignes.")
+    say(f"Instantané écrit dans {args.out} : {len(manifest.tables)} tables, {rows} lignes.")
     return 0
 
 
