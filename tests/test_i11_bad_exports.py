@@ -5,6 +5,7 @@ previous snapshot stays in use."""
 from __future__ import annotations
 
 import json
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -218,7 +219,7 @@ def test_text_encoded_twice_refuses_the_file(store, previous, tmp_path, encoding
     folder = write_snapshot(tmp_path / "snap")
     text = _patients_text(first_name="Aurélie")
     if encoding == "utf-8":  # "Aurélie" encoded twice, in a valid UTF-8 file
-        data = text.replace("Aurélie", "Aurélie".encode("utf-8").decode("cp1252")).encode()
+        data = text.replace("Aurélie", "Aurélie".encode().decode("cp1252")).encode()
     else:  # a UTF-8 export announced as Windows-1252
         data = text.encode("utf-8")
         edit_manifest(folder, lambda m: m["tables"]["patients"].update(encoding=encoding))
@@ -247,3 +248,37 @@ def test_french_accents_load(store, tmp_path) -> None:
     assert report.status == "activated", report.errors
     assert store.cursor().execute(
         "SELECT count(*) FROM ref.patients WHERE first_name = 'Aurélie Ève'").fetchone() == (1,)
+
+
+def test_mixed_line_endings_are_named_in_french(store, previous, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    lines = (folder / "patients.csv").read_bytes().split(b"\n")
+    mixed = lines[0] + b"\r\n" + lines[1] + b"\n" + b"\r\n".join(lines[2:])
+    rewrite_table(folder, "patients", mixed)
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "patients.csv : fins de ligne mélangées : la ligne 1 finit en Windows (CRLF), " \
+        "la ligne 2 en Unix (LF)" in errors
+    assert "state machine" not in errors
+
+
+def test_a_table_file_that_is_a_folder_is_named_as_such(store, previous, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    (folder / "wards.csv").unlink()
+    (folder / "wards.csv").mkdir()
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "wards.csv (table « services / unités de soins ») est un dossier, pas un fichier" \
+        in errors
+
+
+def test_a_header_with_decomposed_accents_matches_its_mapping(store, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    text = (folder / "patients.csv").read_text("utf-8")
+    header, rest = text.split("\n", 1)
+    decomposed = unicodedata.normalize("NFD", "PRÉNOM")
+    assert decomposed != "PRÉNOM"  # looks the same, is not the same string
+    header = header.replace("first_name", decomposed)
+    rewrite_table(folder, "patients", (header + "\n" + rest).encode("utf-8"))
+    (folder / "mapping.toml").write_text(
+        '[tables.patients.columns]\nfirst_name = "PRÉNOM"\n', "utf-8")
+    report = activate_snapshot(store, folder)
+    assert report.status == "activated", report.errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass
 
 from chemo_fallback.errors import SnapshotRefused
@@ -27,7 +28,8 @@ class ColumnMatch:
 
 
 def _norm(name: str) -> str:
-    return name.strip().strip('"').casefold()
+    # NFC: "DURÉE" typed with a combining accent (E + U+0301) is the same name as "DURÉE"
+    return unicodedata.normalize("NFC", name.strip().strip('"')).casefold()
 
 
 def match_columns(

@@ -49,6 +49,11 @@ def inspect(
     table_mapping = mapping.for_table(table.name)
     options = resolve(entry, table_mapping, mapping.defaults)
     path = source.resolve_member(folder, entry.file)
+    if path.is_dir():
+        raise SnapshotRefused(
+            f"{entry.file} (table « {table.label} ») est un dossier, pas un fichier : le "
+            "manifeste doit nommer le fichier de la table. Corrigez le manifeste ou l'export."
+        )
     if not path.is_file():
         raise SnapshotRefused(
             f"Le fichier {entry.file} (table « {table.label} ») est absent de l'instantané."

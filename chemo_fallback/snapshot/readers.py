@@ -129,11 +129,38 @@ def load_table(con: duckdb.DuckDBPyConnection, table_file: TableFile) -> int:
         else:
             _load_csv(con, table_file)
     except duckdb.Error as exc:
+        mixed = mixed_line_endings(table_file.path) if table_file.format == "csv" else None
+        if mixed:
+            raise SnapshotRefused(f"{table_file.display_name} : {mixed}") from exc
         raise SnapshotRefused(
             f"{table_file.display_name} n'a pas pu être lu ({first_line(exc)}). Vérifiez le "
             "format, le séparateur et l'encodage annoncés dans le manifeste."
         ) from exc
     return con.execute(f"SELECT count(*) FROM {table_file.table.name}").fetchone()[0]
+
+
+def mixed_line_endings(path: Path, max_bytes: int = 64 * 1024 * 1024) -> str | None:
+    """Why a CSV whose lines end in two ways cannot be read (DuckDB only says its "state
+    machine reached an invalid state"): the first line that ends otherwise than the first."""
+    first: bytes | None = None
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.endswith(b"\n"):
+                break
+            ending = b"\r\n" if line.endswith(b"\r\n") else b"\n"
+            if first is None:
+                first = ending
+            elif ending != first:
+                names = {b"\r\n": "Windows (CRLF)", b"\n": "Unix (LF)"}
+                return (
+                    f"fins de ligne mélangées : la ligne 1 finit en {names[first]}, la ligne "
+                    f"{number} en {names[ending]}. Le fichier a été modifié ou assemblé à la "
+                    "main : réexportez-le, ou réenregistrez-le avec une seule sorte de fin de "
+                    "ligne."
+                )
+            if fh.tell() > max_bytes:
+                break
+    return None
 
 
 def first_line(exc: Exception) -> str:
