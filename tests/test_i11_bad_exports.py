@@ -282,3 +282,21 @@ def test_a_header_with_decomposed_accents_matches_its_mapping(store, tmp_path) -
         '[tables.patients.columns]\nfirst_name = "PRÉNOM"\n', "utf-8")
     report = activate_snapshot(store, folder)
     assert report.status == "activated", report.errors
+
+
+def test_heights_and_weights_swapped_by_a_mapping_are_refused(store, previous, tmp_path):
+    folder = write_snapshot(tmp_path / "snap")
+    # the site's HEIGHT column holds weights and WEIGHT heights; the mapping swaps them
+    text = (folder / "patients.csv").read_text("utf-8")
+    header, rest = text.split("\n", 1)
+    header = header.replace("height_cm", "POIDS").replace("weight_kg", "TAILLE")
+    rewrite_table(folder, "patients", (header + "\n" + rest).encode("utf-8"))
+    (folder / "mapping.toml").write_text(
+        '[tables.patients.columns]\nheight_cm = "TAILLE"\nweight_kg = "POIDS"\n', "utf-8")
+    # every row is plausible on its own (heights 30–250, weights 0,5–350): only the whole
+    # shows the swap
+    rows = [dict(r) for r in ROWS["patients"]]
+    assert all(r.get("height_cm") and r.get("weight_kg") for r in rows)
+    errors = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "patients.csv : tailles et poids invraisemblables dans l'ensemble" in errors
+    assert "taille médiane" in errors and "poids médian" in errors

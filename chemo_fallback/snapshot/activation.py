@@ -254,7 +254,7 @@ def _build_reference(
                 f"{f.report.rows_rejected} rejetée(s)"
             )
             loaded.append(tf)
-        _enforce_policy(ctx, loaded)
+        _enforce_policy(ctx, con, loaded)
         _warn_incomplete_protocols(con, report)
         if report.shift_days:
             _shift_dates(con, loaded, report.shift_days)
@@ -288,7 +288,9 @@ def _count(
     ]
 
 
-def _enforce_policy(ctx: _Context, loaded: list[readers.TableFile]) -> None:
+def _enforce_policy(
+    ctx: _Context, con: duckdb.DuckDBPyConnection, loaded: list[readers.TableFile]
+) -> None:
     """Reconcile every table and refuse what cannot be trusted; all problems listed at once."""
     problems = []
     limit = ctx.limits.max_reject_ratio
@@ -306,6 +308,13 @@ def _enforce_policy(ctx: _Context, loaded: list[readers.TableFile]) -> None:
                 f"(plus de {limit * 100:g} %) : l'export ou sa correspondance semble faux. "
                 "Consultez les rejets, corrigez puis relancez."
             )
+        for rule in tf.table.table_rules:
+            bad, figures = con.execute(
+                f"SELECT coalesce(({rule.bad_when}), false), {rule.figures} "
+                f"FROM {tf.table.name}"
+            ).fetchone()
+            if bad:
+                problems.append(f"{tr.file} : {rule.reason} ({figures}).")
         if tf.table.must_not_be_empty and tr.rows_loaded == 0:
             problems.append(
                 f"{tr.file} : aucune ligne chargée pour « {tr.label} », indispensable au "

@@ -61,6 +61,32 @@ class RowRule:
 
 
 @dataclass(frozen=True)
+class TableRule:
+    """A plausibility rule on the table as a whole: a mapping that swapped two columns makes
+    every row plausible one by one (heights of 75 "cm", weights of 170 "kg") and only the whole
+    shows it. `bad_when` is an SQL predicate over aggregates of the table; `figures` an SQL text
+    expression saying what was measured, shown with the French `reason`."""
+
+    bad_when: str
+    reason: str
+    figures: str
+
+
+# Heights and weights swapped by a mapping: a median height under 1 m with a median weight over
+# 100 kg is no population a chemotherapy unit treats (children under 1 m weigh under 20 kg).
+SWAPPED_MEASURES = TableRule(
+    "count(height_cm) >= 3 AND count(weight_kg) >= 3 AND median(height_cm) < 100 "
+    "AND median(weight_kg) > 100",
+    "tailles et poids invraisemblables dans l'ensemble : les colonnes taille et poids semblent "
+    "inversées (correspondance mapping.toml ou export). Corrigez la correspondance puis "
+    "relancez",
+    "concat('taille médiane ', replace(CAST(round(median(height_cm), 1) AS VARCHAR), '.', ','), "
+    "' cm, poids médian ', replace(CAST(round(median(weight_kg), 1) AS VARCHAR), '.', ','), "
+    "' kg sur ', count(*), ' ligne(s)')",
+)
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     label: str
@@ -69,6 +95,7 @@ class Table:
     references: tuple[Reference, ...] = ()
     unique: tuple[tuple[str, ...], ...] = ()
     rules: tuple[RowRule, ...] = ()
+    table_rules: tuple[TableRule, ...] = ()
     must_not_be_empty: bool = False
     description: str = ""
     # Name of a table the activation keeps in the reference database, listing the key and the
@@ -176,6 +203,7 @@ PATIENTS = Table(
     ),
     key=("patient_id",),
     references=(_ref("ward_id", "wards"),),
+    table_rules=(SWAPPED_MEASURES,),
     must_not_be_empty=True,
 )
 
@@ -450,6 +478,7 @@ PRESCRIPTIONS = Table(
         _ref("prescriber_id", "staff", "staff_id"),
         _ref("ward_id", "wards"),
     ),
+    table_rules=(SWAPPED_MEASURES,),
 )
 
 PRESCRIPTION_LINES = Table(
