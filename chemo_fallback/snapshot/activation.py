@@ -12,7 +12,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +34,7 @@ AGE_WARNING_HOURS = 24
 
 @dataclass
 class _Context:
-    store: Store
+    reference_dir: Path
     report: ActivationReport
     limits: Limits
     progress: Progress
@@ -56,67 +56,127 @@ def activate_snapshot(
     returned report says `refused` and why. `reanchor_to` shifts every date so the export
     looks made on that day (demo snapshots only). `actor` is who asked for it (the audit
     trail's), by default the command line's system account. `refuse_demo` keeps synthetic
-    snapshots out of a real installation."""
-    actor = actor or command_line_actor()
-    report = ActivationReport(source_path=str(path), started_at=datetime.now())
+    snapshots out of a real installation. The reading runs in this process; `isolated.py`
+    runs it in a child process, so that a reader crashing cannot take the app down."""
+    request = PrepareRequest(
+        reference_dir=store.reference_dir,
+        work_dir=store.work_dir,
+        path=Path(path),
+        mapping_path=mapping_path,
+        reanchor_to=reanchor_to,
+        limits=limits or Limits(),
+        refuse_demo=refuse_demo,
+    )
+    report, reference_file = prepare_snapshot(request, progress or (lambda _m: None))
+    return record_activation(store, report, reference_file, actor, progress)
+
+
+@dataclass(frozen=True)
+class PrepareRequest:
+    """What building a reference database needs: paths and options only, no store (it may run
+    in a child process)."""
+
+    reference_dir: Path
+    work_dir: Path
+    path: Path
+    mapping_path: Path | None = None
+    reanchor_to: date | None = None
+    limits: Limits = field(default_factory=Limits)
+    refuse_demo: bool = False
+
+
+def prepare_snapshot(
+    request: PrepareRequest, progress: Progress
+) -> tuple[ActivationReport, str | None]:
+    """Verify, read, check and reconcile the export into a complete reference database in
+    `reference_dir`; return the report and the database's file name (None: refused, nothing
+    left behind). Nothing is recorded: `record_activation` does it."""
+    report = ActivationReport(source_path=str(request.path), started_at=datetime.now())
     ctx = _Context(
-        store,
-        report,
-        limits or Limits(),
-        progress or (lambda _m: None),
-        store.work_dir / uuid.uuid4().hex[:12],
+        request.reference_dir, report, request.limits, progress,
+        request.work_dir / uuid.uuid4().hex[:12],
     )
     partial: Path | None = None
     try:
-        folder = _open_source(ctx, Path(path))
+        folder = _open_source(ctx, request.path)
         manifest = load_manifest(folder)
-        if refuse_demo and manifest.demo:
+        if request.refuse_demo and manifest.demo:
             raise SnapshotRefused(
                 "Instantané de démonstration (données fictives) : il ne s'active qu'en mode "
                 "démonstration. Choisissez l'export de la base de production."
             )
-        if reanchor_to is not None:
+        if request.reanchor_to is not None:
             if not manifest.demo:
                 raise SnapshotRefused(
                     "Le recalage des dates est réservé aux instantanés de démonstration : un "
                     "instantané réel n'est jamais modifié."
                 )
-            report.shift_days = (reanchor_to - manifest.exported_at.date()).days
+            report.shift_days = (request.reanchor_to - manifest.exported_at.date()).days
         _describe_source(report, manifest)
-        mapping = load_mapping(find_mapping(folder, mapping_path))
+        mapping = load_mapping(find_mapping(folder, request.mapping_path))
         inspected = _inspect_all(ctx, folder, manifest, mapping)
         report.snapshot_id = f"{manifest.exported_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
-        partial = store.reference_dir / f"{report.snapshot_id}.duckdb.partial"
+        partial = request.reference_dir / f"{report.snapshot_id}.duckdb.partial"
         _build_reference(ctx, partial, inspected, manifest)
         final = partial.with_suffix("")  # drops ".partial"
         os.replace(partial, final)
         _fsync_dir(final.parent)
         report.status = "activated"
-        report.finished_at = datetime.now()
-        ctx.progress("Bascule sur le nouvel instantané…")
-        store.switch_to(_activation_values(report), final.name, actor)
-        ctx.progress(report.headline())
-    except (SnapshotRefused, duckdb.Error, OSError) as exc:
-        report.status = "refused"
-        message = (
-            str(exc)
-            if isinstance(exc, SnapshotRefused)
-            else (
-                f"Erreur technique pendant l'activation ({type(exc).__name__} : "
-                f"{readers.first_line(exc)}). Vérifiez l'espace disque et les droits du dossier "
-                "de données, puis relancez."
-            )
-        )
-        if message not in report.errors:
-            report.errors.append(message)
-        report.finished_at = datetime.now()
-        store.record_refused(_activation_values(report), actor, report.errors[0])
-        ctx.progress(report.headline())
+        return report, final.name
+    except (SnapshotRefused, duckdb.Error, OSError, MemoryError) as exc:
+        refuse(report, technical_message(exc) if not isinstance(exc, SnapshotRefused)
+               else str(exc))
+        return report, None
     finally:
         if partial is not None:
             for leftover in partial.parent.glob(partial.name + "*"):
                 leftover.unlink(missing_ok=True)
         source.remove_tree(ctx.work)
+
+
+def technical_message(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return (
+            "Mémoire insuffisante pendant la lecture de l'export : un fichier est bien plus "
+            "grand qu'une table exportée ne peut l'être. Vérifiez l'export (ou exportez la "
+            "table en CSV), puis relancez."
+        )
+    return (
+        f"Erreur technique pendant l'activation ({type(exc).__name__} : "
+        f"{readers.first_line(exc)}). Vérifiez l'espace disque et les droits du dossier "
+        "de données, puis relancez."
+    )
+
+
+def refuse(report: ActivationReport, message: str) -> None:
+    report.status = "refused"
+    if message not in report.errors:
+        report.errors.append(message)
+
+
+def record_activation(
+    store: Store,
+    report: ActivationReport,
+    reference_file: str | None,
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+) -> ActivationReport:
+    """Switch to the prepared reference database, or record the refusal; audited."""
+    actor = actor or command_line_actor()
+    progress = progress or (lambda _m: None)
+    report.finished_at = datetime.now()
+    if reference_file is not None and report.status == "activated":
+        try:
+            progress("Bascule sur le nouvel instantané…")
+            store.switch_to(_activation_values(report), reference_file, actor)
+            progress(report.headline())
+            return report
+        except (duckdb.Error, OSError) as exc:
+            # a file never switched to is removed by the store's clean-up of old references
+            refuse(report, technical_message(exc))
+    report.status = "refused"
+    store.record_refused(_activation_values(report), actor, report.errors[0])
+    progress(report.headline())
     return report
 
 
