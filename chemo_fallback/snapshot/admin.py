@@ -9,7 +9,8 @@ from pathlib import Path
 
 from chemo_fallback.audit import Actor
 from chemo_fallback.auth.roles import Permission, require
-from chemo_fallback.snapshot.activation import Progress, activate_snapshot
+from chemo_fallback.snapshot.activation import Progress
+from chemo_fallback.snapshot.isolated import activate_isolated
 from chemo_fallback.snapshot.manifest import MANIFEST_NAME
 from chemo_fallback.snapshot.report import ActivationReport
 from chemo_fallback.store import Store
@@ -53,7 +54,8 @@ def list_candidates(snapshots_dir: Path) -> list[Candidate]:
 def activate_as(
     store: Store, actor: Actor, path: Path, progress: Progress, *, demo_mode: bool = False
 ) -> ActivationReport:
-    """Activation from the app. Outside demo mode a demo snapshot is refused, so fictitious
-    patients never replace the real ones."""
+    """Activation from the app, read in a child process (a reader crashing on a hostile file
+    is a refused activation, never the server down). Outside demo mode a demo snapshot is
+    refused, so fictitious patients never replace the real ones."""
     require(actor.role, Permission.SNAPSHOT_ACTIVATE)
-    return activate_snapshot(store, path, actor=actor, progress=progress, refuse_demo=not demo_mode)
+    return activate_isolated(store, path, actor=actor, progress=progress, refuse_demo=not demo_mode)
