@@ -73,7 +73,7 @@ def test_latest_values_come_from_the_newest_source(active) -> None:
         74.0,
         date(2026, 11, 18),
         "snapshot_lab",
-        "biologie, prélèvement du 18/11/2026 08:00 (instantané)",
+        "biologie, prélèvement du 18/11/2026 à 08:00 (instantané)",
     )
     converted = latest_measurements(active, "IPP00000002").creatinine
     assert (converted.value, converted.unit) == (84.0, "µmol/L")  # 9.5 mg/L × 8.84
@@ -104,7 +104,13 @@ def test_a_recorded_value_wins_from_its_date_on(active, nurse) -> None:
     )
     assert same_day.comment == "pesée du matin" and older.measurement_id < same_day.measurement_id
     record_lab_result(
-        active, nurse, HELENE, "CREAT", 95, "µmol/L", datetime(2026, 11, 20, 8, 0),
+        active,
+        nurse,
+        HELENE,
+        "CREAT",
+        95,
+        "µmol/L",
+        datetime(2026, 11, 20, 8, 0),
         now=datetime(2026, 11, 20, 12, 0),
     )
     assert latest_measurements(active, HELENE).creatinine.value == 95
@@ -221,8 +227,8 @@ def test_a_correction_replaces_without_erasing(active, nurse) -> None:
             "weight",
             68500,
             date(2026, 11, 20),
-            "Poids invraisemblable : 68500 kg (attendu entre 0,5 et 350 kg). Saisissez le poids en "
-            "kilogrammes (par exemple 68,5, pas 68500 g).",
+            "Poids invraisemblable : 68\u00a0500 kg (attendu entre 0,5 et 350 kg). Saisissez le "
+            "poids en kilogrammes (par exemple 68,5, pas 68500 g).",
         ),
         (
             "creatinine",

@@ -86,8 +86,8 @@ def test_every_spelling_of_a_count_unit_is_understood_and_others_refused() -> No
 def test_refusals_say_what_is_wrong(active, nurse) -> None:
     cases = [
         (("PNN", 1.2, "mg/L"), "lab_unit_not_allowed", "choisissez l'unité du compte rendu"),
-        (("CREAT", 19.9, "µmol/L"), "lab_value_implausible", "attendu entre 20 et 2000"),
-        (("CREAT", 226.3, "mg/L"), "lab_value_implausible", "soit 2000,49 µmol/L"),
+        (("CREAT", 19.9, "µmol/L"), "lab_value_implausible", "attendu entre 20 et 2\u00a0000"),
+        (("CREAT", 226.3, "mg/L"), "lab_value_implausible", "soit 2\u00a0000,49 µmol/L"),
         (("XXX", 1, "G/L"), "lab_test_unknown", "Examen inconnu"),
     ]
     for (test, value, unit), code, text in cases:
@@ -155,7 +155,7 @@ def test_the_dose_uses_the_latest_creatinine_wherever_it_was_recorded(active, nu
     assert (latest.value, latest.unit, latest.source) == (221.0, "µmol/L", "fallback_lab")
     assert latest.label_fr == (
         f"biologie saisie pendant la panne (résultat n° {entered.lab_record_id}, prélèvement du "
-        "20/11/2026 08:00, par Test nurse), converti de 2,5 mg/dL"
+        "20/11/2026 à 08:00, par Test nurse), converti de 2,5 mg/dL"
     )
     # corrected by a new result; the wrong one stays visible
     fixed = enter(
@@ -216,7 +216,7 @@ def test_a_creatinine_in_an_unknown_unit_is_not_used_and_said(active) -> None:
     latest = latest_measurements(active, MOREAU)
     assert latest.creatinine.value == 90  # 10/11: the 15/11 one is in mmol/L
     assert latest.notes == [
-        "Créatininémie du 15/11/2026 08:00 (instantané, 1,1 « mmol/L ») non utilisée : unité "
+        "Créatininémie du 15/11/2026 à 08:00 (instantané, 1,1 « mmol/L ») non utilisée : unité "
         "inconnue. Saisissez le résultat avec son unité (biologie) pour qu'il soit pris en "
         "compte."
     ]

@@ -50,7 +50,7 @@ def test_duplicate_warning_then_a_weight_on_the_record(live_app, page) -> None:
     page.get_by_text("Saisir une mesure").wait_for(timeout=15_000)
     page.get_by_label("Valeur").fill("6250")
     page.get_by_role("button", name="Enregistrer la mesure").click()
-    page.get_by_text("Poids invraisemblable : 6250 kg").wait_for(timeout=15_000)
+    page.get_by_text("Poids invraisemblable : 6\u00a0250 kg").wait_for(timeout=15_000)
     page.screenshot(path=str(ARTIFACTS / "measurement-refused.png"), full_page=True)
     page.get_by_label("Valeur").fill("62,5")
     page.get_by_role("button", name="Enregistrer la mesure").click()

@@ -40,13 +40,17 @@ async def test_a_count_per_mm3_is_recorded_and_shown_in_g_per_l(user: User, app_
     user.find(marker="lab-time").type("08:30")
     user.find(marker="lab-save").click()
     await user.should_see(
-        "Résultat n° 1 enregistré : Polynucléaires neutrophiles (PNN) 1200 /mm³ (soit 1,2 G/L), "
-        "prélevé le 20/11/2026 08:30.",
+        "Résultat n° 1 enregistré : Polynucléaires neutrophiles (PNN) 1\u00a0200 /mm³ "
+        "(soit 1,2 G/L), prélevé le 20/11/2026 à 08:30.",
         retries=SLOW,
     )
     await user.should_see(marker="recorded-labs", retries=SLOW)
     [row] = only(user, "recorded-labs").rows
-    assert (row["value"], row["normalised"], row["by"]) == ("1200 /mm³", "1,2 G/L", "Test nurse")
+    assert (row["value"], row["normalised"], row["by"]) == (
+        "1\u00a0200 /mm³",
+        "1,2 G/L",
+        "Test nurse",
+    )
     rows = only(user, "latest-labs").rows
     assert any(
         r["test"].startswith("Polynucléaires")
@@ -116,8 +120,9 @@ async def test_no_unit_is_assumed(user: User, app_state) -> None:
     user.find(marker="lab-value").type("1,8")
     user.find(marker="lab-time").type("08:30")
     user.find(marker="lab-save").click()
-    await user.should_see("Unité manquante : choisissez l'unité écrite sur le compte rendu",
-                          retries=SLOW)
+    await user.should_see(
+        "Unité manquante : choisissez l'unité écrite sur le compte rendu", retries=SLOW
+    )
     assert audit(app_state.store, "lab.recorded") == []
 
 

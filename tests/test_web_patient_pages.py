@@ -119,7 +119,7 @@ async def test_patient_page_shows_identity_measures_protocols_history_labs(
     await user.should_see("mFOLFOX6 — cycle 2 — début le 09/11/2026 — administré")
     await user.should_see("mFOLFOX6 — cycle 3 — début le 23/11/2026 — prévu")
     await user.should_see("mFOLFOX6 — cycle 1 — début le 26/10/2026 — annulé")
-    await user.should_see("Prescription RX1 prescrite par LEFÈVRE Anne le 06/11/2026 10:15")
+    await user.should_see("Prescription RX1 prescrite par LEFÈVRE Anne le 06/11/2026 à 10:15")
     [lines] = user.find(marker="lines-RX1").elements
     assert lines.rows == [
         {
@@ -135,8 +135,8 @@ async def test_patient_page_shows_identity_measures_protocols_history_labs(
     ]
     [labs] = user.find(marker="latest-labs").elements
     assert [(r["test"], r["value"], r["unit"], r["date"]) for r in labs.rows] == [
-        ("Polynucléaires neutrophiles (PNN)", "2,1", "G/L", "19/11/2026 07:30"),
-        ("Plaquettes (PLQ)", "180", "G/L", "19/11/2026 07:30"),
+        ("Polynucléaires neutrophiles (PNN)", "2,1", "G/L", "19/11/2026 à 07:30"),
+        ("Plaquettes (PLQ)", "180", "G/L", "19/11/2026 à 07:30"),
     ]
     current = user.find(marker="current-protocols").elements.pop()
     history = user.find(marker="treatment-history").elements.pop()

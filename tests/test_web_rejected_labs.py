@@ -57,5 +57,5 @@ async def test_the_biology_section_shows_them_marked_rejected(user: User, app_st
     rows = only(user, "rejected-labs").rows
     assert rows[0]["date"] == "illisible : 20/11/2026"
     assert rows[1]["test"] == "Polynucléaires neutrophiles (PNN)"
-    assert (rows[1]["unit"], rows[1]["date"]) == ("(vide)", "20/11/2026 08:00")
+    assert (rows[1]["unit"], rows[1]["date"]) == ("(vide)", "20/11/2026 à 08:00")
     assert rows[1]["reason"] == "rejeté à l'activation : unité manquant(e) : valeur obligatoire"

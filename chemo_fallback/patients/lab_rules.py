@@ -43,6 +43,13 @@ CLEARANCE_LOSS_PER_YEAR = 1.0
 # Body-mass index (kg/m²): refused outside 10–120, confirmed outside 13–60.
 BMI_IMPOSSIBLE = (10.0, 120.0)
 BMI_USUAL = (13.0, 60.0)
+# A height, weight or lab result dated more than a year before today asks for a confirmation.
+# No dose or check can use a value that old (the site's freshest-allowed ages stop at 365 days
+# for a weight, 90 for a creatinine, 60 for a lab result) and a regimen's cycles are weeks
+# apart, so such a date is almost always a mistyped year (20/11/1926, 2016 for 2026). A value
+# copied from an old paper file is still possible, said so in the reason. A fixed rule, not a
+# site setting: what looks like a typing slip does not change from one unit to the next.
+OLD_ENTRY_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,29 @@ def fr(value: float, digits: int = 2) -> str:
 
 
 def _moment(value: datetime) -> str:
-    return f"{value:%d/%m/%Y %H:%M}"
+    return french.moment(value)
+
+
+def _years_ago(day: date, today: date) -> str:
+    years = today.year - day.year - ((today.month, today.day) < (day.month, day.day))
+    if years >= 2:
+        return f"il y a {years} ans"
+    return "il y a plus d'un an"
+
+
+def old_date_question(code: str, what: str, day: date, today: date) -> Question | None:
+    """ "Vérifiez l'année" when `day` (a measurement's or a sample's, `what` names it) is more
+    than OLD_ENTRY_DAYS before `today`; None otherwise (a future date or one before birth is a
+    refusal, checked elsewhere)."""
+    if (today - day).days <= OLD_ENTRY_DAYS:
+        return None
+    return Question(
+        code,
+        f"{what} très ancienne : {french.day(day)} ({_years_ago(day, today)}). Vérifiez "
+        "l'année : une valeur de plus d'un an n'est utilisée par aucune dose ni aucun contrôle. "
+        "Si la date est juste (valeur reprise d'un ancien dossier), confirmez en indiquant "
+        "pourquoi.",
+    )
 
 
 def lab_problems(
@@ -135,8 +164,8 @@ def lab_problems(
         problems.append(
             EntryProblem(
                 "lab_sampled_before_birth",
-                f"Prélèvement du {sampled_at:%d/%m/%Y} antérieur à la naissance du patient "
-                f"({born:%d/%m/%Y}) : vérifiez la date.",
+                f"Prélèvement du {french.day(sampled_at)} antérieur à la naissance du patient "
+                f"({french.day(born)}) : vérifiez la date.",
             )
         )
     return problems

@@ -15,12 +15,18 @@ from datetime import datetime
 
 import duckdb
 
-from chemo_fallback import audit
+from chemo_fallback import audit, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.patients.identity import age_years, find_identity
 from chemo_fallback.patients.lab_records import recorded_lab
-from chemo_fallback.patients.lab_rules import EntryProblem, creatinine_question, fr, lab_problems
+from chemo_fallback.patients.lab_rules import (
+    EntryProblem,
+    creatinine_question,
+    fr,
+    lab_problems,
+    old_date_question,
+)
 from chemo_fallback.patients.lab_units import normalise
 from chemo_fallback.patients.measurements import latest_measurements, recorded_measurement
 from chemo_fallback.patients.models import (
@@ -33,6 +39,8 @@ from chemo_fallback.patients.rules import MAX_TEXT_CHARS, clean_text
 from chemo_fallback.store import Store
 
 RECORD_TYPE = "patient_lab_result"
+RECORD_ACTION = "lab.record"  # request-key action (chemo_fallback.request_keys)
+SAMPLED_LONG_AGO = "lab_sampled_long_ago"
 # Like an override's reason at validation (validation.service.missing_overrides).
 MIN_CORRECTION_REASON_CHARS = 3
 SUMMARY_KEYS = (
@@ -176,17 +184,26 @@ def record_lab_result(
     reason: str | None = None,
     confirm_reason: str | None = None,
     now: datetime | None = None,
+    request_key: str | None = None,
 ) -> RecordedLab:
     """The use case: record one lab result, optionally correcting an earlier one. Raises
     InvalidEntry with every problem (and their codes), NeedsConfirmation when a creatinine
-    implies an implausible clearance and no `confirm_reason` is given, PatientNotFound or
-    PermissionDenied; writes the result and its audit record in one transaction."""
+    implies an implausible clearance or the sample is more than a year old
+    (lab_rules.OLD_ENTRY_DAYS) and no `confirm_reason` is given, PatientNotFound or
+    PermissionDenied; writes the result and its audit record in one transaction. The same
+    `request_key` again (a double click, a reload) returns the first request's result and
+    writes nothing."""
     require(user.role, Permission.MEASUREMENT_RECORD)
     now = now or datetime.now()
     comment, reason = clean_text(comment) or None, clean_text(reason) or None
     confirm_reason = clean_text(confirm_reason) or None
     value = None if value is None else float(value)
     with store.transaction() as cur:
+        first = request_keys.earlier(cur, request_key, RECORD_ACTION, user.username)
+        if first is not None:
+            earlier = recorded_lab(cur, int(first))
+            assert earlier is not None  # remembered in the transaction that wrote it
+            return earlier
         identity = find_identity(cur, patient_id, now.date())
         if identity is None:
             raise PatientNotFound(f"Patient inconnu : aucun patient n'a l'IPP « {patient_id} ».")
@@ -214,6 +231,10 @@ def record_lab_result(
                 identity.sex,
             )
             questions = [(question.code, question.message)] if question else []
+        long_ago = old_date_question(
+            SAMPLED_LONG_AGO, "Date du prélèvement", sampled_at.date(), now.date()
+        )
+        questions += [(long_ago.code, long_ago.message)] if long_ago else []
         if questions and not confirm_reason:
             raise NeedsConfirmation(questions)
         confirmed = ",".join(code for code, _text in questions) or None
@@ -257,4 +278,5 @@ def record_lab_result(
             after=_summary(recorded),
             reason="; ".join(r for r in (reason, confirm_reason) if r) or None,
         )
+        request_keys.remember(cur, request_key, RECORD_ACTION, user.username, lab_record_id)
     return recorded

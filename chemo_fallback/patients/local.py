@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from chemo_fallback import audit
+from chemo_fallback import audit, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.patients.identity import (
@@ -43,6 +43,7 @@ from chemo_fallback.store import Store
 
 ID_PREFIX = "SEC"  # "secours": never used by a production IPP
 MIN_REASON_CHARS = 5
+CREATE_ACTION = "patient.create"  # request-key action (chemo_fallback.request_keys)
 
 BORN_SAME_DAY_SQL = f"""SELECT {COLUMNS}, source FROM (
     SELECT p.patient_id, p.last_name, p.first_name, nullif(p.birth_name, '') AS birth_name,
@@ -129,10 +130,13 @@ def create_local_patient(
     *,
     confirm_not_duplicate_reason: str | None = None,
     today: date | None = None,
+    request_key: str | None = None,
 ) -> PatientIdentity:
     """The use case: create a patient missing from the snapshot. Raises InvalidEntry (every
     problem), PossibleDuplicates (with the candidates) unless a reason confirms it is another
-    person, NoActiveSnapshot or PermissionDenied. Audited in the creating transaction."""
+    person, NoActiveSnapshot or PermissionDenied. Audited in the creating transaction. The same
+    `request_key` again (a double click, a reload) returns the patient the first request
+    created, and creates nothing (not even a "possible duplicate" of it)."""
     require(user.role, Permission.PATIENT_CREATE)
     today = today or date.today()
     new = cleaned(new)
@@ -140,6 +144,11 @@ def create_local_patient(
     if store.active_snapshot() is None:  # nothing to check duplicates and wards against
         raise NoActiveSnapshot(NO_SNAPSHOT)
     with store.transaction() as cur:  # checked and written under the store's lock: no twins
+        first = request_keys.earlier(cur, request_key, CREATE_ACTION, user.username)
+        if first is not None:
+            created = find_identity(cur, first, today)
+            assert created is not None  # remembered in the transaction that created it
+            return created
         known_wards = {code for code, _name in wards(cur)}
         problems = new_patient_problems(new, today, known_wards)
         if problems:
@@ -178,5 +187,6 @@ def create_local_patient(
             after=after,
             reason=reason if candidates else None,
         )
+        request_keys.remember(cur, request_key, CREATE_ACTION, user.username, patient_id)
         row = cur.execute(local_sql(True), [patient_id]).fetchone()
     return identity_from_row(row, today, "local")

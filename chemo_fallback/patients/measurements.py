@@ -17,12 +17,12 @@ from datetime import date, datetime, time
 
 import duckdb
 
-from chemo_fallback import audit
+from chemo_fallback import audit, french, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.patients.identity import find_identity, has_snapshot, reading
 from chemo_fallback.patients.lab_records import recorded_labs_of
-from chemo_fallback.patients.lab_rules import bmi_review
+from chemo_fallback.patients.lab_rules import bmi_review, old_date_question
 from chemo_fallback.patients.lab_units import normalise
 from chemo_fallback.patients.models import (
     InvalidEntry,
@@ -41,6 +41,10 @@ from chemo_fallback.patients.rules import (
     measurement_problems,
 )
 from chemo_fallback.store import Store
+
+# Request-key action (chemo_fallback.request_keys) and the question of an old date
+RECORD_ACTION = "measurement.record"
+MEASURED_LONG_AGO = "measurement_date_old"
 
 RECORDED_SQL = """SELECT m.measurement_id, m.patient_id, m.kind, m.value, m.unit, m.measured_on,
        m.recorded_at, m.recorded_by, m.recorded_by_name, m.comment, m.replaces_id,
@@ -109,7 +113,7 @@ def recorded_measurement(
 
 
 def _day(value: date) -> str:
-    return f"{value:%d/%m/%Y}"
+    return french.day(value)
 
 
 def _by_patient(cur: duckdb.DuckDBPyConnection, sql: str, patient_ids: list[str]) -> dict:
@@ -174,13 +178,13 @@ def _snapshot_creatinine(rows: list[tuple], notes: list[tuple[datetime, str]]) -
             notes.append(
                 (
                     sampled_at,
-                    f"Créatininémie du {sampled_at:%d/%m/%Y %H:%M} (instantané, {fr(value)} "
+                    f"Créatininémie du {french.moment(sampled_at)} (instantané, {fr(value)} "
                     f"« {unit} ») non utilisée : unité inconnue. Saisissez le résultat avec son "
                     "unité (biologie) pour qu'il soit pris en compte.",
                 )
             )
             continue
-        label = f"biologie, prélèvement du {sampled_at:%d/%m/%Y %H:%M} (instantané)"
+        label = f"biologie, prélèvement du {french.moment(sampled_at)} (instantané)"
         if normalised.converted:
             label += f", converti de {fr(value)} {unit}"
         measured = MeasuredValue(
@@ -203,7 +207,7 @@ def _fallback_creatinine(labs: list[RecordedLab]) -> list[tuple]:
             continue
         label = (
             f"biologie saisie pendant la panne (résultat n° {lab.lab_record_id}, prélèvement du "
-            f"{lab.sampled_at:%d/%m/%Y %H:%M}, par {lab.recorded_by_name})"
+            f"{french.moment(lab.sampled_at)}, par {lab.recorded_by_name})"
         )
         if lab.unit != lab.unit_normalised:
             label += f", converti de {fr(lab.value)} {lab.unit}"
@@ -326,7 +330,7 @@ def bmi_questions(
     height, weight = (value, other.value) if kind == "height" else (other.value, value)
     when = (
         f"avec {KINDS[other_kind].the} de {fr(other.value)} {other.unit} du "
-        f"{other.measured_on:%d/%m/%Y}"
+        f"{french.day(other.measured_on)}"
     )
     refusals, questions = bmi_review(height, weight, when)
     return (
@@ -396,18 +400,26 @@ def record_measurement(
     reason: str | None = None,
     confirm_reason: str | None = None,
     today: date | None = None,
+    request_key: str | None = None,
 ) -> RecordedMeasurement:
     """The use case: record one height (cm) or weight (kg), optionally correcting an earlier
     one. Raises InvalidEntry with every problem (an impossible BMI included), NeedsConfirmation
-    when the BMI is unusual or the pair looks swapped and no `confirm_reason` is given,
-    PatientNotFound or PermissionDenied; writes the measurement and its audit record in one
-    transaction."""
+    when the BMI is unusual, the pair looks swapped or the date is more than a year old
+    (lab_rules.OLD_ENTRY_DAYS) and no `confirm_reason` is given, PatientNotFound or
+    PermissionDenied; writes the measurement and its audit record in one transaction. The same
+    `request_key` again (a double click, a reload) returns the first request's measurement and
+    writes nothing."""
     require(user.role, Permission.MEASUREMENT_RECORD)
     today = today or date.today()
     comment, reason = clean_text(comment) or None, clean_text(reason) or None
     confirm_reason = clean_text(confirm_reason) or None
     value = None if value is None else float(value)
     with store.transaction() as cur:
+        first = request_keys.earlier(cur, request_key, RECORD_ACTION, user.username)
+        if first is not None:
+            earlier = recorded_measurement(cur, int(first))
+            assert earlier is not None  # remembered in the transaction that wrote it
+            return earlier
         identity = find_identity(cur, patient_id, today)
         if identity is None:
             raise PatientNotFound(f"Patient inconnu : aucun patient n'a l'IPP « {patient_id} ».")
@@ -418,6 +430,9 @@ def record_measurement(
         questions: list[tuple[str, str]] = []
         if not problems:
             problems, codes, questions = bmi_questions(cur, patient_id, kind, value)
+            assert measured_on is not None  # measurement_problems refuses a missing date
+            long_ago = old_date_question(MEASURED_LONG_AGO, "Date de la mesure", measured_on, today)
+            questions += [(long_ago.code, long_ago.message)] if long_ago else []
         if problems:
             raise InvalidEntry(problems, codes)
         if questions and not confirm_reason:
@@ -472,4 +487,5 @@ def record_measurement(
             after=_summary(recorded),
             reason="; ".join(r for r in (reason, confirm_reason) if r) or None,
         )
+        request_keys.remember(cur, request_key, RECORD_ACTION, user.username, measurement_id)
     return recorded

@@ -2,8 +2,11 @@
 
 One box takes an IPP (whole or its beginning), names (usual, birth or first name, each word a
 prefix, accents and case ignored), a birth date (JJ/MM/AAAA or AAAA-MM-JJ) or a mix of them:
-"dupont 14/03/1958", "helene dupont", "IPP0000012". Every problem becomes a French sentence;
-nothing typed can raise.
+"dupont 14/03/1958", "helene dupont", "IPP0000012". An IPP may be typed without its letters
+("10002266" finds "IPP10002266", "0000" the local "SEC000001") and a word of letters alone is
+also the beginning of an IPP ("sec" finds the patients created during the outage, whose IPPs
+are "SEC…", as well as the names starting with "sec"). Every problem becomes a French
+sentence; nothing typed can raise.
 """
 
 from __future__ import annotations
@@ -147,16 +150,19 @@ def search_sql(query: PatientQuery, limit: int, table: str = "patient_index") ->
     conditions: list[str] = []
     params: list = []
     for word in query.words:
+        # names_key has a space before every word, the IPP's included ("sec": SEC000001)
         conditions.append("contains(names_key, ?)")
-        params.append(" " + word)  # names_key has a space before every word
+        params.append(" " + word)
     if query.ipp_prefix:
-        conditions.append("starts_with(ipp_key, ?)")
-        params.append(query.ipp_prefix)
+        # ipp_keys is " IPP10002266 10002266": the IPP or its digits, from their beginning
+        conditions.append("contains(ipp_keys, ?)")
+        params.append(" " + query.ipp_prefix)
     if query.birth_date:
         conditions.append("birth_date = ?")
         params.append(query.birth_date)
-    order = ["ipp_key = ? DESC"]
-    order_params: list = [query.ipp_prefix or ""]
+    order = ["(ipp_key = ? OR ipp_digits = ?) DESC"]
+    # "-" is never an ipp_digits: no IPP typed, no IPP put first
+    order_params: list = [query.ipp_prefix or "", query.ipp_prefix or "-"]
     for key in ("last_key", "birth_key"):
         if query.words:
             order.append(

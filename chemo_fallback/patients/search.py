@@ -4,9 +4,13 @@ The reference database is read-only, and normalising 200 000 names on every keys
 tens of milliseconds, so the first search after an activation copies the patients into a
 lookup table of a private in-memory DuckDB (about 1 s for 200 000 patients): one row per
 patient with the normalised names in one column (`names_key`, a space before every word, so a
-word prefix is `contains(names_key, ' dup')`), the IPP in upper case, and `rank`, the display
-order. A search then scans that table only (a few milliseconds, see benchmarks/search_bench.py).
-The table is rebuilt when another activation becomes active.
+word prefix is `contains(names_key, ' dup')`; the IPP is there too, so that "sec" finds
+"SEC000001"), the IPP in upper case, without its leading letters (`ipp_digits`: "10002266" of
+"IPP10002266", "000001" of "SEC000001") and both in one column (`ipp_keys`, a space before
+each, so an IPP or its digits is one `contains(ipp_keys, ' 1000')`: an OR of two conditions
+scans three times slower), and `rank`, the display order. A search then scans that table only (a few
+milliseconds, see benchmarks/search_bench.py). The table is rebuilt when another activation
+becomes active.
 
 Patients created during the outage (`local_patients`, a few) are kept in a second table of the
 same shape, `local_index`, rebuilt in a few milliseconds whenever their number changes (they
@@ -55,12 +59,16 @@ JOINED_KEY_MACRO = """CREATE OR REPLACE MACRO joined_key(s) AS
 KEYS_SQL = """SELECT patient_id, last_name, first_name, nullif(birth_name, '') AS birth_name,
        sex, CAST(birth_date AS DATE) AS birth_date, ward_id, ward_name, '{source}' AS source,
        upper(patient_id) AS ipp_key,
+       regexp_replace(upper(patient_id), '^[^0-9]+', '') AS ipp_digits,
+       ' ' || upper(patient_id) || ' ' || regexp_replace(upper(patient_id), '^[^0-9]+', '')
+           AS ipp_keys,
        search_key(last_name) AS last_key,
        search_key(first_name) AS first_key,
        coalesce(search_key(birth_name), '') AS birth_key,
        ' ' || concat_ws(' ', search_key(last_name), joined_key(last_name),
                         search_key(birth_name), joined_key(birth_name),
-                        search_key(first_name), joined_key(first_name)) AS names_key
+                        search_key(first_name), joined_key(first_name),
+                        search_key(patient_id)) AS names_key
 FROM {table}"""
 
 BUILD_SQL = f"""CREATE TABLE patient_index AS

@@ -9,9 +9,10 @@ from urllib.parse import quote
 
 from nicegui import run, ui
 
-from chemo_fallback import french
+from chemo_fallback import french, request_keys
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.patients.models import LOCAL_MARK, InvalidEntry, NeedsConfirmation
+from chemo_fallback.web.busy import disabled
 
 ERROR_CLASSES = "text-red-700"
 
@@ -70,9 +71,15 @@ class ConfirmationBox:
     """The question a service asked (NeedsConfirmation: a BMI of 62, a creatinine implying an
     implausible clearance) and the reason field; the entry is recorded only when the user
     confirms with a reason. `prefix` names the marks: "<prefix>-question", "-confirm-reason",
-    "-confirm", "-confirm-cancel"."""
+    "-confirm", "-confirm-cancel".
+
+    The box also holds the form's request key (chemo_fallback.request_keys): drawn when the
+    form is shown, sent with every attempt (the confirmed one too: a refused or questioned
+    attempt records nothing, so it is still the same entry), drawn again once an entry is
+    recorded, so that the next entry is a new record."""
 
     def __init__(self, prefix: str) -> None:
+        self.request_key = request_keys.new_key()
         self.card = ui.card().classes("w-full bg-orange-50 border-l-8 border-orange-600")
         self.card.mark(f"{prefix}-confirmation")
         with self.card:
@@ -104,7 +111,9 @@ class ConfirmationBox:
         return self.card.visible
 
     def on_confirm(
-        self, errors: ui.column, missing_reason: str,
+        self,
+        errors: ui.column,
+        missing_reason: str,
         submit: Callable[[str], Awaitable[None]],
     ) -> None:
         """Confirming needs a written reason; then the entry is sent again with it."""
@@ -118,31 +127,39 @@ class ConfirmationBox:
         self.confirm.on_click(confirm)
 
     async def record(
-        self, save: ui.button, errors: ui.column, use_case: Callable[..., Any], *args: Any,
+        self,
+        save: ui.button,
+        errors: ui.column,
+        use_case: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], Awaitable[None]] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Runs an entry use case off the event loop, the form's buttons disabled meanwhile (a
-        double click records once). A question is shown in this box, refusals in `errors`;
-        returns what was recorded, or None (refused, asked, or server stopping)."""
-        save.disable()
-        self.confirm.disable()
-        try:
-            recorded = await run.io_bound(use_case, *args, **kwargs)
-        except NeedsConfirmation as exc:
-            errors.clear()
-            self.ask(exc.questions)
-            return None
-        except InvalidEntry as exc:
-            self.hide()
-            problems_view(errors, exc.problems)
-            return None
-        except ChemoFallbackError as exc:
-            problems_view(errors, [str(exc)])
-            return None
-        finally:
-            save.enable()
-            self.confirm.enable()
-        if recorded is not None:
-            errors.clear()
-            self.hide()
+        """Runs an entry use case off the event loop with the form's request key, the form's
+        buttons disabled meanwhile, and `then` (emptying the form, redrawing the tables) on
+        what was recorded before they are enabled again: a double click records once. A
+        question is shown in this box, refusals in `errors`; returns what was recorded, or None
+        (refused, asked, or server stopping)."""
+        async with disabled(save, self.confirm):
+            try:
+                recorded = await run.io_bound(
+                    use_case, *args, request_key=self.request_key, **kwargs
+                )
+            except NeedsConfirmation as exc:
+                errors.clear()
+                self.ask(exc.questions)
+                return None
+            except InvalidEntry as exc:
+                self.hide()
+                problems_view(errors, exc.problems)
+                return None
+            except ChemoFallbackError as exc:
+                problems_view(errors, [str(exc)])
+                return None
+            if recorded is not None:
+                self.request_key = request_keys.new_key()  # the next entry is a new record
+                errors.clear()
+                self.hide()
+                if then is not None:
+                    await then(recorded)
         return recorded

@@ -262,7 +262,6 @@ def lab_form(
     test.on_value_change(follow_test)
 
     async def submit(confirm_reason: str | None = None) -> None:
-        saved.set_text("")
         if confirm_reason is None:
             box.hide()
         typed_value = parse_decimal(value.value)
@@ -273,7 +272,8 @@ def lab_form(
             problems_view(errors, typed)
             return
         kind, _sep, number = (replaces.value or "").partition(":")
-        recorded = await box.record(
+        saved.set_text("")  # a success stays shown until the next entry is sent
+        await box.record(
             save,
             errors,
             record_lab_result,
@@ -290,19 +290,21 @@ def lab_form(
             reason=reason.value,
             confirm_reason=confirm_reason,
             now=_now(clock),
+            then=after_saving,
         )
-        if recorded is None:
-            return
+
+    async def after_saving(recorded: RecordedLab) -> None:
+        """The form emptied, the tables and the correction list redrawn, then the message."""
         text = (
             f"Résultat n° {recorded.lab_record_id} enregistré : {recorded.label} "
             f"{fr_number(recorded.value, 2)} {recorded.unit}"
         )
         if recorded.unit != recorded.unit_normalised:
             text += f" (soit {fr_number(recorded.value_normalised, 2)} {recorded.unit_normalised})"
-        saved.set_text(f"{text}, prélevé le {fr_date(recorded.sampled_at, with_time=True)}.")
         value.value = comment.value = reason.value = hour.value = ""
         replaces.value = None
         await refresh()
+        saved.set_text(f"{text}, prélevé le {fr_date(recorded.sampled_at, with_time=True)}.")
 
     async def refresh() -> None:
         try:

@@ -234,7 +234,6 @@ def measurement_form(
     replaces.on_value_change(follow_corrected)
 
     async def submit(confirm_reason: str | None = None) -> None:
-        saved.set_text("")
         if confirm_reason is None:
             box.hide()
         typed_value = parse_decimal(value.value)
@@ -245,7 +244,8 @@ def measurement_form(
             )
             problems_view(errors, problems)
             return
-        recorded = await box.record(
+        saved.set_text("")  # a success stays shown until the next entry is sent
+        await box.record(
             save,
             errors,
             record_measurement,
@@ -260,16 +260,18 @@ def measurement_form(
             reason=reason.value,
             confirm_reason=confirm_reason,
             today=clock(),
+            then=after_saving,
         )
-        if recorded is None:
-            return
+
+    async def after_saving(recorded: RecordedMeasurement) -> None:
+        """The form emptied, the tables and the correction list redrawn, then the message."""
+        value.value = comment.value = reason.value = ""
+        replaces.value = None
+        await refresh()
         saved.set_text(
             f"Mesure n° {recorded.measurement_id} enregistrée : {KINDS[recorded.kind].label} "
             f"{value_text(recorded.value, recorded.unit)} du {fr_date(recorded.measured_on)}."
         )
-        value.value = comment.value = reason.value = ""
-        replaces.value = None
-        await refresh()
 
     async def refresh() -> None:
         try:

@@ -4,6 +4,10 @@ Possible duplicates (same birth date, similar name) are shown with a link to ope
 user either goes back to one of them or confirms, with a written reason, that it is another
 person. Changing the form after the warning hides it: the reason given must be about the
 candidates shown for exactly what is sent.
+
+The form draws one request key when shown (chemo_fallback.request_keys), sent by "Créer le
+patient" and by the confirmation alike: a double click, or a click after the first request
+has created the patient, opens that patient instead of creating a second record.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import date
 
 from nicegui import run, ui
 
+from chemo_fallback import request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.patients.local import create_local_patient, reason_problems, wards
@@ -27,6 +32,7 @@ from chemo_fallback.patients.models import (
 )
 from chemo_fallback.patients.rules import clean_text, new_patient_problems, parse_day
 from chemo_fallback.web import state
+from chemo_fallback.web.busy import disabled
 from chemo_fallback.web.patient_common import columns, fr_date, patient_url, problems_view, table
 
 CANDIDATE_COLUMNS = columns(
@@ -74,6 +80,7 @@ def new_patient_view(user: User, clock: Callable[[], date]) -> None:
         ui.label(NO_SNAPSHOT).classes("text-lg text-red-700").mark("new-patient-error")
         return
     ward_names = dict(wards(store))
+    request_key = request_keys.new_key()
     ui.label(
         "Seulement pour un patient absent de l'instantané : recherchez-le d'abord (nom, nom de "
         "naissance, date de naissance). Saisissez l'identité telle qu'elle figure sur une pièce "
@@ -129,9 +136,14 @@ def new_patient_view(user: User, clock: Callable[[], date]) -> None:
     for element in (last, first, birth_name, sex, born, ward):
         element.on_value_change(hide_warning)
 
+    buttons: list[ui.button] = [create]  # disabled while a request runs
+
     async def submit(reason: str | None = None, shown_in: ui.column | None = None) -> None:
         """Send the form; `reason`, the confirmation that it is not one of the candidates."""
-        shown_in = shown_in or errors
+        async with disabled(*(b for b in buttons if not b.is_deleted)):
+            await send(reason, shown_in or errors)
+
+    async def send(reason: str | None, shown_in: ui.column) -> None:
         patient, day_problem = typed()
         if day_problem:  # every problem at once, the date's included
             problems_view(
@@ -150,6 +162,7 @@ def new_patient_view(user: User, clock: Callable[[], date]) -> None:
                 patient,
                 confirm_not_duplicate_reason=reason,
                 today=clock(),
+                request_key=request_key,
             )
         except PossibleDuplicates as exc:
             errors.clear()
@@ -166,6 +179,7 @@ def new_patient_view(user: User, clock: Callable[[], date]) -> None:
 
     def show_duplicates(exc: PossibleDuplicates) -> None:
         duplicates.clear()
+        del buttons[1:]
         with duplicates:
             ui.label("Doublon possible").classes("text-xl font-bold text-orange-900")
             ui.label(str(exc)).mark("duplicate-message")
@@ -183,11 +197,13 @@ def new_patient_view(user: User, clock: Callable[[], date]) -> None:
                 .classes("w-full")
                 .mark("duplicate-reason")
             )
-            ui.button(
+            confirm = ui.button(
                 "Confirmer : c'est un autre patient, le créer",
                 icon="warning",
                 on_click=lambda: submit(reason.value or "", confirm_errors),
-            ).props("color=orange-9").mark("duplicate-confirm")
+            )
+            confirm.props("color=orange-9").mark("duplicate-confirm")
+            buttons.append(confirm)
             confirm_errors = ui.column().classes("gap-1").mark("duplicate-errors")
         duplicates.set_visibility(True)
 

@@ -75,10 +75,11 @@ def hit_row(hit: PatientHit) -> dict:
 def search_view(user: User, initial: str) -> None:
     store = state.current().store
     ui.label(
-        "Un seul champ : IPP (ou son début), nom d'usage, nom de naissance, prénom (sans se "
-        "soucier des accents ni des majuscules), date de naissance JJ/MM/AAAA, ou plusieurs à la "
-        "fois (« dupont 14/03/1958 »). Vérifiez toujours deux identifiants : IPP, et nom avec "
-        "date de naissance."
+        "Un seul champ : IPP (ou son début, avec ou sans ses lettres : « 10002266 » pour "
+        "IPP10002266 ; « SEC » pour les patients créés pendant la panne), nom d'usage, nom de "
+        "naissance, prénom (sans se soucier des accents ni des majuscules), date de naissance "
+        "JJ/MM/AAAA, ou plusieurs à la fois (« dupont 14/03/1958 »). Vérifiez toujours deux "
+        "identifiants : IPP, et nom avec date de naissance."
     ).classes("text-sm text-gray-700")
     with ui.row().classes("w-full items-center gap-2"):
         box = (
