@@ -15,6 +15,7 @@ from chemo_fallback import audit, french
 from chemo_fallback.auth.roles import ROLE_LABELS, Permission, require
 from chemo_fallback.modules.prescription.models import STATUS_LABELS
 from chemo_fallback.patients.rules import KINDS
+from chemo_fallback.spreadsheet import safe_row
 from chemo_fallback.store import Store
 
 ACTION_LABELS = {
@@ -337,7 +338,7 @@ def to_csv(rows: list[AuditRow]) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADERS)
     for r in rows:
-        writer.writerow(
+        writer.writerow(safe_row(
             [
                 r.audit_id,
                 french.moment(r.occurred_at, seconds=True),
@@ -353,5 +354,5 @@ def to_csv(rows: list[AuditRow]) -> bytes:
                 r.before_json or "",
                 r.after_json or "",
             ]
-        )
+        ))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
