@@ -272,7 +272,29 @@ def test_serves_https_with_the_given_certificate(tmp_path) -> None:
                 time.sleep(0.3)
         assert response.status_code == 200
         assert "Connexion" in response.text
+        # under TLS: HSTS, and the session cookie is Secure, HttpOnly, SameSite strict
+        assert response.headers["strict-transport-security"].startswith("max-age=")
+        cookie = response.headers.get("set-cookie", "").lower()
+        assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+def test_every_response_carries_the_security_headers(live_app, page) -> None:
+    base, _ = live_app
+    response = page.goto(f"{base}/login")
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "strict-transport-security" not in headers  # plain HTTP on the loopback
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if "Content Security" in m.text else None)
+    # the app still works under its policy: sign in and open a page
+    sign_in(page, base, "pharmacien", "Demo-Pharma-2026!")
+    page.goto(f"{base}/patients")
+    page.wait_for_load_state("networkidle")
+    assert errors == []

@@ -26,6 +26,7 @@ import duckdb
 from chemo_fallback import audit
 from chemo_fallback.errors import StoreError
 from chemo_fallback.store import migrate
+from chemo_fallback.store.file_modes import make_private
 
 STORE_FILE = "chemo-fallback.duckdb"
 REFERENCE_DIR = "reference"
@@ -57,7 +58,7 @@ class Store:
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        make_private(data_dir)
         (data_dir / REFERENCE_DIR).mkdir(exist_ok=True)
         path = data_dir / STORE_FILE
         try:

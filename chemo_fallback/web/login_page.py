@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from nicegui import run, ui
 
 from chemo_fallback.auth import accounts
@@ -28,13 +30,25 @@ def _demo_accounts() -> None:
         ).props("dense flat").classes("w-full")
 
 
+SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.~%?=&+:@,;!-]*$")
+
+
+def safe_next(asked: str | None) -> str:
+    """Where to go after sign-in: a path of this app only. "//host", "/\\host", a scheme, a
+    backslash or a control character anywhere (browsers read "/\\127.0.0.2/x" as another
+    host) send to the home page instead."""
+    if not asked or not SAFE_PATH.match(asked) or "\\" in asked:
+        return "/"
+    return asked
+
+
 def register() -> None:
     @ui.page("/login")
     def login_page(suivant: str = "/") -> None:
         ui.page_title("Connexion — chemo-fallback")
         demo_banner()
         audit_alarm()
-        target = suivant if suivant.startswith("/") and not suivant.startswith("//") else "/"
+        target = safe_next(suivant)
         with ui.column().classes("w-full max-w-xl mx-auto p-8 gap-4"):
             ui.label("chemo-fallback").classes("text-3xl font-bold")
             ui.label("Secours de l'unité de préparation des chimiothérapies")

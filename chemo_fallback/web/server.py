@@ -13,8 +13,10 @@ from chemo_fallback.site_settings import load_site_settings
 from chemo_fallback.snapshot.activation import activate_snapshot
 from chemo_fallback.store import Store
 from chemo_fallback.web import state
+from chemo_fallback.web.headers import SecurityHeaders, session_cookie_options
 
 SECRET_FILE = "storage-secret"
+SESSIONS_DIR = "sessions"
 
 
 def ensure_demo_snapshot(
@@ -57,8 +59,13 @@ def serve(
     tls: tuple[Path, Path] | None = None,
 ) -> None:
     from nicegui import app, ui
+    from nicegui.storage import Storage
 
     from chemo_fallback.web.app import register_pages
+
+    # Session files in the data directory (private, see store.file_modes), never in the
+    # folder the app happens to be started from.
+    Storage.path = data_dir.resolve() / SESSIONS_DIR
 
     settings = load_site_settings(data_dir)  # refused before anything starts if wrong
     store = Store.open(data_dir)
@@ -71,6 +78,7 @@ def serve(
         state.AppState(store=store, demo=demo, snapshots_dir=snapshots_dir, settings=settings)
     )
     app.on_shutdown(store.close)
+    app.add_middleware(SecurityHeaders, tls=tls is not None)
     register_pages()
     scheme = "https" if tls else "http"
     progress(f"Application disponible sur {scheme}://{host}:{port}/")
@@ -84,5 +92,6 @@ def serve(
         reload=False,
         show=False,
         storage_secret=storage_secret(data_dir),
+        session_middleware_kwargs=session_cookie_options(tls is not None),
         favicon="💊",
     )
