@@ -133,11 +133,15 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     store = Store.open(resolve_data_dir(args.data_dir))
     try:
-        check = store.audit_check
+        check, anchor, anchor_file = store.audit_check, store.anchor_check, store.anchor_file
     finally:
         store.close()
     say(check.message())
-    return 0 if check.ok else 3
+    if anchor.anchored:
+        say(f"{anchor.message()} (ancre : {anchor_file})")
+    else:
+        say(f"Ancre de la piste d'audit : aucune encore ({anchor_file}).")
+    return 0 if check.ok and anchor.ok else 3
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:

@@ -84,6 +84,7 @@ def counts(store) -> dict[str, int]:
 
 
 def test_the_stored_data_is_exactly_the_page_header_and_the_content(store, pharmacist) -> None:
+    head = store.cursor().execute("SELECT last_id, last_hash FROM audit_head").fetchone()
     document, _pdf = print_document(store, pharmacist, KIND, "prescription", "RX1", sample_sheet(1))
     assert json.loads(document.data_json) == {
         "header": {
@@ -95,6 +96,7 @@ def test_the_stored_data_is_exactly_the_page_header_and_the_content(store, pharm
             "printed_by_name": "Test pharmacist",
             "printed_by_role": "pharmacien",
             "demo": False,
+            "audit_head": f"n° {head[0]} · {head[1][:8]}",  # the trail's head when printed
         },
         "content": {
             "patient_name": "DUPONT Marie-Hélène",
@@ -148,6 +150,9 @@ def test_the_pdf_reads_back_as_french_text_with_header_and_pages(
     printed = f"Imprimé le {document.printed_at:%d/%m/%Y à %H:%M} par Test pharmacist (pharmacien)"
     assert text.count(printed) == 2
     assert "Document n° 000001" in text
+    # every page shows the audit trail's head at printing (the anchor on paper)
+    assert text.count(f"piste d'audit {document.header.audit_head}") == 2
+    assert document.header.audit_head.startswith("n° ")
     assert "156,4" in text and "215,4" in text  # French decimals, first and last line
     assert "DÉMO" not in text
     fonts = pdf_tool("pdffonts", pdf, tmp_path)

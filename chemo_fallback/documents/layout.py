@@ -35,6 +35,9 @@ class PrintHeader(BaseModel):
     printed_by_name: str
     printed_by_role: str
     demo: bool = False
+    # The audit trail's head when first printed ("n° 57 · 3f9a1c2e"): a page on a desk
+    # anchors the trail too (audit_anchor). None on documents printed before it was shown.
+    audit_head: str | None = None
 
     def print_line(self) -> str:
         return (
@@ -163,8 +166,10 @@ class NumberedCanvas(canvas.Canvas):
         self.setFont(SANS_BOLD, 8)
         self.drawRightString(right, bottom, f"Page {number} sur {total}")
         self.setFont(SANS, 7)
+        trail = f" — piste d'audit {h.audit_head}" if h.audit_head else ""
         self.drawString(
-            left, bottom - 4 * mm, f"Document n° {h.document_number} — chemo-fallback (secours)"
+            left, bottom - 4 * mm,
+            f"Document n° {h.document_number} — chemo-fallback (secours){trail}",
         )
         self.restoreState()
 

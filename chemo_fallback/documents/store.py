@@ -153,7 +153,9 @@ def record_document(
     ).fetchone()
     site, snapshot_demo = active if active else (None, False)
     document_id = cur.execute("SELECT nextval('printed_document_seq')").fetchone()[0]
+    head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
     header = PrintHeader(
+        audit_head=f"n° {head[0]} · {head[1][:8]}" if head else None,
         document_number=document_number(document_id),
         title=renderer.document_title(content),
         establishment=site or NO_SITE,

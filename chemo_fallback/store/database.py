@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from chemo_fallback import audit
+from chemo_fallback import audit, audit_anchor
 from chemo_fallback.errors import StoreError
 from chemo_fallback.store import migrate
 from chemo_fallback.store.file_modes import make_private
@@ -55,6 +55,9 @@ class Store:
         self.con = con
         self.lock = threading.RLock()  # one writer at a time; held while `ref` is swapped
         self.audit_check: audit.ChainCheck | None = None
+        self.anchor_check: audit_anchor.AnchorCheck | None = None
+        self.anchor_file = audit_anchor.anchor_path(data_dir)
+        self._anchored_id = 0
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
@@ -73,6 +76,7 @@ class Store:
         store = cls(data_dir, con)
         migrate.apply_pending(con)
         store.audit_check = audit.verify(con)  # shown loudly by the app when broken
+        store._check_anchor()
         store._clean_leftovers()
         store._attach_active()
         return store
@@ -113,8 +117,36 @@ class Store:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+            else:
+                self._anchor_head(cur)
             finally:
                 cur.close()
+
+    def _check_anchor(self) -> None:
+        """The store against its anchor (audit_anchor); a store whose trail went further than
+        an anchor placed late is anchored from its head now."""
+        heads = audit_anchor.read(self.anchor_file)
+        self.anchor_check = audit_anchor.compare(self.con, heads)
+        if not self.anchor_check.ok and self.audit_check is not None and self.audit_check.ok:
+            self.audit_check = audit.ChainCheck(
+                False, self.audit_check.records if self.audit_check else 0,
+                self.anchor_check.agreed + 1, self.anchor_check.problem,
+            )
+        self._anchored_id = heads[-1][0] if heads else 0
+        if self.anchor_check.ok:
+            self._anchor_head(self.con)
+
+    def _anchor_head(self, cur: duckdb.DuckDBPyConnection) -> None:
+        head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+        if head is None or head[0] <= self._anchored_id:
+            return
+        try:
+            audit_anchor.append(self.anchor_file, head[0], head[1])
+            self._anchored_id = head[0]
+        except OSError:
+            # the second medium is gone: the change is committed, the anchor catches up at the
+            # next change; `audit verify` shows how far the two agree
+            pass
 
     def active_snapshot(self) -> ActiveSnapshot | None:
         row = (

@@ -17,7 +17,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
         "connect-src 'self' ws: wss:",
-        "frame-src 'self' blob:",  # the PDF preview
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
