@@ -86,12 +86,12 @@ def run() -> dict:
             timings, listed = [], []
             for _ in range(RUNS):
                 started = time.perf_counter()
-                listed = validation.worklist(store, pharmacist, today, None, SiteSettings(),
-                                             today)
+                # the default worklist: every signed prescription awaiting validation
+                listed = validation.worklist(store, pharmacist, SiteSettings(), today).entries
                 timings.append(time.perf_counter() - started)
         finally:
             store.close()
-    findings = sum(len(f) for _rx, f, _n in listed)
+    findings = sum(len(entry.findings) for entry in listed)
     return {
         "validation_seconds": round(statistics.median(timings), 3),
         "validation_runs_seconds": [round(t, 3) for t in timings],
