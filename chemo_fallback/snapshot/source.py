@@ -156,7 +156,7 @@ def check_text_file(path: Path, declared: str, work_dir: Path, limits: Limits) -
     if declared in ("auto", "utf-8"):
         digest, bad_offset, scan = _hash_and_validate_utf8(path)
         if bad_offset is None:
-            scan.refuse_if_damaged(path.name)
+            scan.refuse_if_damaged(path, "utf-8")
             return CheckedFile(digest, size, "utf-8", path)
         if declared == "utf-8":
             raise SnapshotRefused(
@@ -172,48 +172,64 @@ def check_text_file(path: Path, declared: str, work_dir: Path, limits: Limits) -
 
 # UTF-8 text decoded once too often (as Windows-1252 or Latin-1, then encoded again): "é" is
 # written "Ã©", "è" "Ã¨", "’" "â€™". "Ã" or "Â" followed by a character of U+0080–U+00BF, or
-# "â€", never occur in French text.
-MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2\u20ac")
+# "â€", never occur in French text. Searched in the raw bytes (a regex over the decoded text
+# costs seconds on a large export): in a UTF-8 file those characters are encoded again, in a
+# Windows-1252 file they are the UTF-8 bytes themselves (a UTF-8 export announced as 1252).
+MOJIBAKE_BYTES = {
+    "utf-8": re.compile(rb"\xc3[\x82\x83]\xc2[\x80-\xbf]|\xc3\xa2\xe2\x82\xac"),
+    "windows-1252": re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2\x80"),
+}
+OVERLAP = 4  # the longest pattern, less one byte: a match across two chunks is still seen
 
 
 class TextScan:
-    """What a file's decoded text must not hold, noted as the chunks go by (one pass)."""
+    """What a text file must not hold (a NUL byte, text encoded twice), noted in one pass over
+    its raw bytes as the chunks go by."""
 
-    def __init__(self) -> None:
-        self.line = 1
-        self.nul_line: int | None = None
-        self.mojibake: tuple[int, str] | None = None
-        self._tail = ""
+    def __init__(self, encoding: str) -> None:
+        self.pattern = MOJIBAKE_BYTES[encoding]
+        self.nul_at: int | None = None
+        self.mojibake_at: int | None = None
+        self._tail = b""
+        self._offset = 0  # of the next chunk in the file
 
-    def feed(self, text: str) -> None:
-        if self.nul_line is None and "\x00" in text:
-            self.nul_line = self.line + text[: text.index("\x00")].count("\n")
-        if self.mojibake is None:
-            joined = self._tail + text
-            found = MOJIBAKE.search(joined)
+    def feed(self, chunk: bytes) -> None:
+        if self.nul_at is None and (at := chunk.find(b"\x00")) != -1:
+            self.nul_at = self._offset + at
+        if self.mojibake_at is None:
+            joined = self._tail + chunk
+            found = self.pattern.search(joined)
             if found:
-                before = joined[: found.start()]
-                line = self.line - self._tail.count("\n") + before.count("\n")
-                start = before.rfind("\n") + 1
-                self.mojibake = (line, joined[start:found.end() + 20].split("\n")[0])
-        self.line += text.count("\n")
-        self._tail = text[-1:]
+                self.mojibake_at = self._offset - len(self._tail) + found.start()
+        self._tail = chunk[-OVERLAP:]
+        self._offset += len(chunk)
 
-    def refuse_if_damaged(self, name: str) -> None:
-        if self.nul_line is not None:
+    def refuse_if_damaged(self, path: Path, encoding: str) -> None:
+        if self.nul_at is not None:
             raise SnapshotRefused(
-                f"Le fichier {name} contient un caractère nul (octet 0) à la ligne "
-                f"{self.nul_line} : il est corrompu ou n'est pas un fichier texte. Copiez-le à "
-                "nouveau depuis sa source, ou exportez à nouveau la table."
+                f"Le fichier {path.name} contient un caractère nul (octet 0) à la "
+                f"{_line_hint(path, self.nul_at)} : il est corrompu ou n'est pas un fichier "
+                "texte. Copiez-le à nouveau depuis sa source, ou exportez à nouveau la table."
             )
-        if self.mojibake is not None:
-            line, sample = self.mojibake
+        if self.mojibake_at is not None:
+            sample = _line_at(path, self.mojibake_at, encoding)
             raise SnapshotRefused(
-                f"Le fichier {name} contient du texte encodé deux fois (ligne {line} : "
-                f"« {sample.strip()} », où « é » s'écrit « Ã© ») : l'export a converti en UTF-8 "
-                "un texte qui l'était déjà. Corrigez l'export (ou, s'il est en réalité en "
-                "UTF-8, annoncez utf-8 au lieu de windows-1252) : les noms seraient faux."
+                f"Le fichier {path.name} contient du texte encodé deux fois "
+                f"({_line_hint(path, self.mojibake_at)} : « {sample} », où « é » s'écrit "
+                "« Ã© ») : l'export a converti en UTF-8 un texte qui l'était déjà. Corrigez "
+                "l'export (ou, s'il est en réalité en UTF-8, annoncez utf-8 au lieu de "
+                "windows-1252) : les noms seraient faux."
             )
+
+
+def _line_at(path: Path, offset: int, encoding: str, width: int = 60) -> str:
+    """The start of the line holding `offset`, decoded as the file is read."""
+    with path.open("rb") as fh:
+        fh.seek(max(0, offset - width))
+        before = fh.read(min(offset, width))
+        after = fh.read(width)
+    line = before.rpartition(b"\n")[2] + after.partition(b"\n")[0]
+    return line.decode("cp1252" if encoding == "windows-1252" else "utf-8", "replace").strip()
 
 
 def refuse_utf16(path: Path) -> None:
@@ -242,21 +258,22 @@ def hash_file(path: Path) -> str:
 def _hash_and_validate_utf8(path: Path) -> tuple[str, int | None, TextScan]:
     sha = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    scan = TextScan()
+    scan = TextScan("utf-8")
     offset = 0
     bad: int | None = None
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK_BYTES):
             sha.update(chunk)
+            scan.feed(chunk)
             if bad is None:
                 try:
-                    scan.feed(decoder.decode(chunk))
+                    decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
                     bad = offset + exc.start
             offset += len(chunk)
     if bad is None:
         try:
-            scan.feed(decoder.decode(b"", final=True))
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             bad = offset - len(exc.object) + exc.start
     return sha.hexdigest(), bad, scan
@@ -276,14 +293,13 @@ def _transcode(path: Path, work_dir: Path) -> Path:
     work_dir.mkdir(parents=True, exist_ok=True)
     target = work_dir / f"{path.stem}.utf8{path.suffix}"
     decoder = codecs.getincrementaldecoder("cp1252")()
-    scan = TextScan()
+    scan = TextScan("windows-1252")
     offset = 0
     with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(CHUNK_BYTES):
+            scan.feed(chunk)
             try:
-                text = decoder.decode(chunk)
-                scan.feed(text)
-                dst.write(text)
+                dst.write(decoder.decode(chunk))
             except UnicodeDecodeError as exc:
                 position = offset + exc.start
                 raise SnapshotRefused(
@@ -292,7 +308,7 @@ def _transcode(path: Path, work_dir: Path) -> Path:
                     "Vérifiez l'export : le fichier est peut-être corrompu ou d'un autre encodage."
                 ) from exc
             offset += len(chunk)
-    scan.refuse_if_damaged(path.name)
+    scan.refuse_if_damaged(path, "windows-1252")
     return target
 
 
