@@ -123,3 +123,8 @@ def moment(value: datetime | None, *, seconds: bool = False) -> str:
         return "date inconnue"
     clock = f"{value:%H:%M:%S}" if seconds else f"{value:%H:%M}"
     return f"{value:%d/%m/%Y} à {clock}"
+
+
+def days(count: int) -> str:
+    """A number of days, singular or plural: "1 jour", "0 jour", "14 jours"."""
+    return f"{count} jour" if abs(count) < 2 else f"{count} jours"

@@ -42,9 +42,10 @@ def open_signature_dialog(
         ui.label(f"Signataire : {signer.display_name} ({signer.role_label})")
         ui.label(f"Signification : « {meaning.value} »").classes("font-bold")
         if problems:
-            with ui.column().classes("gap-1 border-l-4 border-red-700 pl-2").mark(
-                "signature-blockers"
-            ):
+            # a long list scrolls inside the dialog: "Fermer" stays on screen
+            with ui.column().classes(
+                "gap-1 border-l-4 border-red-700 pl-2 max-h-[55vh] overflow-y-auto flex-nowrap"
+            ).mark("signature-blockers"):
                 ui.label("Signature impossible pour l'instant :").classes(
                     "font-bold text-red-800"
                 )

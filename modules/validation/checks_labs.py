@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from chemo_fallback import french
 from chemo_fallback.dosing import DoseInputError, creatinine_clearance_cockcroft_gault
 from chemo_fallback.dosing.body import cockcroft_gault_weight
 from chemo_fallback.modules.validation.checks_common import (
@@ -469,7 +470,7 @@ def check_labs_too_old(ctx: ValidationContext) -> list[Finding]:
     for name, sampled_on in used:
         age = (day - sampled_on).days
         if age > limit:
-            old.append(f"{name} du {day_fr(sampled_on)} ({age} jours)")
+            old.append(f"{name} du {day_fr(sampled_on)} ({french.days(age)})")
     if not old:
         return []
     return [

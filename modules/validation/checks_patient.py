@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from chemo_fallback import french
 from chemo_fallback.modules.prescription.models import STATUS_LABELS, Line
 from chemo_fallback.modules.validation.checks_common import (
     administration_day,
@@ -81,8 +82,8 @@ def check_weight_too_old(ctx: ValidationContext) -> list[Finding]:
             severity=Severity.BLOCKING,
             message=(
                 f"Poids trop ancien : {dose_fr(weight.value)} kg mesuré le "
-                f"{day_fr(weight.measured_on)}, {age} jours avant le {day_fr(on)} (prochain jour "
-                f"d'administration), au-delà de la limite du site ({limit} jours). Faites "
+                f"{day_fr(weight.measured_on)}, {french.days(age)} avant le {day_fr(on)} "
+                f"(prochain jour d'administration), au-delà de la limite du site ({limit} jours). Faites "
                 "peser le patient et recalculer les doses."
             ),
             values={
@@ -254,7 +255,7 @@ def _interval(rx, first: date, previous: PreviousCycle, before: date, earliest: 
         code="interval_short",
         severity=Severity.BLOCKING,
         message=(
-            f"Cycle {rx.cycle_no} administré à partir du {day_fr(first)}, {interval} jours "
+            f"Cycle {rx.cycle_no} administré à partir du {day_fr(first)}, {french.days(interval)} "
             f"après le premier jour ({day_fr(before)}) du {_cycle_fr(previous)} : le cycle "
             f"du protocole dure {length} jours (tolérance du site {tolerance} jours), début "
             f"au plus tôt le {day_fr(earliest)}. Vérifiez les dates ou demandez au "
@@ -279,7 +280,7 @@ def _interval_before(rx, first: date, following: PreviousCycle, after: date, lat
         code="interval_short_next",
         severity=Severity.BLOCKING,
         message=(
-            f"Cycle {rx.cycle_no} administré à partir du {day_fr(first)}, {interval} jours "
+            f"Cycle {rx.cycle_no} administré à partir du {day_fr(first)}, {french.days(interval)} "
             f"avant le premier jour ({day_fr(after)}) du {_cycle_fr(following)}, déjà prévu : "
             f"le cycle du protocole dure {length} jours (tolérance du site {tolerance} jours), "
             f"début au plus tard le {day_fr(latest)} avant ce cycle. Doublon ou cycle en trop "
