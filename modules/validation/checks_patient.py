@@ -83,8 +83,8 @@ def check_weight_too_old(ctx: ValidationContext) -> list[Finding]:
             message=(
                 f"Poids trop ancien : {dose_fr(weight.value)} kg mesuré le "
                 f"{day_fr(weight.measured_on)}, {french.days(age)} avant le {day_fr(on)} "
-                f"(prochain jour d'administration), au-delà de la limite du site ({limit} jours). Faites "
-                "peser le patient et recalculer les doses."
+                f"(prochain jour d'administration), au-delà de la limite du site ({limit} jours). "
+                "Faites peser le patient et recalculer les doses."
             ),
             values={
                 "poids": weight.value,
