@@ -42,6 +42,7 @@ async def test_admin_reads_filters_and_exports(user: User, app_state) -> None:
     await sign_in(user, app_state.store, "admin")
     await user.open("/admin/audit")
     await user.should_see("Piste d'audit intègre")
+    await user.should_see("Ancre de la piste d'audit : accord jusqu'à l'enregistrement n° ")
     [table] = user.find(marker="audit-table").elements
     assert [r["action"] for r in table.rows] == ["connexion", "compte créé"]
     user.find(marker="filter-actor").type("cli:")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from nicegui import ui
 
-from chemo_fallback import audit, audit_trail, french
+from chemo_fallback import audit, audit_anchor, audit_trail, french
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission
 from chemo_fallback.web import state
@@ -56,6 +56,13 @@ def register() -> None:
         ui.label(check.message()).classes(
             "font-bold " + ("text-green-800" if check.ok else "text-red-700")
         ).mark("chain-status")
+        anchor = audit_anchor.compare(store.cursor(), audit_anchor.read(store.anchor_file))
+        ui.label(
+            f"{anchor.message()} (ancre : {store.anchor_file})" if anchor.anchored
+            else f"Ancre de la piste d'audit : aucune encore ({store.anchor_file})."
+        ).classes("text-sm " + ("text-green-800" if anchor.ok else "font-bold text-red-700")).mark(
+            "anchor-status"
+        )
         with ui.row().classes("items-end gap-4"):
             actor = ui.input("Utilisateur").mark("filter-actor")
             action = (
