@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks.import_bench import snapshot_folder
 from chemo_fallback import audit
 from chemo_fallback.auth import accounts
-from chemo_fallback.modules.prescription import lifecycle, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits
 from chemo_fallback.modules.prescription.models import DraftRequest, PrescriptionError
 from chemo_fallback.modules.validation import service as validation
 from chemo_fallback.patients.measurements import record_measurement
@@ -59,9 +59,11 @@ def setup(store: Store, today: date) -> int:
             record_measurement(store, doctor, patient_id, "weight", weight, today, today=today)
             request = DraftRequest(patient_id=patient_id, protocol_id=protocol_id,
                                    cycle_no=min(cycle_no, 200), cycle_start_date=today)
-            rx = service.start_draft(store, doctor, request, settings, today)
+            rx = drafts.start_draft(store, doctor, request, settings, today)
             for drug_id in sorted({x.drug_id for x in rx.lines if x.liste_en_sus}):
-                service.set_indication_code(store, doctor, rx.prescription_id, drug_id, "I000001")
+                line_edits.set_indication_code(
+                    store, doctor, rx.prescription_id, drug_id, "I000001"
+                )
             lifecycle.sign(store, doctor, rx.prescription_id, settings, today)
         except (PrescriptionError, ValueError) as exc:
             print(f"  skipped {patient_id}: {exc}", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo
 from web_helpers import create_account
 
-from chemo_fallback.modules.prescription import lifecycle, notes, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, notes
 from chemo_fallback.modules.prescription.models import DraftRequest, OffProtocolLine
 from chemo_fallback.site_settings import SiteSettings
 
@@ -19,7 +19,7 @@ def _draft(store, tmp_path=None):
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=3, cycle_start_date=TODAY
     )
-    return user, service.start_draft(store, user, request, SETTINGS, TODAY)
+    return user, drafts.start_draft(store, user, request, SETTINGS, TODAY)
 
 
 def _oxali(rx):
@@ -28,12 +28,14 @@ def _oxali(rx):
 
 def _modify(store, tmp_path):
     user, rx = _draft(store)
-    service.modify_dose(store, user, rx.prescription_id, _oxali(rx).line_id, -10, "tox", SETTINGS)
+    line_edits.modify_dose(
+        store, user, rx.prescription_id, _oxali(rx).line_id, -10, "tox", SETTINGS
+    )
 
 
 def _recompute(store, tmp_path):
     user, rx = _draft(store)
-    service.recompute(store, user, rx.prescription_id, SETTINGS, TODAY)
+    line_edits.recompute(store, user, rx.prescription_id, SETTINGS, TODAY)
 
 
 def _off_protocol(store, tmp_path):
@@ -41,7 +43,7 @@ def _off_protocol(store, tmp_path):
     wanted = OffProtocolLine(
         drug_id="IRINOTECAN", dose=180, dose_basis="mg/m2", day_no=1, route="IV", reason="RCP"
     )
-    service.add_off_protocol_line(store, user, rx.prescription_id, wanted, SETTINGS)
+    line_edits.add_off_protocol_line(store, user, rx.prescription_id, wanted, SETTINGS)
 
 
 def _indication(store, tmp_path):
@@ -50,13 +52,13 @@ def _indication(store, tmp_path):
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="RCHOP21", cycle_no=1, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, user, request, SETTINGS, TODAY)
-    service.set_indication_code(store, user, rx.prescription_id, "RITUXIMAB", "I000123")
+    rx = drafts.start_draft(store, user, request, SETTINGS, TODAY)
+    line_edits.set_indication_code(store, user, rx.prescription_id, "RITUXIMAB", "I000123")
 
 
 def _move_day(store, tmp_path):
     user, rx = _draft(store)
-    service.move_day(store, user, rx.prescription_id, 1, TODAY, SETTINGS, TODAY)
+    line_edits.move_day(store, user, rx.prescription_id, 1, TODAY, SETTINGS, TODAY)
 
 
 def _sign(store, tmp_path):
@@ -88,12 +90,12 @@ def _note(store, tmp_path):
 
 
 SCENARIOS = {
-    f"{M}/service.py:start_draft_or_earlier": _draft,
-    f"{M}/service.py:recompute": _recompute,
-    f"{M}/service.py:modify_dose": _modify,
-    f"{M}/service.py:add_off_protocol_line": _off_protocol,
-    f"{M}/service.py:set_indication_code": _indication,
-    f"{M}/service.py:move_day": _move_day,
+    f"{M}/drafts.py:start_draft_or_earlier": _draft,
+    f"{M}/line_edits.py:recompute": _recompute,
+    f"{M}/line_edits.py:modify_dose": _modify,
+    f"{M}/line_edits.py:add_off_protocol_line": _off_protocol,
+    f"{M}/line_edits.py:set_indication_code": _indication,
+    f"{M}/line_edits.py:move_day": _move_day,
     f"{M}/lifecycle.py:sign": _sign,
     f"{M}/lifecycle.py:cancel": _cancel,
     f"{M}/lifecycle.py:start_correction": _correct,

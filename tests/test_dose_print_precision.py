@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from web_helpers import create_account
 
 from chemo_fallback.french import NBSP, format_dose_fr
-from chemo_fallback.modules.prescription import service
+from chemo_fallback.modules.prescription import drafts
 from chemo_fallback.modules.prescription.models import DraftRequest
 from chemo_fallback.site_settings import SettingsError, SiteSettings, load_site_settings
 
@@ -41,7 +41,7 @@ def test_a_site_without_rounding_steps_records_the_printed_dose(store, tolerance
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=3, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, user, request, settings, TODAY)
+    rx = drafts.start_draft(store, user, request, settings, TODAY)
     oxali = next(line for line in rx.lines if line.drug_id == "OXALIPLATINE")
     assert oxali.derivation.dose_before_rounding == pytest.approx(177.65)
     assert oxali.final_dose == 177.7

@@ -12,7 +12,7 @@ import pytest
 from prescription_helpers import TODAY, activate_demo, audit_rows
 from web_helpers import create_account
 
-from chemo_fallback.modules.prescription import lifecycle, queries, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, queries
 from chemo_fallback.modules.prescription.models import DraftRequest, PrescriptionError
 from chemo_fallback.site_settings import RoundingStep, SiteSettings
 
@@ -33,7 +33,7 @@ def carboplatin_draft(store, user, start, settings: SiteSettings = SETTINGS):
     request = DraftRequest(
         patient_id=PAYET, protocol_id="CARBO_PACLI", cycle_no=2, cycle_start_date=start
     )
-    return service.start_draft(store, user, request, settings, TODAY)
+    return drafts.start_draft(store, user, request, settings, TODAY)
 
 
 def carboplatin(rx):
@@ -47,8 +47,8 @@ def test_moving_j1_across_the_birthday_recomputes_the_age_and_the_dose(demo) -> 
     user = create_account(demo, "prescriber")
     rx = carboplatin_draft(demo, user, TODAY + timedelta(days=2))  # 25/11: 67 years old
     assert (rx.dosing.age_years, carboplatin(rx).final_dose) == (67, AT_67)
-    moved = service.move_day(demo, user, rx.prescription_id, 1, TODAY + timedelta(days=3),
-                             SETTINGS, TODAY)  # 26/11: 68, creatinine 7 days old (inside)
+    moved = line_edits.move_day(demo, user, rx.prescription_id, 1, TODAY + timedelta(days=3),
+                                SETTINGS, TODAY)  # 26/11: 68, creatinine 7 days old (inside)
     assert (moved.dosing.age_years, moved.dosing.age_on) == (68, TODAY + timedelta(days=3))
     assert carboplatin(moved).final_dose == AT_68
     gfr = next(s for s in carboplatin(moved).derivation.steps if s.rule == "gfr")
@@ -64,8 +64,8 @@ def test_moving_j1_across_the_birthday_recomputes_the_age_and_the_dose(demo) -> 
     )
     assert audit["after_json"]["date"] == (TODAY + timedelta(days=3)).isoformat()
     # moved back: 67 again (the age follows the first day of administration both ways)
-    back = service.move_day(demo, user, rx.prescription_id, 1, TODAY + timedelta(days=2),
-                            SETTINGS, TODAY)
+    back = line_edits.move_day(demo, user, rx.prescription_id, 1, TODAY + timedelta(days=2),
+                               SETTINGS, TODAY)
     assert (back.dosing.age_years, carboplatin(back).final_dose) == (67, AT_67)
     lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)  # the doses are today's
 
@@ -78,7 +78,7 @@ def test_moving_a_day_past_the_creatinine_limit_is_refused_and_writes_nothing(
     rx = carboplatin_draft(demo, user, TODAY + timedelta(days=1))  # 24/11, creatinine of 19/11
     when = TODAY + timedelta(days=days_later)
     with pytest.raises(PrescriptionError) as refused:
-        service.move_day(demo, user, rx.prescription_id, 1, when, SETTINGS, TODAY)
+        line_edits.move_day(demo, user, rx.prescription_id, 1, when, SETTINGS, TODAY)
     assert refused.value.code == "dose_creatinine_too_old"
     message = str(refused.value)
     assert message.startswith(f"J1 ne peut pas être déplacé au {when:%d/%m/%Y}")
@@ -96,8 +96,8 @@ def test_moving_a_day_past_the_creatinine_limit_is_refused_and_writes_nothing(
 def test_moving_a_day_to_the_creatinine_limit_is_accepted(demo) -> None:
     user = create_account(demo, "prescriber")
     rx = carboplatin_draft(demo, user, TODAY + timedelta(days=1))
-    moved = service.move_day(demo, user, rx.prescription_id, 1, TODAY + timedelta(days=3),
-                             SETTINGS, TODAY)  # 26/11: exactly 7 days, the limit
+    moved = line_edits.move_day(demo, user, rx.prescription_id, 1, TODAY + timedelta(days=3),
+                                SETTINGS, TODAY)  # 26/11: exactly 7 days, the limit
     assert carboplatin(moved).derivation.creatinine_sampled_on == TODAY - timedelta(days=4)
     assert carboplatin(moved).final_dose == AT_68
 
@@ -109,7 +109,7 @@ def test_a_take_over_and_a_day_moved_take_the_age_on_the_earliest_planned_date(d
         patient_id=PAYET, protocol_id="GEMCITABINE", cycle_no=1,
         cycle_start_date=TODAY - timedelta(days=4), days=(8,), prescriber_staff_id="MED001",
     )  # cycle started 19/11 (67); J8 on 26/11 (68)
-    rx = service.start_draft(demo, pharmacist, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, pharmacist, request, SETTINGS, TODAY)
     assert (rx.dosing.age_on, rx.dosing.age_years) == (TODAY + timedelta(days=3), 68)
     lifecycle.sign(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
 
@@ -133,7 +133,7 @@ def test_signature_refused_when_the_rounding_now_gives_another_dose(demo) -> Non
     assert audit_rows(demo, "prescription.signed") == []
     assert queries.read_prescription(demo, user, rx.prescription_id).status.value == "draft"
     # recomputed under those rules, it signs
-    again = service.recompute(demo, user, rx.prescription_id, five_mg, TODAY)
+    again = line_edits.recompute(demo, user, rx.prescription_id, five_mg, TODAY)
     assert carboplatin(again).final_dose == 595
     lifecycle.sign(demo, user, rx.prescription_id, five_mg, TODAY)
     [signed] = audit_rows(demo, "prescription.signed")
@@ -147,7 +147,7 @@ def test_signature_refused_when_only_the_derivation_differs(demo) -> None:
     request = DraftRequest(
         patient_id=PAYET, protocol_id="FOLFIRI", cycle_no=2, cycle_start_date=TODAY
     )
-    rx = service.start_draft(demo, user, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, user, request, SETTINGS, TODAY)
     with pytest.raises(PrescriptionError) as refused:
         lifecycle.sign(demo, user, rx.prescription_id, SiteSettings(dose_tolerance_pct=6),
                        TODAY)
@@ -196,6 +196,6 @@ def test_signature_refused_when_the_age_on_the_first_day_changed(demo) -> None:
     assert "calculées pour un patient de 67 ans ; au premier jour d'administration " \
         "(26/11/2026) il aura 68 ans" in str(refused.value)
     assert "Recalculer les doses" in str(refused.value)
-    again = service.recompute(demo, user, rx.prescription_id, SETTINGS, TODAY)
+    again = line_edits.recompute(demo, user, rx.prescription_id, SETTINGS, TODAY)
     assert (again.dosing.age_years, carboplatin(again).final_dose) == (68, AT_68)
     lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)

@@ -8,7 +8,7 @@ import pytest
 from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo, audit_rows
 from web_helpers import create_account
 
-from chemo_fallback.modules.prescription import lifecycle, queries, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, queries
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,
     OffProtocolLine,
@@ -29,14 +29,14 @@ def draft(store, user, protocol="MFOLFOX6"):
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id=protocol, cycle_no=3, cycle_start_date=TODAY
     )
-    return service.start_draft(store, user, request, SETTINGS, TODAY)
+    return drafts.start_draft(store, user, request, SETTINGS, TODAY)
 
 
 def off_protocol(store, user, rx_id, **wanted):
     values = dict(drug_id="VINCRISTINE", dose=1.4, dose_basis="mg/m2", day_no=1, route="IV",
                   container="poche", diluent="NACL09", volume_ml=50, reason="Décidé en RCP")
     values.update(wanted)
-    return service.add_off_protocol_line(store, user, rx_id, OffProtocolLine(**values), SETTINGS)
+    return line_edits.add_off_protocol_line(store, user, rx_id, OffProtocolLine(**values), SETTINGS)
 
 
 def test_off_protocol_vincristine_intrathecal_in_a_syringe_is_refused(demo) -> None:
@@ -96,7 +96,7 @@ def test_protocol_line_carries_the_effective_maximum(demo) -> None:
 
 def test_taken_over_vincristine_keeps_the_maximum(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
-    rx = service.take_over(demo, pharmacist, "ORD01000276", SETTINGS, TODAY)
+    rx = drafts.take_over(demo, pharmacist, "ORD01000276", SETTINGS, TODAY)
     [vincristine] = [x for x in rx.lines if x.drug_id == "VINCRISTINE"]
     assert vincristine.max_dose == 2 and vincristine.final_dose <= 2
 
@@ -117,7 +117,7 @@ def test_sign_refuses_a_line_breaking_a_never_event(demo) -> None:
     with pytest.raises(PrescriptionError, match=r"Signature impossible.*par voie IT : INTERDIT"):
         lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
     with pytest.raises(PrescriptionError, match=r"Ligne refusée.*par voie IT : INTERDIT"):
-        service.recompute(demo, user, rx.prescription_id, SETTINGS, TODAY)
+        line_edits.recompute(demo, user, rx.prescription_id, SETTINGS, TODAY)
     assert audit_rows(demo, "prescription.signed") == []
     assert audit_rows(demo, "prescription.recomputed") == []
 
@@ -125,7 +125,7 @@ def test_sign_refuses_a_line_breaking_a_never_event(demo) -> None:
 def test_correction_applies_the_drug_rules(demo) -> None:
     user = create_account(demo, "prescriber")
     rx = draft(demo, user, "RCHOP21")
-    service.set_indication_code(demo, user, rx.prescription_id, "RITUXIMAB", "I000456")
+    line_edits.set_indication_code(demo, user, rx.prescription_id, "RITUXIMAB", "I000456")
     lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
     _record_a_line_from_before_the_rules(demo, rx.prescription_id)
     with pytest.raises(PrescriptionError, match=r"Version corrigée impossible.*INTERDIT"):

@@ -34,6 +34,11 @@ def test_percentages_are_french_and_signed_on_request() -> None:
     assert french.percent(0.0, signed=True) == f"0{NB}%"
 
 
+def test_days_agree_in_number() -> None:
+    assert (french.days(0), french.days(1), french.days(2), french.days(14)) == (
+        "0 jour", "1 jour", "2 jours", "14 jours")
+
+
 def test_dates_and_moments() -> None:
     assert french.day(date(2026, 11, 23)) == "23/11/2026"
     assert french.moment(datetime(2026, 11, 23, 8, 5, 42)) == "23/11/2026 à 08:05"

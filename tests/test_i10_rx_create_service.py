@@ -11,7 +11,7 @@ from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo, audit_row
 from web_helpers import create_account
 
 from chemo_fallback import request_keys
-from chemo_fallback.modules.prescription import lifecycle, notes, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, notes
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,
     OffProtocolLine,
@@ -51,15 +51,15 @@ def irinotecan(reason: str = "FOLFIRINOX décidé en RCP") -> OffProtocolLine:
 def test_a_draft_sent_twice_with_one_key_is_created_once(demo) -> None:
     user = create_account(demo, "prescriber")
     key = request_keys.new_key()
-    first = service.start_draft(demo, user, request(), SETTINGS, TODAY, request_key=key)
-    again = service.start_draft_or_earlier(
+    first = drafts.start_draft(demo, user, request(), SETTINGS, TODAY, request_key=key)
+    again = drafts.start_draft_or_earlier(
         demo, user, request(), SETTINGS, TODAY, request_key=key
     )
     assert again.already and again.prescription == first
     assert count(demo, "rx_prescriptions") == 1
     assert len(audit_rows(demo, "prescription.draft_created")) == 1
     # another form (another key): a second draft, as a deliberate second prescription is
-    other = service.start_draft_or_earlier(
+    other = drafts.start_draft_or_earlier(
         demo, user, request(), SETTINGS, TODAY, request_key=request_keys.new_key()
     )
     assert not other.already and other.prescription.prescription_id != first.prescription_id
@@ -71,9 +71,9 @@ def test_the_same_key_after_signing_returns_the_signed_prescription(demo) -> Non
     """The back button after signing: the old form sent again lands on the signed one."""
     user = create_account(demo, "prescriber")
     key = request_keys.new_key()
-    rx = service.start_draft(demo, user, request(), SETTINGS, TODAY, request_key=key)
+    rx = drafts.start_draft(demo, user, request(), SETTINGS, TODAY, request_key=key)
     lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
-    again = service.start_draft_or_earlier(
+    again = drafts.start_draft_or_earlier(
         demo, user, request(), SETTINGS, TODAY, request_key=key
     )
     assert again.already and again.prescription.status == Status.SIGNED
@@ -87,7 +87,7 @@ def test_two_requests_racing_with_one_key_create_one_draft(demo) -> None:
     key = request_keys.new_key()
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(
-            lambda _: service.start_draft_or_earlier(
+            lambda _: drafts.start_draft_or_earlier(
                 demo, user, request(), SETTINGS, TODAY, request_key=key
             ),
             range(2),
@@ -103,8 +103,8 @@ def test_a_refused_request_leaves_its_key_free(demo) -> None:
     user = create_account(demo, "prescriber")
     key = request_keys.new_key()
     with pytest.raises(PrescriptionError):
-        service.start_draft(demo, user, request(cycle_no=0), SETTINGS, TODAY, request_key=key)
-    rx = service.start_draft(demo, user, request(), SETTINGS, TODAY, request_key=key)
+        drafts.start_draft(demo, user, request(cycle_no=0), SETTINGS, TODAY, request_key=key)
+    rx = drafts.start_draft(demo, user, request(), SETTINGS, TODAY, request_key=key)
     assert rx.cycle_no == 3 and count(demo, "rx_prescriptions") == 1
 
 
@@ -112,9 +112,9 @@ def test_a_key_is_one_request_of_one_user(demo) -> None:
     prescriber = create_account(demo, "prescriber")
     pharmacist = create_account(demo, "pharmacist")
     key = request_keys.new_key()
-    rx = service.start_draft(demo, prescriber, request(), SETTINGS, TODAY, request_key=key)
+    rx = drafts.start_draft(demo, prescriber, request(), SETTINGS, TODAY, request_key=key)
     with pytest.raises(RequestKeyError, match="déjà servi") as refused:
-        service.start_draft(
+        drafts.start_draft(
             demo, pharmacist, request().model_copy(update={"prescriber_staff_id": "MED016"}),
             SETTINGS, TODAY, request_key=key,
         )
@@ -122,7 +122,7 @@ def test_a_key_is_one_request_of_one_user(demo) -> None:
     with pytest.raises(RequestKeyError, match="déjà servi"):
         notes.add_note(demo, prescriber, RECENT_PATIENT, "texte", request_key=key)
     with pytest.raises(RequestKeyError, match="mal formée"):
-        service.start_draft(demo, prescriber, request(), SETTINGS, TODAY, request_key="x y")
+        drafts.start_draft(demo, prescriber, request(), SETTINGS, TODAY, request_key="x y")
     assert [r.prescription_id for r in [rx]] == [
         demo.cursor().execute("SELECT prescription_id FROM rx_prescriptions").fetchone()[0]
     ]
@@ -131,36 +131,36 @@ def test_a_key_is_one_request_of_one_user(demo) -> None:
 def test_a_take_over_sent_twice_with_one_key_is_made_once(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     key = request_keys.new_key()
-    first = service.take_over(demo, pharmacist, PRODUCTION_RX, SETTINGS, TODAY, request_key=key)
-    again = service.take_over(demo, pharmacist, PRODUCTION_RX, SETTINGS, TODAY, request_key=key)
+    first = drafts.take_over(demo, pharmacist, PRODUCTION_RX, SETTINGS, TODAY, request_key=key)
+    again = drafts.take_over(demo, pharmacist, PRODUCTION_RX, SETTINGS, TODAY, request_key=key)
     assert again == first and count(demo, "rx_prescriptions") == 1
     assert len(audit_rows(demo, "prescription.draft_created")) == 1
     # another key: still the prescription already continuing it, never a second take-over
-    other = service.take_over(
+    other = drafts.take_over(
         demo, pharmacist, PRODUCTION_RX, SETTINGS, TODAY, request_key=request_keys.new_key()
     )
     assert other == first and count(demo, "rx_prescriptions") == 1
     # cancelled since: the old request sent again shows it (cancelled), creates nothing
     lifecycle.cancel(demo, pharmacist, first.prescription_id, "Reprise en double")
-    shown = service.take_over(demo, pharmacist, PRODUCTION_RX, SETTINGS, TODAY, request_key=key)
+    shown = drafts.take_over(demo, pharmacist, PRODUCTION_RX, SETTINGS, TODAY, request_key=key)
     assert shown.prescription_id == first.prescription_id and shown.status.value == "cancelled"
     assert count(demo, "rx_prescriptions") == 1
 
 
 def test_an_off_protocol_line_sent_twice_with_one_key_is_added_once(demo) -> None:
     user = create_account(demo, "prescriber")
-    rx = service.start_draft(demo, user, request(), SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, user, request(), SETTINGS, TODAY)
     key = request_keys.new_key()
-    first = service.add_off_protocol_line(
+    first = line_edits.add_off_protocol_line(
         demo, user, rx.prescription_id, irinotecan(), SETTINGS, request_key=key
     )
-    again = service.add_off_protocol_line(
+    again = line_edits.add_off_protocol_line(
         demo, user, rx.prescription_id, irinotecan(), SETTINGS, request_key=key
     )
     assert again == first
     assert count(demo, "rx_lines") == len(rx.lines) + 1
     assert len(audit_rows(demo, "prescription.line_added")) == 1
-    second = service.add_off_protocol_line(
+    second = line_edits.add_off_protocol_line(
         demo, user, rx.prescription_id, irinotecan("2e ligne"), SETTINGS,
         request_key=request_keys.new_key(),
     )
@@ -183,24 +183,24 @@ def test_a_note_sent_twice_with_one_key_is_written_once(demo) -> None:
 def test_an_impossible_cycle_number_is_refused_with_its_code(demo, cycle_no) -> None:
     user = create_account(demo, "prescriber")
     with pytest.raises(PrescriptionError) as refused:
-        service.start_draft(demo, user, request(cycle_no=cycle_no), SETTINGS, TODAY)
-    assert refused.value.code == service.CYCLE_NO_INVALID
+        drafts.start_draft(demo, user, request(cycle_no=cycle_no), SETTINGS, TODAY)
+    assert refused.value.code == drafts.CYCLE_NO_INVALID
     assert f"Cycle {cycle_no} " in str(refused.value)
     assert count(demo, "rx_prescriptions") == 0
     assert audit_rows(demo, "prescription.draft_created") == []
 
 
 def test_cycle_number_problems_in_french() -> None:
-    assert service.cycle_no_problem(1) is None and service.cycle_no_problem(200) is None
-    assert "à partir de 1" in service.cycle_no_problem(0)
-    assert "nombre entier" in service.cycle_no_problem("2,5")
-    assert "nombre entier" in service.cycle_no_problem(True)
-    assert "nombre entier" in service.cycle_no_problem(2.0)
+    assert drafts.cycle_no_problem(1) is None and drafts.cycle_no_problem(200) is None
+    assert "à partir de 1" in drafts.cycle_no_problem(0)
+    assert "nombre entier" in drafts.cycle_no_problem("2,5")
+    assert "nombre entier" in drafts.cycle_no_problem(True)
+    assert "nombre entier" in drafts.cycle_no_problem(2.0)
 
 
 def test_the_suggested_cycle_says_when_none_is_known(demo) -> None:
     user = create_account(demo, "prescriber")
-    none = service.suggested_cycle(demo, user, RECENT_PATIENT, "AC60", 21, TODAY)
+    none = drafts.suggested_cycle(demo, user, RECENT_PATIENT, "AC60", 21, TODAY)
     assert (none.cycle_no, none.start, none.last_cycle_no) == (1, TODAY, None)
-    known = service.suggested_cycle(demo, user, RECENT_PATIENT, "MFOLFOX6", 14, TODAY)
+    known = drafts.suggested_cycle(demo, user, RECENT_PATIENT, "MFOLFOX6", 14, TODAY)
     assert known.last_cycle_no is not None and known.cycle_no == known.last_cycle_no + 1

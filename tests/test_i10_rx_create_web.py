@@ -13,10 +13,11 @@ from web_helpers import SLOW, sign_in
 
 from chemo_fallback import request_keys
 from chemo_fallback.modules.prescription import (
+    drafts,
     lifecycle,
+    line_edits,
     notes,
     pages,
-    service,
 )
 from chemo_fallback.modules.prescription.models import DraftRequest, OffProtocolLine
 from chemo_fallback.site_settings import SiteSettings
@@ -40,7 +41,7 @@ def only(user: User, marker: str):
     return element
 
 
-def drafts(store) -> list[str]:
+def draft_ids(store) -> list[str]:
     rows = store.cursor().execute(
         "SELECT prescription_id FROM rx_prescriptions ORDER BY prescription_id"
     ).fetchall()
@@ -65,7 +66,7 @@ async def test_cycle_0_is_refused_as_typed_never_turned_into_1(user: User, app_s
     user.find(marker="rx-cycle").clear().type("2,5")
     user.find(marker="rx-create").click()
     await user.should_see("Numéro de cycle « 2,5 » impossible", retries=SLOW)
-    assert drafts(app_state.store) == []
+    assert draft_ids(app_state.store) == []
     assert audit_rows(app_state.store, "prescription.draft_created") == []
 
 
@@ -91,7 +92,7 @@ async def test_the_form_names_a_draft_already_made_of_the_protocol(user: User, a
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="AC60", cycle_no=1, cycle_start_date=TODAY
     )
-    rx = service.start_draft(app_state.store, account, request, SiteSettings(), TODAY)
+    rx = drafts.start_draft(app_state.store, account, request, SiteSettings(), TODAY)
     await open_form(user, "AC 60 (21 j)")
     await user.should_see("Aucun cycle connu de AC 60 pour ce patient", retries=SLOW)
     await user.should_see(
@@ -114,7 +115,7 @@ async def test_the_form_sent_again_lands_on_the_first_prescription(
     await open_form(user)
     user.find(marker="rx-create").click()
     await user.should_see(marker="rx-header", retries=SLOW)
-    [first] = drafts(app_state.store)
+    [first] = draft_ids(app_state.store)
     lifecycle.sign(app_state.store, account, first, SiteSettings(), TODAY)
     await open_form(user)  # the same form again, with its key
     user.find(marker="rx-create").click()
@@ -124,7 +125,7 @@ async def test_the_form_sent_again_lands_on_the_first_prescription(
     )
     await user.should_see("Elle n'a pas été créée une seconde fois.")
     await user.should_not_see(marker="rx-create")
-    assert drafts(app_state.store) == [first]
+    assert draft_ids(app_state.store) == [first]
     assert len(audit_rows(app_state.store, "prescription.draft_created")) == 1
     user.find(marker="rx-open-existing").click()
     await user.should_see(marker="rx-header", retries=SLOW)
@@ -134,13 +135,13 @@ async def test_the_create_button_is_disabled_while_the_draft_is_made(
     user: User, app_state, monkeypatch
 ) -> None:
     seen = []
-    original = service.start_draft_or_earlier
+    original = drafts.start_draft_or_earlier
 
     def watched(*args, **kwargs):
         seen.append(only(user, "rx-create").enabled)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "start_draft_or_earlier", watched)
+    monkeypatch.setattr(drafts, "start_draft_or_earlier", watched)
     await sign_in(user, app_state.store, "prescriber")
     await open_form(user)
     user.find(marker="rx-create").click()
@@ -184,20 +185,20 @@ def mfolfox6_draft(store, account):
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=3, cycle_start_date=TODAY
     )
-    return service.start_draft(store, account, request, SiteSettings(), TODAY)
+    return drafts.start_draft(store, account, request, SiteSettings(), TODAY)
 
 
 async def test_a_dialog_s_buttons_are_disabled_while_it_saves(
     user: User, app_state, monkeypatch
 ) -> None:
     seen = []
-    original = service.modify_dose
+    original = line_edits.modify_dose
 
     def watched(*args, **kwargs):
         seen.append((only(user, "modify-save").enabled, only(user, "modify-close").enabled))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "modify_dose", watched)
+    monkeypatch.setattr(line_edits, "modify_dose", watched)
     account = await sign_in(user, app_state.store, "prescriber")
     rx = mfolfox6_draft(app_state.store, account)
     oxali = next(x for x in rx.lines if x.drug_id == "OXALIPLATINE")
@@ -217,13 +218,13 @@ async def test_the_off_protocol_dialog_adds_its_line_once(
 ) -> None:
     """The dialog draws its request key when it opens: saved twice, one line."""
     seen = []
-    original = service.add_off_protocol_line
+    original = line_edits.add_off_protocol_line
 
     def watched(*args, **kwargs):
         seen.append((only(user, "off-save").enabled, kwargs.get("request_key")))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "add_off_protocol_line", watched)
+    monkeypatch.setattr(line_edits, "add_off_protocol_line", watched)
     account = await sign_in(user, app_state.store, "prescriber")
     rx = mfolfox6_draft(app_state.store, account)
     await user.open(pages.prescription_url(rx.prescription_id))

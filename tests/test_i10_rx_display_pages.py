@@ -14,9 +14,11 @@ from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo
 from test_i10_rx_display_trail import LIFT_REASON, at
 from web_helpers import SLOW, create_account, sign_in
 
-from chemo_fallback.modules.prescription import lifecycle, pages, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, pages
 from chemo_fallback.modules.prescription.models import DraftRequest
+from chemo_fallback.modules.validation import decisions
 from chemo_fallback.modules.validation import service as validation
+from chemo_fallback.modules.validation.go_ahead import record_go_ahead
 from chemo_fallback.modules.validation.models import Override, Severity
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.web import patient_pages, state
@@ -48,7 +50,7 @@ def signed(store, prescriber, protocol: str = "MFOLFOX6", cycle: int = 6) -> str
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id=protocol, cycle_no=cycle, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     store.cursor().execute(
         "UPDATE rx_prescriptions SET created_at = ? WHERE prescription_id = ?",
@@ -64,7 +66,7 @@ async def test_a_change_requested_on_the_prescriber_list_and_on_its_correction(
     prescriber = await sign_in(user, store, "prescriber")
     rx_id = signed(store, prescriber)
     pharmacist = create_account(store, "pharmacist", "ph-question")
-    validation.request_change(store, pharmacist, rx_id, "4", "Oxaliplatine : réduire à 75 %")
+    decisions.request_change(store, pharmacist, rx_id, "4", "Oxaliplatine : réduire à 75 %")
     await user.open("/prescriptions")
     await user.should_see("1 prescription(s) renvoyée(s) par la pharmacie", retries=SLOW)
     # the filter shows the prescriber's work, whatever the period chosen
@@ -106,10 +108,10 @@ async def test_the_page_after_validation_shows_signatures_lifts_feu_vert_and_bsa
     _rx, findings = validation.findings_of(store, pharmacist, rx_id, SETTINGS, TODAY)
     lifted = [Override(key=f.key, reason=LIFT_REASON) for f in findings
               if f.severity == Severity.BLOCKING]
-    validation.validate(store, pharmacist, rx_id, lifted, SETTINGS, TODAY)
+    decisions.validate(store, pharmacist, rx_id, lifted, SETTINGS, TODAY)
     nurse = create_account(store, "nurse", "ide")
-    validation.record_go_ahead(store, nurse, rx_id, 1, "Dr Colin (HDJ)", at(TODAY, 8.5),
-                               now=at(TODAY, 9))
+    record_go_ahead(store, nurse, rx_id, 1, "Dr Colin (HDJ)", at(TODAY, 8.5),
+                    now=at(TODAY, 9))
     await user.open(pages.prescription_url(rx_id))
     await user.should_see(marker="rx-trail", retries=SLOW)
     signatures = texts(user, "rx-signature")
@@ -134,7 +136,7 @@ async def test_the_signature_dialog_lists_what_blocks_before_any_password(
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="RCHOP21", cycle_no=1, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     await user.open(pages.prescription_url(rx.prescription_id))
     await user.should_see(marker="rx-sign", retries=SLOW)
     user.find(marker="rx-sign").click()
@@ -142,7 +144,7 @@ async def test_the_signature_dialog_lists_what_blocks_before_any_password(
     await user.should_see("le code indication est obligatoire")
     await user.should_not_see(marker="signature-password")
     user.find(marker="signature-cancel").click()
-    service.set_indication_code(store, prescriber, rx.prescription_id, "RITUXIMAB", "I000456")
+    line_edits.set_indication_code(store, prescriber, rx.prescription_id, "RITUXIMAB", "I000456")
     user.find(marker="rx-sign").click()
     await user.should_see(marker="signature-password")
     await user.should_not_see(marker="signature-blockers")

@@ -15,9 +15,11 @@ from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo, audit_row
 from web_helpers import create_account
 
 from chemo_fallback.documents import reprint
-from chemo_fallback.modules.prescription import lifecycle, printing, queries, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, printing, queries
 from chemo_fallback.modules.prescription.models import DraftRequest, PrescriptionError, Status
+from chemo_fallback.modules.validation import decisions
 from chemo_fallback.modules.validation import service as validation
+from chemo_fallback.modules.validation.go_ahead import record_go_ahead
 from chemo_fallback.modules.validation.models import Override, Severity
 from chemo_fallback.site_settings import SiteSettings
 
@@ -42,7 +44,7 @@ def signed_mfolfox6(store, cycle: int = 6):
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=cycle, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     # created at the real clock's now; the demo's day is pinned to TODAY (feu vert checks)
     store.cursor().execute(
@@ -59,10 +61,10 @@ def validated_mfolfox6(store):
     lifted = [Override(key=f.key, reason=LIFT_REASON) for f in findings
               if f.severity == Severity.BLOCKING]
     assert lifted
-    assert validation.validate(store, pharmacist, rx_id, lifted, SETTINGS, TODAY) == "validated"
+    assert decisions.validate(store, pharmacist, rx_id, lifted, SETTINGS, TODAY) == "validated"
     nurse = create_account(store, "nurse", "ide")
-    validation.record_go_ahead(store, nurse, rx_id, 1, "Dr Colin (HDJ)", at(TODAY, 8.5),
-                               "PNN du matin OK", now=at(TODAY, 9))
+    record_go_ahead(store, nurse, rx_id, 1, "Dr Colin (HDJ)", at(TODAY, 8.5),
+                    "PNN du matin OK", now=at(TODAY, 9))
     return prescriber, pharmacist, rx_id
 
 
@@ -108,10 +110,10 @@ def test_the_pdf_after_validation_says_who_signed_what_was_lifted_and_the_bsa(
     _rx, findings = validation.findings_of(demo, pharmacist, rx_id, SETTINGS, TODAY)
     lifted = [Override(key=f.key, reason=LIFT_REASON) for f in findings
               if f.severity == Severity.BLOCKING]
-    validation.validate(demo, pharmacist, rx_id, lifted, SETTINGS, TODAY)
+    decisions.validate(demo, pharmacist, rx_id, lifted, SETTINGS, TODAY)
     nurse = create_account(demo, "nurse", "ide")
-    validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin (HDJ)", at(TODAY, 8.5),
-                               now=at(TODAY, 9))
+    record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin (HDJ)", at(TODAY, 8.5),
+                    now=at(TODAY, 9))
     _after, after_pdf = printing.print_summary(demo, prescriber, rx_id, TODAY)
     text = pdf_text(after_pdf, tmp_path)
     assert "Prescrit par Test prescriber" in text
@@ -131,7 +133,7 @@ def test_the_pdf_after_validation_says_who_signed_what_was_lifted_and_the_bsa(
 def test_a_change_requested_shows_on_the_worklist_with_the_question(demo) -> None:
     prescriber, rx_id = signed_mfolfox6(demo)
     pharmacist = create_account(demo, "pharmacist", "ph-question")
-    validation.request_change(demo, pharmacist, rx_id, "4", "Oxaliplatine : réduire à 75 %")
+    decisions.request_change(demo, pharmacist, rx_id, "4", "Oxaliplatine : réduire à 75 %")
     rx = queries.read_prescription(demo, prescriber, rx_id)
     assert rx.status == Status.CHANGE_REQUESTED
     far = TODAY + timedelta(days=40)  # the filter shows them whatever the period
@@ -173,13 +175,13 @@ def test_sign_blockers_are_the_refusals_of_sign(demo) -> None:
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="RCHOP21", cycle_no=1, cycle_start_date=TODAY
     )
-    rx = service.start_draft(demo, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, prescriber, request, SETTINGS, TODAY)
     blockers = lifecycle.sign_blockers(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
     assert any("liste en sus" in b and "code indication est obligatoire" in b for b in blockers)
     with pytest.raises(PrescriptionError) as refused:
         lifecycle.sign(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
     assert all(b in str(refused.value) for b in blockers)
-    service.set_indication_code(demo, prescriber, rx.prescription_id, "RITUXIMAB", "I000456")
+    line_edits.set_indication_code(demo, prescriber, rx.prescription_id, "RITUXIMAB", "I000456")
     assert lifecycle.sign_blockers(demo, prescriber, rx.prescription_id, SETTINGS, TODAY) == []
     lifecycle.sign(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
     # once signed, the blocker says why there is nothing left to sign

@@ -28,7 +28,7 @@ def _prepare(data_dir) -> str:
 
     from chemo_fallback.auth.accounts import find_user
     from chemo_fallback.auth.demo import ensure_demo_accounts
-    from chemo_fallback.modules.prescription import lifecycle, service
+    from chemo_fallback.modules.prescription import drafts, lifecycle
     from chemo_fallback.modules.prescription.models import DraftRequest
     from chemo_fallback.site_settings import SiteSettings
     from chemo_fallback.snapshot.activation import activate_snapshot
@@ -41,7 +41,7 @@ def _prepare(data_dir) -> str:
         doctor = find_user(store, "medecin")
         request = DraftRequest(patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=6,
                                cycle_start_date=date.today())
-        rx = service.start_draft(store, doctor, request, SiteSettings(), date.today())
+        rx = drafts.start_draft(store, doctor, request, SiteSettings(), date.today())
         lifecycle.sign(store, doctor, rx.prescription_id, SiteSettings(), date.today())
         store.cursor().execute(
             "UPDATE rx_prescriptions SET created_at = ? WHERE prescription_id = ?",

@@ -15,8 +15,7 @@ from test_web_validation import app_state
 from web_helpers import PASSWORD, SLOW, create_account, sign_in
 
 from chemo_fallback.french import NBSP
-from chemo_fallback.modules.validation import pages
-from chemo_fallback.modules.validation import service as validation
+from chemo_fallback.modules.validation import decisions, pages
 from chemo_fallback.modules.validation.models import Finding, Severity
 from chemo_fallback.site_settings import SiteSettings
 
@@ -28,7 +27,7 @@ async def test_the_review_is_read_only_once_validated(user: User, app_state) -> 
     rx_id = signed_mfolfox6(store)
     other = create_account(store, "pharmacist", "pharmacien2")
     overrides = lift(store, other, rx_id, "Report du C4 décidé en RCP")
-    validation.validate(store, other, rx_id, overrides, app_state.settings, TODAY)
+    decisions.validate(store, other, rx_id, overrides, app_state.settings, TODAY)
     await sign_in(user, store, "pharmacist")
     await user.open(f"/validation/{rx_id}")
     await user.should_see(marker="review-read-only", retries=SLOW)
@@ -74,8 +73,8 @@ async def test_the_first_checker_sees_a_read_only_review(user: User, app_state) 
     pharmacist = await sign_in(user, app_state.store, "pharmacist")
     rx_id = signed_mfolfox6(app_state.store)
     overrides = lift(app_state.store, pharmacist, rx_id, "Vu en RCP")
-    validation.validate(app_state.store, pharmacist, rx_id, overrides, app_state.settings,
-                        TODAY)
+    decisions.validate(app_state.store, pharmacist, rx_id, overrides, app_state.settings,
+                       TODAY)
     await user.open(f"/validation/{rx_id}")
     await user.should_see("Vous avez donné la 1re validation", retries=SLOW)
     await user.should_not_see(marker="review-validate")
@@ -85,8 +84,8 @@ async def test_the_first_checker_sees_a_read_only_review(user: User, app_state) 
 async def test_a_request_for_a_change_has_its_own_badge(user: User, app_state) -> None:
     rx_id = signed_mfolfox6(app_state.store)
     other = create_account(app_state.store, "pharmacist", "pharmacien2")
-    validation.request_change(app_state.store, other, rx_id, "4", "Réduire l'oxaliplatine",
-                              app_state.settings, TODAY)
+    decisions.request_change(app_state.store, other, rx_id, "4", "Réduire l'oxaliplatine",
+                             app_state.settings, TODAY)
     await sign_in(user, app_state.store, "pharmacist")
     await user.open(f"/validation/{rx_id}")
     await user.should_see("MODIFICATION DEMANDÉE", retries=SLOW)

@@ -16,8 +16,10 @@ from web_helpers import create_account
 from chemo_fallback import request_keys
 from chemo_fallback.modules.prescription import queries
 from chemo_fallback.modules.prescription.models import Status
+from chemo_fallback.modules.validation import decisions
 from chemo_fallback.modules.validation import repository as repo
 from chemo_fallback.modules.validation import service as validation
+from chemo_fallback.modules.validation.go_ahead import record_go_ahead
 from chemo_fallback.modules.validation.models import Override, ValidationError
 from chemo_fallback.site_settings import SiteSettings
 
@@ -43,21 +45,21 @@ def test_the_same_go_ahead_request_twice_records_one(demo) -> None:
     key = request_keys.new_key()
     sent = dict(day_no=1, given_by="Dr Colin", given_at=at(TODAY, 8), now=at(TODAY, 9),
                 request_key=key)
-    first = validation.record_go_ahead(demo, nurse, rx_id, **sent)
-    again = validation.record_go_ahead(demo, nurse, rx_id, **sent)
+    first = record_go_ahead(demo, nurse, rx_id, **sent)
+    again = record_go_ahead(demo, nurse, rx_id, **sent)
     assert again == first
     assert go_ahead_count(demo, rx_id) == 1
     assert len(audit_rows(demo, "prescription.go_ahead")) == 1
     # another form (another key) is another feu vert; no key (a script) is not idempotent
-    validation.record_go_ahead(demo, nurse, rx_id, **{**sent, "request_key": None})
+    record_go_ahead(demo, nurse, rx_id, **{**sent, "request_key": None})
     assert go_ahead_count(demo, rx_id) == 2
 
 
 def test_a_request_for_a_change_is_not_a_refusal(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     rx_id = signed_mfolfox6(demo)
-    validation.request_change(demo, pharmacist, rx_id, "4", "Réduire à 75 mg/m² ?", SETTINGS,
-                              TODAY)
+    decisions.request_change(demo, pharmacist, rx_id, "4", "Réduire à 75 mg/m² ?", SETTINGS,
+                             TODAY)
     rx = queries.read_prescription(demo, pharmacist, rx_id)
     assert rx.status == Status.CHANGE_REQUESTED and rx.status_label == "modification demandée"
     assert rx.status_reason == "Modification demandée : Surdosage — Réduire à 75 mg/m² ?"
@@ -76,7 +78,7 @@ def test_a_request_for_a_change_is_not_a_refusal(demo) -> None:
 def test_a_refusal_keeps_its_own_status_and_action(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     rx_id = signed_mfolfox6(demo)
-    validation.reject(demo, pharmacist, rx_id, "Cycle déjà administré")
+    decisions.reject(demo, pharmacist, rx_id, "Cycle déjà administré")
     assert queries.read_prescription(demo, pharmacist, rx_id).status == Status.REJECTED
     assert len(audit_rows(demo, "prescription.rejected")) == 1
     assert audit_rows(demo, "prescription.change_requested") == []
@@ -86,19 +88,19 @@ def test_an_intervention_text_has_a_length_limit(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     rx_id = signed_mfolfox6(demo)
     with pytest.raises(ValidationError, match="2001 caractères : 2000 au plus") as refused:
-        validation.request_change(demo, pharmacist, rx_id, "4", "x" * 2001)
+        decisions.request_change(demo, pharmacist, rx_id, "4", "x" * 2001)
     assert refused.value.code == "decision_text_too_long"
     with pytest.raises(ValidationError, match="2000 au plus"):
-        validation.reject(demo, pharmacist, rx_id, "y" * 2500)
+        decisions.reject(demo, pharmacist, rx_id, "y" * 2500)
     assert queries.read_prescription(demo, pharmacist, rx_id).status == Status.SIGNED
     assert repo.decisions(demo.cursor(), rx_id) == []
-    validation.request_change(demo, pharmacist, rx_id, "4", "z" * 2000)  # the limit itself
+    decisions.request_change(demo, pharmacist, rx_id, "4", "z" * 2000)  # the limit itself
 
 
 def _refusal(store, user, rx_id, overrides, settings=SETTINGS):
     """What validate refuses with (code, message), or None when it validates."""
     try:
-        validation.validate(store, user, rx_id, overrides, settings, TODAY)
+        decisions.validate(store, user, rx_id, overrides, settings, TODAY)
     except ValidationError as exc:
         return exc.code, str(exc)
     return None
@@ -109,27 +111,27 @@ def test_the_dialog_blockers_are_the_refusals_of_validate(demo) -> None:
     rx_id = signed_mfolfox6(demo)
     # nothing lifted, then one point lifted with a reason too short
     for overrides in ([], [Override(key=INTERVAL, reason="ok")]):
-        blockers = validation.validation_blockers(demo, pharmacist, rx_id, overrides, SETTINGS,
-                                                  TODAY)
+        blockers = decisions.validation_blockers(demo, pharmacist, rx_id, overrides, SETTINGS,
+                                                 TODAY)
         assert len(blockers) == 3
         code, message = _refusal(demo, pharmacist, rx_id, overrides)
         assert code == "validation_points_not_lifted"
         assert all(b in message for b in blockers)
-    assert any("levé sans motif" in b for b in validation.validation_blockers(
+    assert any("levé sans motif" in b for b in decisions.validation_blockers(
         demo, pharmacist, rx_id, [Override(key=INTERVAL, reason="ok")], SETTINGS, TODAY))
     # the transcriber: not independent, said before the password too
     transcriber = create_account(demo, "pharmacist", "transcripteur")
     own = transcribed(demo, transcriber)
-    blockers = validation.validation_blockers(demo, transcriber, own, lift(demo, transcriber,
-                                              own), SETTINGS, TODAY)
+    blockers = decisions.validation_blockers(demo, transcriber, own, lift(demo, transcriber,
+                                             own), SETTINGS, TODAY)
     code, message = _refusal(demo, transcriber, own, lift(demo, transcriber, own))
     assert code == "validation_not_independent" and blockers == [message]
     # everything lifted: nothing blocks, and validate goes through
     lifted = lift(demo, pharmacist, rx_id)
-    assert validation.validation_blockers(demo, pharmacist, rx_id, lifted, SETTINGS, TODAY) == []
+    assert decisions.validation_blockers(demo, pharmacist, rx_id, lifted, SETTINGS, TODAY) == []
     assert _refusal(demo, pharmacist, rx_id, lifted) is None
     # decided: the same request again is told so, and records nothing
-    blockers = validation.validation_blockers(demo, pharmacist, rx_id, lifted, SETTINGS, TODAY)
+    blockers = decisions.validation_blockers(demo, pharmacist, rx_id, lifted, SETTINGS, TODAY)
     code, message = _refusal(demo, pharmacist, rx_id, lifted)
     assert code == "validation_already_decided" and blockers == [message]
     assert "Décision déjà prise" in message and "« validée »" in message
@@ -139,12 +141,12 @@ def test_the_dialog_blockers_are_the_refusals_of_validate(demo) -> None:
 def test_a_second_decision_is_refused_clearly(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     rx_id = signed_mfolfox6(demo)
-    validation.request_change(demo, pharmacist, rx_id, "4", "Décaler le cycle")
+    decisions.request_change(demo, pharmacist, rx_id, "4", "Décaler le cycle")
     for again in (
-        lambda: validation.request_change(demo, pharmacist, rx_id, "4", "Décaler le cycle"),
-        lambda: validation.reject(demo, pharmacist, rx_id, "Doublon"),
-        lambda: validation.validate(demo, pharmacist, rx_id, lift(demo, pharmacist, rx_id),
-                                    SETTINGS, TODAY),
+        lambda: decisions.request_change(demo, pharmacist, rx_id, "4", "Décaler le cycle"),
+        lambda: decisions.reject(demo, pharmacist, rx_id, "Doublon"),
+        lambda: decisions.validate(demo, pharmacist, rx_id, lift(demo, pharmacist, rx_id),
+                                   SETTINGS, TODAY),
     ):
         with pytest.raises(ValidationError, match="Décision déjà prise") as refused:
             again()
@@ -158,8 +160,8 @@ def test_the_first_checker_cannot_validate_twice(demo) -> None:
     first = create_account(demo, "pharmacist")
     rx_id = signed_mfolfox6(demo)
     lifted = lift(demo, first, rx_id)
-    assert validation.validate(demo, first, rx_id, lifted, settings, TODAY) == "first_check"
-    blockers = validation.validation_blockers(demo, first, rx_id, lifted, settings, TODAY)
+    assert decisions.validate(demo, first, rx_id, lifted, settings, TODAY) == "first_check"
+    blockers = decisions.validation_blockers(demo, first, rx_id, lifted, settings, TODAY)
     code, message = _refusal(demo, first, rx_id, lifted, settings)
     assert code == "validation_same_pharmacist_twice" and blockers == [message]
     assert "autre pharmacien" in message
@@ -175,10 +177,10 @@ def test_only_reasons_of_three_characters_count_as_lifted(demo) -> None:
     _rx, findings = validation.findings_of(demo, pharmacist, rx_id, SETTINGS, TODAY)
     given = [Override(key=INTERVAL, reason=" ok "), Override(key="interval_short_next",
                                                              reason="C5 annulé")]
-    assert [(f.key, why) for f, why in validation.lifted(findings, given)] == [
+    assert [(f.key, why) for f, why in decisions.lifted(findings, given)] == [
         ("interval_short_next", "C5 annulé")
     ]
-    assert validation.lifted(findings, []) == []
+    assert decisions.lifted(findings, []) == []
 
 
 def test_the_worklist_shows_every_signed_prescription(demo) -> None:
@@ -197,5 +199,5 @@ def test_the_worklist_shows_every_signed_prescription(demo) -> None:
     assert [e.prescription.prescription_id for e in narrowed.entries] == [far]
     assert (narrowed.awaiting, narrowed.hidden) == (3, 2)
     # a decided one leaves the worklist
-    validation.reject(demo, pharmacist, late, "Doublon")
+    decisions.reject(demo, pharmacist, late, "Doublon")
     assert validation.worklist(demo, pharmacist, SETTINGS, TODAY).awaiting == 2

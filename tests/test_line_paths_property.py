@@ -15,7 +15,7 @@ from prescription_helpers import TODAY, activate_demo
 from web_helpers import create_account
 
 from chemo_fallback.french import format_dose_fr
-from chemo_fallback.modules.prescription import lifecycle, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,
     Line,
@@ -92,7 +92,7 @@ def _draft(store, user, patient, protocol, start_offset=0) -> Prescription | Non
         cycle_start_date=TODAY + timedelta(days=start_offset),
     )
     try:
-        return service.start_draft(store, user, request, SETTINGS, TODAY)
+        return drafts.start_draft(store, user, request, SETTINGS, TODAY)
     except PrescriptionError:
         return None  # refused (missing creatinine, …): a refusal is allowed, a bad line is not
 
@@ -116,7 +116,7 @@ def test_protocol_lines_and_modifications_never_pass_a_maximum(
         return
     for line in dosed:
         try:
-            changed = service.modify_dose(
+            changed = line_edits.modify_dose(
                 demo, prescriber, rx.prescription_id, line.line_id, pct, "toxicité", SETTINGS
             )
         except PrescriptionError:
@@ -142,7 +142,9 @@ def test_off_protocol_lines_never_pass_a_maximum(demo, people, patient, drug, ba
         route="IV", container="poche", volume_ml=100, reason="demande du prescripteur",
     )
     try:
-        line = service.add_off_protocol_line(demo, prescriber, rx.prescription_id, wanted, SETTINGS)
+        line = line_edits.add_off_protocol_line(
+            demo, prescriber, rx.prescription_id, wanted, SETTINGS
+        )
     except PrescriptionError:
         return
     assert_line_holds(line, _drugs(demo))
@@ -162,7 +164,7 @@ def test_take_overs_and_corrections_never_pass_a_maximum(demo, people) -> None:
     taken = 0
     for production_id in ids:
         try:
-            rx = service.take_over(demo, pharmacist, production_id, SETTINGS, TODAY)
+            rx = drafts.take_over(demo, pharmacist, production_id, SETTINGS, TODAY)
         except PrescriptionError:
             continue
         taken += 1

@@ -12,7 +12,7 @@ import pytest
 from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo, audit_rows
 from web_helpers import create_account
 
-from chemo_fallback.modules.prescription import lifecycle, queries, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, queries
 from chemo_fallback.modules.prescription.models import DraftRequest, PrescriptionError
 from chemo_fallback.modules.validation import service as validation
 from chemo_fallback.modules.validation.models import Severity
@@ -35,7 +35,7 @@ def draft(store, user, protocol: str, patient: str = RECENT_PATIENT, start=TODAY
     request = DraftRequest(
         patient_id=patient, protocol_id=protocol, cycle_no=2, cycle_start_date=start
     )
-    return service.start_draft(store, user, request, settings, TODAY)
+    return drafts.start_draft(store, user, request, settings, TODAY)
 
 
 def drug_line(rx, drug_id: str):
@@ -50,15 +50,15 @@ def test_vincristine_reduction_is_a_percentage_of_the_capped_dose(demo) -> None:
     rx = draft(demo, user, "RCHOP21")  # GARNIER Hamid 2,09 m²: 1,4 × 2,09 = 2,926 → 2 mg
     vinc = drug_line(rx, "VINCRISTINE")
     assert vinc.final_dose == 2.0
-    half = service.modify_dose(demo, user, rx.prescription_id, vinc.line_id, -50, "Neuro G2",
-                               SETTINGS)
+    half = line_edits.modify_dose(demo, user, rx.prescription_id, vinc.line_id, -50, "Neuro G2",
+                                  SETTINGS)
     assert half.final_dose == 1.0  # was 1,5 mg when the % applied before the cap
     assert [s.rule for s in half.derivation.steps] == [
         "bsa", "theoretical", "max_per_dose", "modification", "rounding"
     ]
     assert "Réduction de 50 % de la dose plafonnée, 2 mg" in half.derivation.steps[3].description
-    quarter = service.modify_dose(demo, user, rx.prescription_id, vinc.line_id, -25, "Neuro G2",
-                                  SETTINGS)
+    quarter = line_edits.modify_dose(demo, user, rx.prescription_id, vinc.line_id, -25, "Neuro G2",
+                                     SETTINGS)
     assert quarter.final_dose == 1.5  # was 2 mg: −25 % changed nothing, silently
     audits = audit_rows(demo, "prescription.dose_modified")
     assert [(a["before_json"]["dose"], a["after_json"]["dose"]) for a in audits] == [
@@ -74,7 +74,7 @@ def test_a_modification_that_changes_nothing_is_refused_and_not_recorded(demo) -
     rx = draft(demo, user, "RCHOP21")
     vinc = drug_line(rx, "VINCRISTINE")
     with pytest.raises(PrescriptionError) as refused:
-        service.modify_dose(demo, user, rx.prescription_id, vinc.line_id, 10, "RCP", SETTINGS)
+        line_edits.modify_dose(demo, user, rx.prescription_id, vinc.line_id, 10, "RCP", SETTINGS)
     assert "La modification de +10 % ne change pas la dose finale (2 mg)" in str(refused.value)
     assert refused.value.code == "dose_modification_no_effect"
     assert "dose maximale (2 mg)" in str(refused.value)
@@ -88,17 +88,17 @@ def test_saving_the_dialog_unchanged_records_nothing(demo) -> None:
     rx = draft(demo, user, "MFOLFOX6")
     oxali = drug_line(rx, "OXALIPLATINE")
     # nothing to nothing: no write, no audit, no error
-    same = service.modify_dose(demo, user, rx.prescription_id, oxali.line_id, 0, None, SETTINGS)
+    same = line_edits.modify_dose(demo, user, rx.prescription_id, oxali.line_id, 0, None, SETTINGS)
     assert same == oxali and audit_rows(demo, "prescription.dose_modified") == []
-    first = service.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -20, "Neuro",
-                                SETTINGS)
-    again = service.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -20.0,
-                                " Neuro ", SETTINGS)
+    first = line_edits.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -20, "Neuro",
+                                   SETTINGS)
+    again = line_edits.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -20.0,
+                                   " Neuro ", SETTINGS)
     assert again == first
     assert len(audit_rows(demo, "prescription.dose_modified")) == 1
     # a new reason alone is a change: recorded
-    service.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -20, "Neuropathie G2",
-                        SETTINGS)
+    line_edits.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -20, "Neuropathie G2",
+                           SETTINGS)
     assert len(audit_rows(demo, "prescription.dose_modified")) == 2
 
 
@@ -202,9 +202,9 @@ def test_validation_explains_a_reduction_of_the_capped_dose(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     rx = draft(demo, user, "RCHOP21")
     vinc = drug_line(rx, "VINCRISTINE")
-    service.modify_dose(demo, user, rx.prescription_id, vinc.line_id, -50, "Neuropathie G2",
-                        SETTINGS)
-    service.set_indication_code(demo, user, rx.prescription_id, "RITUXIMAB", "I000456")
+    line_edits.modify_dose(demo, user, rx.prescription_id, vinc.line_id, -50, "Neuropathie G2",
+                           SETTINGS)
+    line_edits.set_indication_code(demo, user, rx.prescription_id, "RITUXIMAB", "I000456")
     lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
     _rx, findings = validation.findings_of(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
     [deviation] = [f for f in findings if f.code == "dose_deviation"]

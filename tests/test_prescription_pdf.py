@@ -9,7 +9,7 @@ from pathlib import Path
 from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo, audit_rows
 from web_helpers import create_account
 
-from chemo_fallback.modules.prescription import lifecycle, notes, printing, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, notes, printing
 from chemo_fallback.modules.prescription.models import DraftRequest
 from chemo_fallback.site_settings import SiteSettings
 
@@ -32,12 +32,12 @@ def test_summary_shows_patient_protocol_doses_and_prescriber(store, tmp_path: Pa
         patient_id=RECENT_PATIENT, protocol_id="RCHOP21", cycle_no=2, cycle_start_date=TODAY,
         prescriber_staff_id="MED003",
     )
-    rx = service.start_draft(store, pharmacist, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, pharmacist, request, SETTINGS, TODAY)
     vincristine = next(x for x in rx.lines if x.drug_id == "VINCRISTINE")
-    service.modify_dose(
+    line_edits.modify_dose(
         store, pharmacist, rx.prescription_id, vincristine.line_id, -50, "Neuropathie", SETTINGS
     )
-    service.set_indication_code(store, pharmacist, rx.prescription_id, "RITUXIMAB", "I000456")
+    line_edits.set_indication_code(store, pharmacist, rx.prescription_id, "RITUXIMAB", "I000456")
     lifecycle.sign(store, pharmacist, rx.prescription_id, SETTINGS, TODAY)
     notes.add_note(store, pharmacist, RECENT_PATIENT, "Prévoir antiémétique renforcé",
                    rx.prescription_id)

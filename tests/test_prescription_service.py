@@ -17,7 +17,7 @@ from prescription_helpers import (
 from web_helpers import create_account
 
 from chemo_fallback.auth.roles import PermissionDenied
-from chemo_fallback.modules.prescription import lifecycle, notes, queries, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, notes, queries
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,
     OffProtocolLine,
@@ -39,7 +39,7 @@ def draft(store, user, patient=RECENT_PATIENT, protocol="MFOLFOX6", cycle=3, **m
     request = DraftRequest(
         patient_id=patient, protocol_id=protocol, cycle_no=cycle, cycle_start_date=TODAY, **more
     )
-    return service.start_draft(store, user, request, SETTINGS, TODAY)
+    return drafts.start_draft(store, user, request, SETTINGS, TODAY)
 
 
 def test_mfolfox6_cycle_3_has_every_line_with_its_dose(demo) -> None:
@@ -72,8 +72,8 @@ def test_dose_modification_needs_a_reason_and_is_audited(demo) -> None:
     rx = draft(demo, user)
     oxali = next(x for x in rx.lines if x.drug_id == "OXALIPLATINE")
     with pytest.raises(PrescriptionError, match="motif de la modification est obligatoire"):
-        service.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -20, " ", SETTINGS)
-    line = service.modify_dose(
+        line_edits.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -20, " ", SETTINGS)
+    line = line_edits.modify_dose(
         demo, user, rx.prescription_id, oxali.line_id, -20, "Neuropathie grade 2", SETTINGS
     )
     assert line.final_dose == 142  # 177,65 × 0,8 = 142,12
@@ -83,7 +83,7 @@ def test_dose_modification_needs_a_reason_and_is_audited(demo) -> None:
     [audit] = audit_rows(demo, "prescription.dose_modified")
     assert audit["reason"] == "Neuropathie grade 2"
     assert audit["before_json"]["dose"] == 178 and audit["after_json"]["dose"] == 142
-    back = service.modify_dose(demo, user, rx.prescription_id, oxali.line_id, 0, None, SETTINGS)
+    back = line_edits.modify_dose(demo, user, rx.prescription_id, oxali.line_id, 0, None, SETTINGS)
     assert back.final_dose == 178 and back.modification_reason is None
 
 
@@ -116,7 +116,7 @@ def test_refusals_say_what_is_wrong(demo) -> None:
         cycle_start_date=TODAY - timedelta(days=31),
     )
     with pytest.raises(PrescriptionError, match="invraisemblable"):
-        service.start_draft(demo, user, late, SETTINGS, TODAY)
+        drafts.start_draft(demo, user, late, SETTINGS, TODAY)
     nurse = create_account(demo, "nurse")
     with pytest.raises(PermissionDenied):
         draft(demo, nurse)
@@ -132,8 +132,8 @@ def test_liste_en_sus_code_required_to_sign_then_signed(demo) -> None:
     with pytest.raises(PrescriptionError, match=r"rituximab \(J1\) : médicament de la liste"):
         lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
     with pytest.raises(PrescriptionError, match="I suivi de 6 chiffres"):
-        service.set_indication_code(demo, user, rx.prescription_id, "RITUXIMAB", "12345")
-    service.set_indication_code(demo, user, rx.prescription_id, "RITUXIMAB", "i000456")
+        line_edits.set_indication_code(demo, user, rx.prescription_id, "RITUXIMAB", "12345")
+    line_edits.set_indication_code(demo, user, rx.prescription_id, "RITUXIMAB", "i000456")
     [audit] = audit_rows(demo, "prescription.indication_set")
     assert audit["after_json"] == {"drug_id": "RITUXIMAB", "code": "I000456"}
     signature = lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
@@ -144,7 +144,7 @@ def test_liste_en_sus_code_required_to_sign_then_signed(demo) -> None:
     assert audit_rows(demo, "prescription.signed")[0]["after_json"]["status"] == "signed"
     # past draft: read-only
     with pytest.raises(PrescriptionError, match="ne se modifie plus"):
-        service.modify_dose(demo, user, rx.prescription_id, ritux.line_id, -10, "tox", SETTINGS)
+        line_edits.modify_dose(demo, user, rx.prescription_id, ritux.line_id, -10, "tox", SETTINGS)
 
 
 def test_off_protocol_line_needs_a_reason_and_is_flagged(demo) -> None:
@@ -152,17 +152,17 @@ def test_off_protocol_line_needs_a_reason_and_is_flagged(demo) -> None:
     rx = draft(demo, user)
     wanted = dict(drug_id="IRINOTECAN", dose=180, dose_basis="mg/m2", day_no=1, route="IV")
     with pytest.raises(PrescriptionError, match="motif d'une ligne hors protocole"):
-        service.add_off_protocol_line(
+        line_edits.add_off_protocol_line(
             demo, user, rx.prescription_id, OffProtocolLine(**wanted, reason=""), SETTINGS
         )
-    line = service.add_off_protocol_line(
+    line = line_edits.add_off_protocol_line(
         demo, user, rx.prescription_id,
         OffProtocolLine(**wanted, reason="FOLFIRINOX décidé en RCP"), SETTINGS,
     )
     assert line.off_protocol and line.protocol_line_no is None
     assert line.final_dose == 376  # 180 × 2,09 = 376,2
     with pytest.raises(PrescriptionError, match="hors du cycle"):
-        service.add_off_protocol_line(
+        line_edits.add_off_protocol_line(
             demo, user, rx.prescription_id,
             OffProtocolLine(**{**wanted, "day_no": 15}, reason="test"), SETTINGS,
         )
@@ -182,7 +182,7 @@ def test_correction_is_a_new_version_and_keeps_the_old_one(demo) -> None:
     assert v2.status == Status.DRAFT and v2.supersedes_id == rx.prescription_id
     assert lifecycle.start_correction(demo, user, rx.prescription_id, SETTINGS) == v2  # not twice
     oxali = next(x for x in v2.lines if x.drug_id == "OXALIPLATINE")
-    service.modify_dose(demo, user, v2.prescription_id, oxali.line_id, -25, "Tox", SETTINGS)
+    line_edits.modify_dose(demo, user, v2.prescription_id, oxali.line_id, -25, "Tox", SETTINGS)
     assert queries.read_prescription(demo, user, rx.prescription_id).status == Status.SIGNED
     lifecycle.sign(demo, user, v2.prescription_id, SETTINGS, TODAY)
     old = queries.read_prescription(demo, user, rx.prescription_id)
@@ -219,7 +219,7 @@ def test_signature_refused_when_a_newer_weight_exists(demo) -> None:
     record_measurement(demo, user, RECENT_PATIENT, "weight", 80.0, TODAY, today=TODAY)
     with pytest.raises(PrescriptionError, match="Recalculer les doses"):
         lifecycle.sign(demo, user, rx.prescription_id, SETTINGS, TODAY)
-    again = service.recompute(demo, user, rx.prescription_id, SETTINGS, TODAY)
+    again = line_edits.recompute(demo, user, rx.prescription_id, SETTINGS, TODAY)
     assert again.dosing.weight.value == 80
     # √(185 × 80 / 3600) = 2,03 m²; 85 × 2,03 = 172,55 → 173 mg
     assert next(x for x in again.lines if x.drug_id == "OXALIPLATINE").final_dose == 173
@@ -232,10 +232,10 @@ def test_move_a_day_keeps_the_days_in_order(demo) -> None:
     rx = draft(demo, user, protocol="GEMCITABINE", cycle=1, prescriber_staff_id="MED001")
     assert [d for d, _ in rx.days] == [1, 8, 15]
     with pytest.raises(PrescriptionError, match="rester dans l'ordre"):
-        service.move_day(demo, user, rx.prescription_id, 8, TODAY + timedelta(days=14),
-                         SETTINGS, TODAY)
-    service.move_day(demo, user, rx.prescription_id, 8, TODAY + timedelta(days=8), SETTINGS,
-                     TODAY)
+        line_edits.move_day(demo, user, rx.prescription_id, 8, TODAY + timedelta(days=14),
+                            SETTINGS, TODAY)
+    line_edits.move_day(demo, user, rx.prescription_id, 8, TODAY + timedelta(days=8), SETTINGS,
+                        TODAY)
     moved = queries.read_prescription(demo, user, rx.prescription_id)
     assert dict(moved.days)[8] == TODAY + timedelta(days=8)
     assert audit_rows(demo, "prescription.day_moved")[0]["after_json"]["day_no"] == 8
@@ -283,8 +283,8 @@ def test_a_draft_is_changed_and_signed_only_by_its_author_side(demo) -> None:
     oxali = next(x for x in own.lines if x.drug_id == "OXALIPLATINE")
     for intruder in (other, pharmacist):
         with pytest.raises(PrescriptionError, match="lui seul le modifie et le signe"):
-            service.modify_dose(demo, intruder, own.prescription_id, oxali.line_id, -10, "tox",
-                                SETTINGS)
+            line_edits.modify_dose(demo, intruder, own.prescription_id, oxali.line_id, -10, "tox",
+                                   SETTINGS)
         with pytest.raises(PrescriptionError, match="lui seul le modifie et le signe"):
             lifecycle.sign(demo, intruder, own.prescription_id, SETTINGS, TODAY)
     transcribed = draft(demo, pharmacist, prescriber_staff_id="MED003")
@@ -303,16 +303,16 @@ def test_impossible_values_are_refused_not_computed(demo) -> None:
     rx = draft(demo, user)
     oxali = next(x for x in rx.lines if x.drug_id == "OXALIPLATINE")
     with pytest.raises(PrescriptionError, match="pourcentage de modification"):
-        service.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -150, "tox", SETTINGS)
+        line_edits.modify_dose(demo, user, rx.prescription_id, oxali.line_id, -150, "tox", SETTINGS)
     with pytest.raises(PrescriptionError, match="doit être positive"):
-        service.add_off_protocol_line(
+        line_edits.add_off_protocol_line(
             demo, user, rx.prescription_id,
             OffProtocolLine(drug_id="IRINOTECAN", dose=0, dose_basis="mg/m2", day_no=1,
                             route="IV", reason="RCP"),
             SETTINGS,
         )
     with pytest.raises(PrescriptionError, match="volume final"):
-        service.add_off_protocol_line(
+        line_edits.add_off_protocol_line(
             demo, user, rx.prescription_id,
             OffProtocolLine(drug_id="IRINOTECAN", dose=180, dose_basis="mg/m2", day_no=1,
                             route="IV", reason="RCP", volume_ml=-250),
@@ -326,14 +326,14 @@ def test_take_over_a_production_prescription_of_the_snapshot(demo) -> None:
     """GARNIER Hamid's cycle 5 (ORD01000250, 03/12/2026, Dr KLEIN) was prescribed in the
     production software before the outage: a pharmacist continues it in the fallback."""
     pharmacist = create_account(demo, "pharmacist")
-    rx = service.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY)
+    rx = drafts.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY)
     assert (rx.protocol_id, rx.cycle_no, rx.cycle_start_date) == (
         "MFOLFOX6", 5, TODAY + timedelta(days=10)
     )
     assert rx.prescriber.transcribed and rx.prescriber.staff_id == "MED016"
     assert rx.snapshot_prescription_id == "ORD01000250" and rx.status == Status.DRAFT
     assert next(x for x in rx.lines if x.drug_id == "OXALIPLATINE").final_dose == 178
-    assert service.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY) == rx  # once
+    assert drafts.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY) == rx  # once
     [created] = audit_rows(demo, "prescription.draft_created")
     assert created["after_json"]["continues"] == "ORD01000250"
     day = TODAY + timedelta(days=10)
@@ -343,6 +343,6 @@ def test_take_over_a_production_prescription_of_the_snapshot(demo) -> None:
         ("secours", rx.prescription_id, "ORD01000250")
     ]
     with pytest.raises(PrescriptionError, match="déjà administrée"):
-        service.take_over(demo, pharmacist, "ORD01000244", SETTINGS, TODAY)
+        drafts.take_over(demo, pharmacist, "ORD01000244", SETTINGS, TODAY)
     with pytest.raises(PrescriptionError, match="absente de l'instantané"):
-        service.take_over(demo, pharmacist, "ORD0", SETTINGS, TODAY)
+        drafts.take_over(demo, pharmacist, "ORD0", SETTINGS, TODAY)

@@ -14,7 +14,7 @@ from prescription_helpers import RECENT_PATIENT, TODAY, audit_rows
 from web_helpers import create_account
 
 from chemo_fallback.config import DEMO_SNAPSHOT
-from chemo_fallback.modules.prescription import queries, service
+from chemo_fallback.modules.prescription import drafts, queries
 from chemo_fallback.modules.prescription.models import DraftRequest, PrescriptionError
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.snapshot.activation import activate_snapshot
@@ -41,7 +41,7 @@ def _draft(store, user, protocol: str):
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id=protocol, cycle_no=3, cycle_start_date=TODAY
     )
-    return service.start_draft(store, user, request, SiteSettings(), TODAY)
+    return drafts.start_draft(store, user, request, SiteSettings(), TODAY)
 
 
 @pytest.mark.parametrize(

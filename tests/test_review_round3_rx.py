@@ -17,7 +17,7 @@ from web_helpers import create_account
 from chemo_fallback.config import DEMO_SNAPSHOT
 from chemo_fallback.dosing import DoseInputError, LineDoseRequest, compute_line_dose
 from chemo_fallback.french import format_dose_fr
-from chemo_fallback.modules.prescription import lifecycle, queries, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, queries
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,
     OffProtocolLine,
@@ -63,8 +63,8 @@ def _rchop(store, user):
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="RCHOP21", cycle_no=3, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, user, request, SETTINGS, TODAY)
-    service.set_indication_code(store, user, rx.prescription_id, "RITUXIMAB", "I000456")
+    rx = drafts.start_draft(store, user, request, SETTINGS, TODAY)
+    line_edits.set_indication_code(store, user, rx.prescription_id, "RITUXIMAB", "I000456")
     return queries.read_prescription(store, user, rx.prescription_id)
 
 
@@ -120,7 +120,7 @@ def test_a_dose_modification_is_capped_by_todays_drug_maximum(
     rx = _rchop(demo, user)
     vinc = _vincristine(rx)
     _vincristine_max(demo, tmp_path, maximum)
-    dosed = service.modify_dose(
+    dosed = line_edits.modify_dose(
         demo, user, rx.prescription_id, vinc.line_id, -10, "Neuropathie grade 1", SETTINGS
     )
     # −10 % of the dose after the maximum: 2 mg → 1,8 mg; with a 1,5 mg maximum → 1,35 mg,
@@ -162,7 +162,7 @@ def test_a_drug_line_mistyped_premedication_without_a_dose_is_rejected_at_activa
             patient_id=RECENT_PATIENT, protocol_id=protocol, cycle_no=1, cycle_start_date=TODAY
         )
         with pytest.raises(PrescriptionError) as refused:
-            service.start_draft(store, user, request, SETTINGS, TODAY)
+            drafts.start_draft(store, user, request, SETTINGS, TODAY)
         assert refused.value.code == "protocol_not_prescribable"
         assert audit_rows(store, "prescription.draft_created") == []
 
@@ -185,7 +185,7 @@ def test_a_recorded_drug_line_without_a_dose_is_refused_at_recompute(demo) -> No
         [rx.prescription_id],
     )
     with pytest.raises(PrescriptionError, match="sans dose") as refused:
-        service.recompute(demo, user, rx.prescription_id, SETTINGS, TODAY)
+        line_edits.recompute(demo, user, rx.prescription_id, SETTINGS, TODAY)
     assert refused.value.code == "dose_missing_for_drug"
     assert audit_rows(demo, "prescription.recomputed") == []
     with pytest.raises(PrescriptionError, match="Signature impossible"):
@@ -196,7 +196,7 @@ def test_a_recorded_drug_line_without_a_dose_is_refused_at_recompute(demo) -> No
 
 def test_a_take_over_leaves_out_the_lines_already_given(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
-    rx = service.take_over(demo, pharmacist, ABVD_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(demo, pharmacist, ABVD_RX, SETTINGS, TODAY)
     chemo = [x for x in rx.lines if x.line_kind == "chemotherapy"]
     assert {x.drug_id for x in chemo} == ABVD_GIVEN
     assert {x.day_no for x in rx.lines} == {15}  # J1 was given on the 22nd: not re-created
@@ -229,7 +229,7 @@ def test_a_take_over_with_nothing_left_to_give_is_refused(store, tmp_path: Path)
     assert report.status == "activated", report.to_text()
     pharmacist = create_account(store, "pharmacist")
     with pytest.raises(PrescriptionError) as refused:
-        service.take_over(store, pharmacist, ABVD_RX, SETTINGS, TODAY)
+        drafts.take_over(store, pharmacist, ABVD_RX, SETTINGS, TODAY)
     assert refused.value.code == "take_over_nothing_active"
     assert "déjà préparées ou administrées" in str(refused.value)
     assert "préparée le 06/12/2026" in str(refused.value)
@@ -241,7 +241,7 @@ def test_a_take_over_with_one_line_left_continues_that_line_alone(store, tmp_pat
     report = activate_snapshot(store, folder, reanchor_to=TODAY)
     assert report.status == "activated", report.to_text()
     pharmacist = create_account(store, "pharmacist")
-    rx = service.take_over(store, pharmacist, ABVD_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(store, pharmacist, ABVD_RX, SETTINGS, TODAY)
     assert [x.drug_id for x in rx.lines if x.line_kind == "chemotherapy"] == ["DACARBAZINE"]
     [audit] = audit_rows(store, "prescription.draft_created")
     assert len(audit["after_json"]["already_given"]) == 7  # J1's four, J15's three
@@ -269,7 +269,7 @@ def test_a_chemotherapy_typed_otherwise_is_refused_off_protocol(demo, kind, drug
     user = create_account(demo, "prescriber")
     rx = _rchop(demo, user)
     with pytest.raises(PrescriptionError) as refused:
-        service.add_off_protocol_line(
+        line_edits.add_off_protocol_line(
             demo, user, rx.prescription_id, _off(kind, drug, 500, "mg/m2"), SETTINGS
         )
     assert refused.value.code == "line_kind_mismatch"
@@ -281,11 +281,11 @@ def test_a_chemotherapy_typed_otherwise_is_refused_off_protocol(demo, kind, drug
 def test_a_premedication_and_a_chemotherapy_typed_as_such_are_accepted(demo) -> None:
     user = create_account(demo, "prescriber")
     rx = _rchop(demo, user)
-    ondansetron = service.add_off_protocol_line(
+    ondansetron = line_edits.add_off_protocol_line(
         demo, user, rx.prescription_id, _off("premedication", "ONDANSETRON", 8, "mg"), SETTINGS
     )
     assert ondansetron.line_kind == "premedication" and ondansetron.final_dose == 8
-    doxorubicin = service.add_off_protocol_line(
+    doxorubicin = line_edits.add_off_protocol_line(
         demo, user, rx.prescription_id, _off("chemotherapy", "DOXORUBICINE", 20, "mg"),
         SETTINGS,
     )

@@ -13,7 +13,7 @@ from web_helpers import PASSWORD, create_account
 
 from chemo_fallback import audit
 from chemo_fallback.auth import accounts
-from chemo_fallback.modules.prescription import lifecycle, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits
 from chemo_fallback.modules.prescription.carry_forward import carry_forward
 from chemo_fallback.modules.prescription.models import DraftRequest, PrescriptionError
 from chemo_fallback.site_settings import SiteSettings
@@ -45,7 +45,7 @@ def paclitaxel(rx):
 
 def test_take_over_keeps_the_production_reduction_and_its_reason(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
-    rx = service.take_over(demo, pharmacist, PACLITAXEL_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(demo, pharmacist, PACLITAXEL_RX, SETTINGS, TODAY)
     line = paclitaxel(rx)
     # 80 mg/m² × 1,89 m² = 151,2 mg, −20 % = 121 mg (not 151 mg)
     assert (line.final_dose, line.modification_pct) == (121, -20)
@@ -60,7 +60,7 @@ def test_take_over_keeps_the_production_reduction_and_its_reason(demo) -> None:
 def test_take_over_by_the_production_prescriber_stays_theirs(demo) -> None:
     """Dr BÉNARD continuing her own prescription: not a transcription, she signs it."""
     own = physician(demo, "benard", PRODUCTION_PRESCRIBER)
-    rx = service.take_over(demo, own, PACLITAXEL_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(demo, own, PACLITAXEL_RX, SETTINGS, TODAY)
     assert (rx.prescriber.staff_id, rx.prescriber.transcribed) == (PRODUCTION_PRESCRIBER, False)
     assert paclitaxel(rx).final_dose == 121
     lifecycle.sign(demo, own, rx.prescription_id, SETTINGS, TODAY)
@@ -70,7 +70,7 @@ def test_take_over_by_the_production_prescriber_stays_theirs(demo) -> None:
 
 def test_take_over_by_another_physician_is_a_transcription_in_the_production_name(demo) -> None:
     other = physician(demo, "martin", "MED001")
-    rx = service.take_over(demo, other, PACLITAXEL_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(demo, other, PACLITAXEL_RX, SETTINGS, TODAY)
     assert (rx.prescriber.staff_id, rx.prescriber.transcribed) == (PRODUCTION_PRESCRIBER, True)
     assert rx.created_by == "martin"
     with pytest.raises(PrescriptionError, match="seul un pharmacien le modifie et le signe"):
@@ -81,7 +81,7 @@ def test_take_over_by_another_physician_is_a_transcription_in_the_production_nam
 
 def test_carry_forward_leaves_out_a_stopped_drug_and_refuses_an_unknown_line(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
-    rx = service.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY)  # mFOLFOX6
+    rx = drafts.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY)  # mFOLFOX6
     production = [
         {"protocol_line_no": line.protocol_line_no, "drug_id": line.drug_id,
          "day_no": line.day_no, "planned_date": line.planned_date, "modification_pct": None,
@@ -105,7 +105,7 @@ def gemcitabine(store, user, start=TODAY):
         patient_id=RECENT_PATIENT, protocol_id="GEMCITABINE", cycle_no=1, cycle_start_date=start,
         prescriber_staff_id="MED001",
     )
-    return service.start_draft(store, user, request, SETTINGS, TODAY)
+    return drafts.start_draft(store, user, request, SETTINGS, TODAY)
 
 
 @pytest.mark.parametrize(
@@ -119,15 +119,15 @@ def test_a_day_moves_only_within_the_window_of_a_new_cycle(
     rx = gemcitabine(demo, pharmacist)
     when = TODAY + timedelta(days=offset)
     if allowed:
-        service.move_day(demo, pharmacist, rx.prescription_id, day_no, when, SETTINGS, TODAY)
+        line_edits.move_day(demo, pharmacist, rx.prescription_id, day_no, when, SETTINGS, TODAY)
         [moved] = audit_rows(demo, "prescription.day_moved")
         after = moved["after_json"]
         assert (after["day_no"], after["date"]) == (day_no, when.isoformat())
         assert after["doses"] == moved["before_json"]["doses"]  # gemcitabine: no date effect
     else:
         with pytest.raises(PrescriptionError, match=r"invraisemblable.*Vérifiez l'année"):
-            service.move_day(demo, pharmacist, rx.prescription_id, day_no, when, SETTINGS,
-                             TODAY)
+            line_edits.move_day(demo, pharmacist, rx.prescription_id, day_no, when, SETTINGS,
+                                TODAY)
         assert audit_rows(demo, "prescription.day_moved") == []
 
 
@@ -135,8 +135,8 @@ def test_a_day_cannot_be_moved_to_2020(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     rx = gemcitabine(demo, pharmacist)
     with pytest.raises(PrescriptionError, match="Nouvelle date de J1 01/03/2020 invraisemblable"):
-        service.move_day(demo, pharmacist, rx.prescription_id, 1, TODAY.replace(year=2020,
-                         month=3, day=1), SETTINGS, TODAY)
+        line_edits.move_day(demo, pharmacist, rx.prescription_id, 1, TODAY.replace(year=2020,
+                            month=3, day=1), SETTINGS, TODAY)
 
 
 @pytest.mark.parametrize(("signed_on", "allowed"), [(0, True), (1, False)])
@@ -151,7 +151,7 @@ def test_signature_refused_once_a_day_has_left_the_window(
         patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=3, cycle_start_date=start,
         prescriber_staff_id="MED001",
     )
-    rx = service.start_draft(demo, pharmacist, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, pharmacist, request, SETTINGS, TODAY)
     later = TODAY + timedelta(days=signed_on)
     if allowed:
         lifecycle.sign(demo, pharmacist, rx.prescription_id, SETTINGS, later)

@@ -8,8 +8,9 @@ import pytest
 from prescription_helpers import RECENT_PATIENT, TODAY, activate_demo, audit_rows
 from web_helpers import create_account
 
-from chemo_fallback.modules.prescription import lifecycle, queries, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits, queries
 from chemo_fallback.modules.prescription.models import DraftRequest, Status
+from chemo_fallback.modules.validation import decisions
 from chemo_fallback.modules.validation import service as validation
 from chemo_fallback.modules.validation.models import Override, Severity, ValidationError
 from chemo_fallback.site_settings import SiteSettings
@@ -28,8 +29,8 @@ def signed_rchop(store) -> str:
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="RCHOP21", cycle_no=1, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
-    service.set_indication_code(store, prescriber, rx.prescription_id, "RITUXIMAB", "I000456")
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    line_edits.set_indication_code(store, prescriber, rx.prescription_id, "RITUXIMAB", "I000456")
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id
 
@@ -64,7 +65,7 @@ def test_a_never_event_finding_cannot_be_lifted(demo) -> None:
                                         "never_intrathecal"}
     assert all(f.severity == Severity.BLOCKING and not f.liftable for f in never)
     with pytest.raises(ValidationError, match="ne peut pas être levé"):
-        validation.validate(demo, pharmacist, rx_id, _lift_all(findings), SETTINGS, TODAY)
+        decisions.validate(demo, pharmacist, rx_id, _lift_all(findings), SETTINGS, TODAY)
     assert queries.read_prescription(demo, pharmacist, rx_id).status == Status.SIGNED
     assert audit_rows(demo, "prescription.validated") == []
 
@@ -77,7 +78,7 @@ def test_a_drug_maximum_finding_can_be_lifted_with_a_reason(demo) -> None:
     [above] = [f for f in findings if f.code == "drug_dose_above_max"]
     assert above.severity == Severity.BLOCKING and above.liftable
     assert "2,01" in above.message and "(2 mg)" in above.message
-    decision = validation.validate(demo, pharmacist, rx_id, _lift_all(findings), SETTINGS, TODAY)
+    decision = decisions.validate(demo, pharmacist, rx_id, _lift_all(findings), SETTINGS, TODAY)
     assert decision == "validated"
     [audit] = audit_rows(demo, "prescription.validated")
     assert above.key in audit["after_json"]["overrides"]

@@ -15,7 +15,7 @@ from web_helpers import create_account
 
 from chemo_fallback.auth.accounts import find_user
 from chemo_fallback.config import DEMO_SNAPSHOT
-from chemo_fallback.modules.prescription import lifecycle, service
+from chemo_fallback.modules.prescription import drafts, lifecycle
 from chemo_fallback.modules.prescription.models import DraftRequest
 from chemo_fallback.modules.validation import service as validation
 from chemo_fallback.modules.validation.models import Severity
@@ -47,7 +47,7 @@ def signed_carboplatin(store) -> tuple[str, object]:
     request = DraftRequest(
         patient_id=CARBO_PATIENT, protocol_id="CARBO_PACLI", cycle_no=5, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id, rx
 
@@ -74,7 +74,7 @@ def signed_carboplatin_again(store):
     request = DraftRequest(
         patient_id=CARBO_PATIENT, protocol_id="CARBO_PACLI", cycle_no=6, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id, rx
 
@@ -133,7 +133,7 @@ def test_a_bleomycin_history_in_mg_counts_towards_its_limit_in_ui(store, tmp_pat
     request = DraftRequest(
         patient_id="IPP10000550", protocol_id="ABVD", cycle_no=7, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     found = findings(store, rx.prescription_id)
     cumul = found["cumulative_dose"]

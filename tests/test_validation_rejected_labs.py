@@ -16,6 +16,7 @@ from test_validation_service import SETTINGS, lift, signed_mfolfox6
 from web_helpers import create_account
 
 from chemo_fallback.config import DEMO_SNAPSHOT
+from chemo_fallback.modules.validation import decisions
 from chemo_fallback.modules.validation import service as validation
 from chemo_fallback.modules.validation.models import Severity, ValidationError
 from chemo_fallback.patients.labs import record_lab_result
@@ -110,7 +111,7 @@ def test_the_result_entered_by_hand_lifts_it_and_is_compared(store, tmp_path) ->
     pharmacist = create_account(store, "pharmacist", "ph-validates")
     with pytest.raises(ValidationError, match="n'est pas levé"):
         overrides = [o for o in lift(store, pharmacist, rx_id) if o.key != CODE]
-        validation.validate(store, pharmacist, rx_id, overrides, SETTINGS, TODAY)
+        decisions.validate(store, pharmacist, rx_id, overrides, SETTINGS, TODAY)
     assert audit_rows(store, "prescription.validated") == []
 
     nurse = create_account(store, "nurse", "ide-labs")
@@ -132,7 +133,7 @@ def test_lifted_with_a_reason_the_validation_is_audited_with_it(store, tmp_path)
     rx_id = signed_mfolfox6(store)
     pharmacist = create_account(store, "pharmacist", "ph-lifts")
     reason = "Compte rendu vérifié : PNN 3 200 /mm³, erreur d'export"
-    assert validation.validate(
+    assert decisions.validate(
         store, pharmacist, rx_id, lift(store, pharmacist, rx_id, reason), SETTINGS, TODAY
     ) == "validated"
     [audit] = audit_rows(store, "prescription.validated")

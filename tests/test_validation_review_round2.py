@@ -28,8 +28,9 @@ from web_helpers import create_account
 
 from chemo_fallback.auth.accounts import find_user
 from chemo_fallback.config import DEMO_SNAPSHOT
-from chemo_fallback.modules.prescription import lifecycle, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits
 from chemo_fallback.modules.prescription.models import DraftRequest, OffProtocolLine
+from chemo_fallback.modules.validation import decisions, independence
 from chemo_fallback.modules.validation import service as validation
 from chemo_fallback.modules.validation.models import Severity, ValidationError
 from chemo_fallback.patients.labs import record_lab_result
@@ -82,7 +83,7 @@ def coded(found: list, code: str) -> list:
 def test_a_take_over_of_an_export_without_the_percentage_is_blocked(store, tmp_path) -> None:
     demo_without_percentages(store, tmp_path)
     pharmacist = create_account(store, "pharmacist", "transcripteur")
-    rx = service.take_over(store, pharmacist, PACLITAXEL_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(store, pharmacist, PACLITAXEL_RX, SETTINGS, TODAY)
     assert paclitaxel(rx).final_dose == 151  # nothing to carry: 80 mg/m² × 1,89 m²
     lifecycle.sign(store, pharmacist, rx.prescription_id, SETTINGS, TODAY)
     [f] = coded(findings(store, rx.prescription_id), "previous_cycle_change")
@@ -103,7 +104,7 @@ def test_a_fresh_full_dose_against_a_dose_only_history(
     prescriber = create_account(store, "prescriber", "drpacli")
     request = DraftRequest(patient_id=PACLITAXEL_PATIENT, protocol_id="PACLI_HEBDO",
                            cycle_no=8, cycle_start_date=TODAY + timedelta(days=3))
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     change = coded(findings(store, rx.prescription_id), "previous_cycle_change")
     assert bool(change) is reported
@@ -119,7 +120,7 @@ def transcription(store, author) -> str:
         patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=5,
         cycle_start_date=TODAY + timedelta(days=12), prescriber_staff_id="MED001",
     )
-    return service.start_draft(store, author, request, SETTINGS, TODAY)
+    return drafts.start_draft(store, author, request, SETTINGS, TODAY)
 
 
 def test_a_pharmacist_who_modified_a_dose_cannot_validate(demo) -> None:
@@ -128,16 +129,16 @@ def test_a_pharmacist_who_modified_a_dose_cannot_validate(demo) -> None:
     third = create_account(demo, "pharmacist", "valideur")
     rx = transcription(demo, author)
     oxaliplatin = next(line for line in rx.lines if line.drug_id == "OXALIPLATINE")
-    service.modify_dose(demo, editor, rx.prescription_id, oxaliplatin.line_id, -20,
-                        "Neuropathie grade 2", SETTINGS)
+    line_edits.modify_dose(demo, editor, rx.prescription_id, oxaliplatin.line_id, -20,
+                           "Neuropathie grade 2", SETTINGS)
     lifecycle.sign(demo, author, rx.prescription_id, SETTINGS, TODAY)
     rx_id = rx.prescription_id
     with pytest.raises(ValidationError, match=f"vous avez modifié la prescription {rx_id}"):
-        validation.validate(demo, editor, rx_id, lift(demo, editor, rx_id), SETTINGS, TODAY)
+        decisions.validate(demo, editor, rx_id, lift(demo, editor, rx_id), SETTINGS, TODAY)
     assert audit_rows(demo, "prescription.validated") == []
     # allowed on a single-pharmacist night, and then said so
     alone = SiteSettings(single_pharmacist_allowed=True)
-    validation.validate(demo, editor, rx_id, lift(demo, editor, rx_id), alone, TODAY)
+    decisions.validate(demo, editor, rx_id, lift(demo, editor, rx_id), alone, TODAY)
     [audit] = audit_rows(demo, "prescription.validated")
     assert audit["after_json"]["single_pharmacist"] is True
     assert audit["reason"] == (
@@ -159,12 +160,12 @@ def test_whoever_wrote_the_version_a_correction_copies_cannot_validate_it(demo) 
         ValidationError,
         match=f"vous avez transcrit et signé la version {first.prescription_id} qu'elle corrige",
     ):
-        validation.validate(demo, author, rx_id, lift(demo, author, rx_id), SETTINGS, TODAY)
+        decisions.validate(demo, author, rx_id, lift(demo, author, rx_id), SETTINGS, TODAY)
     with pytest.raises(ValidationError, match=f"corrigé et signé la prescription {rx_id}"):
-        validation.validate(demo, corrector, rx_id, lift(demo, corrector, rx_id), SETTINGS,
-                            TODAY)
+        decisions.validate(demo, corrector, rx_id, lift(demo, corrector, rx_id), SETTINGS,
+                           TODAY)
     assert audit_rows(demo, "prescription.validated") == []
-    validation.validate(demo, third, rx_id, lift(demo, third, rx_id), SETTINGS, TODAY)
+    decisions.validate(demo, third, rx_id, lift(demo, third, rx_id), SETTINGS, TODAY)
     [audit] = audit_rows(demo, "prescription.validated")
     assert audit["actor"] == "valideur" and audit["after_json"]["single_pharmacist"] is False
 
@@ -173,13 +174,13 @@ def test_the_review_page_is_told_before_the_password(demo) -> None:
     author = create_account(demo, "pharmacist", "transcripteur")
     editor = create_account(demo, "pharmacist", "modificateur")
     rx = transcription(demo, author)
-    service.recompute(demo, editor, rx.prescription_id, SETTINGS, TODAY)
+    line_edits.recompute(demo, editor, rx.prescription_id, SETTINGS, TODAY)
     lifecycle.sign(demo, author, rx.prescription_id, SETTINGS, TODAY)
     review = validation.review(demo, editor, rx.prescription_id, SETTINGS, TODAY)
-    refusal = validation.independence_refusal(review.prescription, "modificateur", SETTINGS,
-                                              review.authored)
+    refusal = independence.independence_refusal(review.prescription, "modificateur", SETTINGS,
+                                                review.authored)
     assert refusal and "vous avez modifié la prescription" in refusal
-    assert validation.own_part(review.prescription, "someone-else", review.authored) is None
+    assert independence.own_part(review.prescription, "someone-else", review.authored) is None
 
 
 # --- 3. one sample, two values; the latest creatinine by date-time ------------------------
@@ -189,7 +190,7 @@ def signed_mfolfox6(store) -> str:
     prescriber = create_account(store, "prescriber", "dr-r2")
     request = DraftRequest(patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=5,
                            cycle_start_date=TODAY + timedelta(days=12))
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id
 
@@ -232,7 +233,7 @@ def vincristine(store, user, rx_id: str, dose: float, day_no: int = 1):
     wanted = OffProtocolLine(drug_id="VINCRISTINE", dose=dose, dose_basis="mg", day_no=day_no,
                              route="IV", container="poche", diluent="NACL09", volume_ml=50,
                              reason="Décidé en RCP")
-    return service.add_off_protocol_line(store, user, rx_id, wanted, SETTINGS)
+    return line_edits.add_off_protocol_line(store, user, rx_id, wanted, SETTINGS)
 
 
 @pytest.mark.parametrize(("second", "total_reported"), [(1.0, False), (1.1, True)])
@@ -240,7 +241,7 @@ def test_an_off_protocol_line_twice_the_same_day_blocks(demo, second, total_repo
     prescriber = create_account(demo, "prescriber")
     request = DraftRequest(patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=5,
                            cycle_start_date=TODAY + timedelta(days=12))
-    rx = service.start_draft(demo, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, prescriber, request, SETTINGS, TODAY)
     vincristine(demo, prescriber, rx.prescription_id, 1.0)
     vincristine(demo, prescriber, rx.prescription_id, second)
     lifecycle.sign(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
@@ -262,7 +263,7 @@ def test_vincristine_added_twice_beside_the_protocol_line(demo) -> None:
     prescriber = create_account(demo, "prescriber")
     request = DraftRequest(patient_id=RECENT_PATIENT, protocol_id="RCHOP21", cycle_no=1,
                            cycle_start_date=TODAY)
-    rx = service.start_draft(demo, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, prescriber, request, SETTINGS, TODAY)
     vincristine(demo, prescriber, rx.prescription_id, 2.0)
     vincristine(demo, prescriber, rx.prescription_id, 2.0)
     found = findings(demo, rx.prescription_id)
@@ -275,7 +276,7 @@ def test_the_same_off_protocol_drug_on_another_day_is_no_duplicate(demo) -> None
     prescriber = create_account(demo, "prescriber")
     request = DraftRequest(patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=5,
                            cycle_start_date=TODAY + timedelta(days=12))
-    rx = service.start_draft(demo, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, prescriber, request, SETTINGS, TODAY)
     vincristine(demo, prescriber, rx.prescription_id, 2.0, day_no=1)
     vincristine(demo, prescriber, rx.prescription_id, 2.0, day_no=2)
     lifecycle.sign(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
@@ -292,9 +293,9 @@ def paclitaxel_cycle(store, start: date, moved_to: date | None = None) -> str:
     prescriber = find_user(store, "drpacli") or create_account(store, "prescriber", "drpacli")
     request = DraftRequest(patient_id=PACLITAXEL_PATIENT, protocol_id="PACLI_HEBDO",
                            cycle_no=9, cycle_start_date=start)
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     if moved_to is not None:
-        service.move_day(store, prescriber, rx.prescription_id, 1, moved_to, SETTINGS, TODAY)
+        line_edits.move_day(store, prescriber, rx.prescription_id, 1, moved_to, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id
 
@@ -331,7 +332,7 @@ def test_a_cycle_too_close_before_a_planned_one(demo, start, reported) -> None:
 
 def test_the_taken_over_production_cycle_is_not_a_neighbour(demo) -> None:
     pharmacist = create_account(demo, "pharmacist", "transcripteur")
-    rx = service.take_over(demo, pharmacist, PACLITAXEL_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(demo, pharmacist, PACLITAXEL_RX, SETTINGS, TODAY)
     lifecycle.sign(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
     found = findings(demo, rx.prescription_id)
     assert coded(found, "interval_short") == [] and coded(found, "interval_short_next") == []

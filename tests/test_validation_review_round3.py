@@ -27,8 +27,9 @@ from web_helpers import create_account
 
 from chemo_fallback.auth.accounts import find_user
 from chemo_fallback.config import DEMO_SNAPSHOT
-from chemo_fallback.modules.prescription import lifecycle, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits
 from chemo_fallback.modules.prescription.models import DraftRequest
+from chemo_fallback.modules.validation import decisions
 from chemo_fallback.modules.validation import service as validation
 from chemo_fallback.modules.validation.models import Severity
 from chemo_fallback.patients.labs import record_lab_result
@@ -84,7 +85,7 @@ def coded(found: list, code: str) -> list:
 
 def taken_over_abvd(store) -> str:
     transcriber = create_account(store, "pharmacist", "transcripteur")
-    rx = service.take_over(store, transcriber, ABVD_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(store, transcriber, ABVD_RX, SETTINGS, TODAY)
     lifecycle.sign(store, transcriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id
 
@@ -148,7 +149,7 @@ def test_a_carboplatin_typed_premedication_gets_the_clearance_check(
     prescriber = create_account(store, "prescriber", "dr-carbo")
     request = DraftRequest(patient_id=CARBO_PATIENT, protocol_id="CARBO_PACLI", cycle_no=5,
                            cycle_start_date=TODAY)
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     carbo = next(line for line in rx.lines if line.drug_id == "CARBOPLATINE")
     assert carbo.line_kind == "premedication" and carbo.final_dose is not None
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
@@ -169,7 +170,7 @@ def test_a_doxorubicin_typed_premedication_gets_the_cumulative_dose(
     prescriber = create_account(store, "prescriber", "dr-ac")
     request = DraftRequest(patient_id=RECENT_PATIENT, protocol_id="AC60", cycle_no=1,
                            cycle_start_date=TODAY + timedelta(days=1))
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     doxo = next(line for line in rx.lines if line.drug_id == "DOXORUBICINE")
     assert doxo.line_kind == "premedication"
     bsa = doxo.derivation.bsa_m2
@@ -185,8 +186,8 @@ def test_a_doxorubicin_typed_premedication_gets_the_cumulative_dose(
         "UPDATE rx_lines SET planned_date = ? WHERE prescription_id = ?",
         [TODAY - timedelta(days=60), rx.prescription_id],
     )
-    again = service.start_draft(store, prescriber, request.model_copy(update={"cycle_no": 2}),
-                                SETTINGS, TODAY)
+    again = drafts.start_draft(store, prescriber, request.model_copy(update={"cycle_no": 2}),
+                               SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, again.prescription_id, SETTINGS, TODAY)
     [f] = coded(findings(store, again.prescription_id), "cumulative_dose")
     assert f.severity == severity
@@ -222,9 +223,9 @@ def taken_over_paclitaxel(store, pct: float, reason: str) -> str:
     """Cycle 8 taken over from ORD01000243 (−20 %, after cycle 7 at −20 %, 121 mg) then
     modified, transcribed by a pharmacist in the production prescriber's name."""
     transcriber = create_account(store, "pharmacist", "transcripteur")
-    rx = service.take_over(store, transcriber, PACLITAXEL_RX, SETTINGS, TODAY)
-    service.modify_dose(store, transcriber, rx.prescription_id, paclitaxel(rx).line_id, pct,
-                        reason, SETTINGS)
+    rx = drafts.take_over(store, transcriber, PACLITAXEL_RX, SETTINGS, TODAY)
+    line_edits.modify_dose(store, transcriber, rx.prescription_id, paclitaxel(rx).line_id, pct,
+                           reason, SETTINGS)
     lifecycle.sign(store, transcriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id
 
@@ -246,8 +247,8 @@ def test_a_recorded_modification_that_does_not_explain_the_change_blocks(
         assert "au cycle précédent : modification -20 % (motif : Diarrhée grade 3)" in f.message
         # validated only when lifted, and the override is audited
         validator = create_account(demo, "pharmacist", "valideur")
-        validation.validate(demo, validator, rx_id, lift(demo, validator, rx_id), SETTINGS,
-                            TODAY)
+        decisions.validate(demo, validator, rx_id, lift(demo, validator, rx_id), SETTINGS,
+                           TODAY)
         [audit] = audit_rows(demo, "prescription.validated")
         assert f.key in audit["after_json"]["overrides"]
 
@@ -259,10 +260,10 @@ def test_a_reduction_decided_after_a_full_dose_is_information(demo, pct, severit
     prescriber = create_account(demo, "prescriber", "dr-folfox")
     request = DraftRequest(patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=5,
                            cycle_start_date=TODAY + timedelta(days=12))
-    rx = service.start_draft(demo, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, prescriber, request, SETTINGS, TODAY)
     oxali = next(line for line in rx.lines if line.drug_id == "OXALIPLATINE")
-    service.modify_dose(demo, prescriber, rx.prescription_id, oxali.line_id, pct,
-                        "Neuropathie grade 2", SETTINGS)
+    line_edits.modify_dose(demo, prescriber, rx.prescription_id, oxali.line_id, pct,
+                           "Neuropathie grade 2", SETTINGS)
     lifecycle.sign(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
     [f] = coded(findings(demo, rx.prescription_id), "previous_cycle_change")
     assert f.severity == severity and "Neuropathie grade 2" in f.message
@@ -282,7 +283,7 @@ def test_lab_and_weight_age_are_taken_on_the_next_day_of_administration(
     demo_edited(store, tmp_path, "prescription_lines",
                 [(old, old.replace("administered", "validated")) for old in ABVD_J1_LINES])
     transcriber = create_account(store, "pharmacist", "transcripteur")
-    rx = service.take_over(store, transcriber, ABVD_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(store, transcriber, ABVD_RX, SETTINGS, TODAY)
     assert {line.planned_date for line in rx.lines} == {date(2026, 11, 22), date(2026, 12, 6)}
     rx_id = rx.prescription_id
     lifecycle.sign(store, transcriber, rx_id, SETTINGS, TODAY)
@@ -305,7 +306,7 @@ def signed_paclitaxel_cycle(store) -> str:
     prescriber = create_account(store, "prescriber", "drpacli")
     request = DraftRequest(patient_id=PACLITAXEL_PATIENT, protocol_id="PACLI_HEBDO",
                            cycle_no=8, cycle_start_date=TODAY + timedelta(days=3))
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     assert rx.dosing.weight.value == 74.8
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id
@@ -357,7 +358,7 @@ def test_the_results_of_one_sample_never_print_as_the_threshold(demo, typed, rep
     prescriber = create_account(demo, "prescriber", "dr-r3")
     request = DraftRequest(patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=5,
                            cycle_start_date=TODAY + timedelta(days=12))
-    rx = service.start_draft(demo, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(demo, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
     low = coded(findings(demo, rx.prescription_id), "labs_anc_low")
     assert bool(low) is reported

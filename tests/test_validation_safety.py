@@ -24,10 +24,12 @@ from test_validation_rules import found as rule_found
 from test_validation_service import at, created_at, lift, signed_mfolfox6
 from web_helpers import create_account
 
-from chemo_fallback.modules.prescription import lifecycle, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits
 from chemo_fallback.modules.prescription.models import DraftRequest
+from chemo_fallback.modules.validation import decisions
 from chemo_fallback.modules.validation import repository as validation_repo
 from chemo_fallback.modules.validation import service as validation
+from chemo_fallback.modules.validation.go_ahead import record_go_ahead
 from chemo_fallback.modules.validation.models import Severity, ValidationError
 from chemo_fallback.site_settings import SiteSettings
 
@@ -163,7 +165,7 @@ def new_paclitaxel(store, start=TODAY + timedelta(days=3)):
         patient_id=PACLITAXEL_PATIENT, protocol_id="PACLI_HEBDO", cycle_no=8,
         cycle_start_date=start,
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     return prescriber, rx
 
 
@@ -178,10 +180,10 @@ def test_a_fresh_prescription_forgetting_the_reduction_is_blocked(demo) -> None:
     assert f.severity == Severity.BLOCKING and "ORD01000241" in f.message  # cycle 7, 19/11
     unlifted = [o for o in lift(demo, pharmacist, rx.prescription_id) if o.key != f.key]
     with pytest.raises(ValidationError, match="n'est pas levé"):
-        validation.validate(demo, pharmacist, rx.prescription_id, unlifted, SETTINGS, TODAY)
+        decisions.validate(demo, pharmacist, rx.prescription_id, unlifted, SETTINGS, TODAY)
     assert audit_rows(demo, "prescription.validated") == []
     overrides = lift(demo, pharmacist, rx.prescription_id, "Retour à dose pleine (RCP)")
-    validation.validate(demo, pharmacist, rx.prescription_id, overrides, SETTINGS, TODAY)
+    decisions.validate(demo, pharmacist, rx.prescription_id, overrides, SETTINGS, TODAY)
     [validated] = audit_rows(demo, "prescription.validated")
     assert validated["after_json"]["overrides"][f.key] == "Retour à dose pleine (RCP)"
 
@@ -189,8 +191,8 @@ def test_a_fresh_prescription_forgetting_the_reduction_is_blocked(demo) -> None:
 def test_the_same_reduction_recorded_again_passes(demo) -> None:
     prescriber, rx = new_paclitaxel(demo)
     line_id = paclitaxel(rx).line_id
-    service.modify_dose(demo, prescriber, rx.prescription_id, line_id, -20, "Diarrhée grade 3",
-                        SETTINGS)
+    line_edits.modify_dose(demo, prescriber, rx.prescription_id, line_id, -20, "Diarrhée grade 3",
+                           SETTINGS)
     lifecycle.sign(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
     pharmacist = create_account(demo, "pharmacist")
     _rx, findings = validation.findings_of(demo, pharmacist, rx.prescription_id, SETTINGS,
@@ -200,7 +202,7 @@ def test_the_same_reduction_recorded_again_passes(demo) -> None:
 
 def test_a_taken_over_reduction_raises_no_previous_cycle_finding(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
-    rx = service.take_over(demo, pharmacist, PACLITAXEL_RX, SETTINGS, TODAY)
+    rx = drafts.take_over(demo, pharmacist, PACLITAXEL_RX, SETTINGS, TODAY)
     lifecycle.sign(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
     _rx, findings = validation.findings_of(demo, pharmacist, rx.prescription_id, SETTINGS,
                                            TODAY)
@@ -231,10 +233,10 @@ def test_interval_follows_a_moved_first_day(demo) -> None:
             patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=5,
             cycle_start_date=TODAY + timedelta(days=8),
         )
-        rx = service.start_draft(demo, prescriber, request, SETTINGS, TODAY)
+        rx = drafts.start_draft(demo, prescriber, request, SETTINGS, TODAY)
         if moved:
-            service.move_day(demo, prescriber, rx.prescription_id, 1,
-                             TODAY + timedelta(days=7), SETTINGS, TODAY)
+            line_edits.move_day(demo, prescriber, rx.prescription_id, 1,
+                                TODAY + timedelta(days=7), SETTINGS, TODAY)
         lifecycle.sign(demo, prescriber, rx.prescription_id, SETTINGS, TODAY)
         pharmacist = create_account(demo, "pharmacist", f"ph{int(moved)}")
         _rx, findings = validation.findings_of(demo, pharmacist, rx.prescription_id, SETTINGS,
@@ -267,10 +269,10 @@ def test_a_feu_vert_is_given_on_its_day_or_the_day_before(demo, hours, refusal) 
     when, now = at(TODAY, hours), at(TODAY, 48)
     if refusal:
         with pytest.raises(ValidationError, match=refusal):
-            validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", when, now=now)
+            record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", when, now=now)
         assert audit_rows(demo, "prescription.go_ahead") == []
     else:
-        validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", when, now=now)
+        record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", when, now=now)
         [audit] = audit_rows(demo, "prescription.go_ahead")
         assert audit["after_json"]["given_at"] == when.isoformat()
 
@@ -282,11 +284,11 @@ def test_a_feu_vert_never_precedes_the_prescription(demo, minutes, allowed) -> N
     created_at(demo, rx_id, at(TODAY, 8))
     when = at(TODAY, 8 + minutes / 60)
     if allowed:
-        validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", when, now=at(TODAY, 9))
+        record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", when, now=at(TODAY, 9))
     else:
         with pytest.raises(ValidationError, match="précède la prescription"):
-            validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", when,
-                                       now=at(TODAY, 9))
+            record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", when,
+                            now=at(TODAY, 9))
     assert len(audit_rows(demo, "prescription.go_ahead")) == int(allowed)
 
 
@@ -299,7 +301,7 @@ def transcribed(store, author, signer=None) -> str:
         patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=5,
         cycle_start_date=TODAY + timedelta(days=12), prescriber_staff_id="MED001",
     )
-    rx = service.start_draft(store, author, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, author, request, SETTINGS, TODAY)
     lifecycle.sign(store, signer or author, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id
 
@@ -311,9 +313,9 @@ def test_the_transcriber_or_signer_cannot_validate(demo) -> None:
     rx_id = transcribed(demo, author, signer)
     for who, part in ((author, "transcrit"), (signer, "signé")):
         with pytest.raises(ValidationError, match=f"vous avez {part} la prescription"):
-            validation.validate(demo, who, rx_id, lift(demo, who, rx_id), SETTINGS, TODAY)
+            decisions.validate(demo, who, rx_id, lift(demo, who, rx_id), SETTINGS, TODAY)
     assert audit_rows(demo, "prescription.validated") == []
-    validation.validate(demo, third, rx_id, lift(demo, third, rx_id), SETTINGS, TODAY)
+    decisions.validate(demo, third, rx_id, lift(demo, third, rx_id), SETTINGS, TODAY)
     [audit] = audit_rows(demo, "prescription.validated")
     assert audit["actor"] == "valideur" and audit["after_json"]["single_pharmacist"] is False
 
@@ -323,7 +325,7 @@ def test_no_first_check_by_the_transcriber_either(demo) -> None:
     rx_id = transcribed(demo, author)
     settings = SiteSettings(validation_double_check=True)
     with pytest.raises(ValidationError, match="vous avez transcrit et signé"):
-        validation.validate(demo, author, rx_id, lift(demo, author, rx_id), settings, TODAY)
+        decisions.validate(demo, author, rx_id, lift(demo, author, rx_id), settings, TODAY)
     assert audit_rows(demo, "prescription.first_check") == []
 
 
@@ -331,7 +333,7 @@ def test_a_single_pharmacist_night_is_allowed_and_marked(demo) -> None:
     alone = create_account(demo, "pharmacist", "seul")
     rx_id = transcribed(demo, alone)
     settings = SiteSettings(single_pharmacist_allowed=True)
-    assert validation.validate(
+    assert decisions.validate(
         demo, alone, rx_id, lift(demo, alone, rx_id), settings, TODAY
     ) == "validated"
     [decision] = validation_repo.decisions(demo.cursor(), rx_id)

@@ -12,9 +12,11 @@ from web_helpers import create_account
 
 from chemo_fallback.auth.accounts import find_user
 from chemo_fallback.auth.roles import PermissionDenied
-from chemo_fallback.modules.prescription import lifecycle, queries, service
+from chemo_fallback.modules.prescription import drafts, lifecycle, queries
 from chemo_fallback.modules.prescription.models import DraftRequest, PrescriptionError, Status
+from chemo_fallback.modules.validation import decisions
 from chemo_fallback.modules.validation import service as validation
+from chemo_fallback.modules.validation.go_ahead import record_go_ahead
 from chemo_fallback.modules.validation.models import Override, Severity, ValidationError
 from chemo_fallback.site_settings import SiteSettings
 
@@ -35,7 +37,7 @@ def signed_mfolfox6(store, cycle: int = 6, start=TODAY):
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="MFOLFOX6", cycle_no=cycle, cycle_start_date=start
     )
-    rx = service.start_draft(store, prescriber, request, SETTINGS, TODAY)
+    rx = drafts.start_draft(store, prescriber, request, SETTINGS, TODAY)
     lifecycle.sign(store, prescriber, rx.prescription_id, SETTINGS, TODAY)
     return rx.prescription_id
 
@@ -66,16 +68,16 @@ def test_validation_refused_until_each_blocking_finding_is_lifted(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     rx_id = signed_mfolfox6(demo)
     with pytest.raises(ValidationError, match="n'est pas levé"):
-        validation.validate(demo, pharmacist, rx_id, [], SETTINGS, TODAY)
+        decisions.validate(demo, pharmacist, rx_id, [], SETTINGS, TODAY)
     with pytest.raises(ValidationError, match="levé sans motif"):
-        validation.validate(demo, pharmacist, rx_id, [Override(key=INTERVAL, reason=" ")],
-                            SETTINGS, TODAY)
+        decisions.validate(demo, pharmacist, rx_id, [Override(key=INTERVAL, reason=" ")],
+                           SETTINGS, TODAY)
     assert queries.read_prescription(demo, pharmacist, rx_id).status == Status.SIGNED
     assert audit_rows(demo, "prescription.validated") == []
     partial = [o for o in lift(demo, pharmacist, rx_id) if o.key != INTERVAL]
     with pytest.raises(ValidationError, match="n'est pas levé"):
-        validation.validate(demo, pharmacist, rx_id, partial, SETTINGS, TODAY)
-    decision = validation.validate(
+        decisions.validate(demo, pharmacist, rx_id, partial, SETTINGS, TODAY)
+    decision = decisions.validate(
         demo, pharmacist, rx_id, lift(demo, pharmacist, rx_id, "Report du C4 en RCP"),
         SETTINGS, TODAY,
     )
@@ -87,22 +89,22 @@ def test_validation_refused_until_each_blocking_finding_is_lifted(demo) -> None:
     signature = audit_rows(demo, "signature")[-1]
     assert signature["record_id"] == rx_id and signature["after_json"]["meaning"] == "validé"
     with pytest.raises(ValidationError, match="Décision déjà prise"):
-        validation.reject(demo, pharmacist, rx_id, "trop tard")
+        decisions.reject(demo, pharmacist, rx_id, "trop tard")
 
 
 def test_only_pharmacists_validate(demo) -> None:
     rx_id = signed_mfolfox6(demo)
     nurse = create_account(demo, "nurse")
     with pytest.raises(PermissionDenied):
-        validation.validate(demo, nurse, rx_id, [], SETTINGS, TODAY)
+        decisions.validate(demo, nurse, rx_id, [], SETTINGS, TODAY)
 
 
 def test_reject_and_intervention_return_the_prescription(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
     first = signed_mfolfox6(demo)
     with pytest.raises(PrescriptionError, match="motif du refus est obligatoire"):
-        validation.reject(demo, pharmacist, first, "")
-    validation.reject(demo, pharmacist, first, "Cycle déjà administré le 19/11")
+        decisions.reject(demo, pharmacist, first, "")
+    decisions.reject(demo, pharmacist, first, "Cycle déjà administré le 19/11")
     rejected = queries.read_prescription(demo, pharmacist, first)
     assert rejected.status == Status.REJECTED
     assert rejected.status_reason == "Refus : Cycle déjà administré le 19/11"
@@ -111,8 +113,8 @@ def test_reject_and_intervention_return_the_prescription(demo) -> None:
     )
     second = signed_mfolfox6(demo, cycle=7)
     with pytest.raises(ValidationError, match="codification SFPC"):
-        validation.request_change(demo, pharmacist, second, "99", "texte")
-    validation.request_change(demo, pharmacist, second, "4", "Reporter au 03/12 (J15 du C5)")
+        decisions.request_change(demo, pharmacist, second, "99", "texte")
+    decisions.request_change(demo, pharmacist, second, "4", "Reporter au 03/12 (J15 du C5)")
     changed = queries.read_prescription(demo, pharmacist, second)
     assert changed.status == Status.CHANGE_REQUESTED  # a request for a change, not a refusal
     assert changed.status_reason == (
@@ -133,11 +135,11 @@ def test_double_check_needs_a_second_pharmacist(demo) -> None:
     second = create_account(demo, "pharmacist", "pharmacien2")
     rx_id = signed_mfolfox6(demo)
     lifted = lift(demo, first, rx_id)
-    assert validation.validate(demo, first, rx_id, lifted, settings, TODAY) == "first_check"
+    assert decisions.validate(demo, first, rx_id, lifted, settings, TODAY) == "first_check"
     assert queries.read_prescription(demo, first, rx_id).status == Status.SIGNED
     with pytest.raises(ValidationError, match="autre pharmacien"):
-        validation.validate(demo, first, rx_id, lifted, settings, TODAY)
-    assert validation.validate(demo, second, rx_id, lifted, settings, TODAY) == "validated"
+        decisions.validate(demo, first, rx_id, lifted, settings, TODAY)
+    assert decisions.validate(demo, second, rx_id, lifted, settings, TODAY) == "validated"
     assert queries.read_prescription(demo, first, rx_id).status == Status.VALIDATED
     assert len(audit_rows(demo, "prescription.first_check")) == 1
 
@@ -159,13 +161,13 @@ def test_go_ahead_records_who_and_when(demo) -> None:
     created_at(demo, rx_id, at(TODAY, 7))
     when, now = at(TODAY, 8 + 40 / 60), at(TODAY, 10)
     with pytest.raises(PrescriptionError, match="Le nom de la personne"):
-        validation.record_go_ahead(demo, nurse, rx_id, 1, "", when, now=now)
+        record_go_ahead(demo, nurse, rx_id, 1, "", when, now=now)
     with pytest.raises(ValidationError, match="dans le futur"):
-        validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", at(TODAY, 10.01), now=now)
+        record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", at(TODAY, 10.01), now=now)
     with pytest.raises(ValidationError, match="J8 n'est pas un jour"):
-        validation.record_go_ahead(demo, nurse, rx_id, 8, "Dr Colin", when, now=now)
-    validation.record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin (HDJ)", when, "PNN du matin OK",
-                               now=now)
+        record_go_ahead(demo, nurse, rx_id, 8, "Dr Colin", when, now=now)
+    record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin (HDJ)", when, "PNN du matin OK",
+                    now=now)
     [audit] = audit_rows(demo, "prescription.go_ahead")
     assert audit["actor"] == "nurse" and audit["after_json"]["given_by"] == "Dr Colin (HDJ)"
 
@@ -189,7 +191,7 @@ def test_worklist_most_urgent_first_with_findings(demo) -> None:
 
 def test_a_taken_over_prescription_is_not_its_own_duplicate(demo) -> None:
     pharmacist = create_account(demo, "pharmacist")
-    rx = service.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY)
+    rx = drafts.take_over(demo, pharmacist, "ORD01000250", SETTINGS, TODAY)
     lifecycle.sign(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
     _rx, findings = validation.findings_of(demo, pharmacist, rx.prescription_id, SETTINGS, TODAY)
     assert "duplicate" not in {f.code for f in findings}

@@ -14,7 +14,7 @@ from prescription_helpers import RECENT_PATIENT, TODAY, audit_rows
 from web_helpers import create_account
 
 from chemo_fallback.config import DEMO_SNAPSHOT
-from chemo_fallback.modules.prescription import queries, service
+from chemo_fallback.modules.prescription import drafts, line_edits, queries
 from chemo_fallback.modules.prescription.drug_rules import NEVER_VINCA_ROUTE
 from chemo_fallback.modules.prescription.models import (
     DraftRequest,
@@ -50,7 +50,7 @@ def test_vincristine_under_another_name_is_still_refused_intrathecally(
     request = DraftRequest(
         patient_id=RECENT_PATIENT, protocol_id="RCHOP21", cycle_no=3, cycle_start_date=TODAY
     )
-    rx = service.start_draft(store, user, request, SETTINGS, TODAY)  # IV minibag: fine
+    rx = drafts.start_draft(store, user, request, SETTINGS, TODAY)  # IV minibag: fine
     vinc = next(line for line in rx.lines if line.drug_id == "VINCRISTINE")
     assert vinc.final_dose == 2.0
     wanted = OffProtocolLine(
@@ -58,7 +58,7 @@ def test_vincristine_under_another_name_is_still_refused_intrathecally(
         container="seringue", reason="Décidé en RCP",
     )
     with pytest.raises(PrescriptionError) as refused:
-        service.add_off_protocol_line(store, user, rx.prescription_id, wanted, SETTINGS)
+        line_edits.add_off_protocol_line(store, user, rx.prescription_id, wanted, SETTINGS)
     assert refused.value.code == NEVER_VINCA_ROUTE
     assert "INTERDIT" in str(refused.value) and "minipoche" in str(refused.value)
     assert queries.read_prescription(store, user, rx.prescription_id) == rx
@@ -66,6 +66,6 @@ def test_vincristine_under_another_name_is_still_refused_intrathecally(
     # the same line IV in a bag is accepted (just inside the rule)
     allowed = wanted.model_copy(update={"route": "IV", "container": "poche", "day_no": 2,
                                         "diluent": "NACL09", "volume_ml": 50})
-    line = service.add_off_protocol_line(store, user, rx.prescription_id, allowed, SETTINGS)
+    line = line_edits.add_off_protocol_line(store, user, rx.prescription_id, allowed, SETTINGS)
     assert line.final_dose == 2.0
     assert len(audit_rows(store, "prescription.line_added")) == 1

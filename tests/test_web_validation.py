@@ -128,7 +128,7 @@ async def test_double_check_signature_shows_the_meaning_recorded(
     from test_validation_service import lift
     from web_helpers import create_account
 
-    from chemo_fallback.modules.validation import service as validation
+    from chemo_fallback.modules.validation import decisions
     from chemo_fallback.site_settings import SiteSettings
 
     app_state.settings = SiteSettings(validation_double_check=True)
@@ -136,7 +136,7 @@ async def test_double_check_signature_shows_the_meaning_recorded(
     if first_done:
         other = create_account(app_state.store, "pharmacist", "pharmacien2")
         overrides = lift(app_state.store, other, rx_id)
-        validation.validate(app_state.store, other, rx_id, overrides, app_state.settings, TODAY)
+        decisions.validate(app_state.store, other, rx_id, overrides, app_state.settings, TODAY)
     await sign_in(user, app_state.store, "pharmacist")
     await user.open(f"/validation/{rx_id}")
     await user.should_see(marker="review-validate", retries=SLOW)

@@ -41,7 +41,7 @@ from chemo_fallback.store import Store
 RECORD_TYPE = "patient_lab_result"
 RECORD_ACTION = "lab.record"  # request-key action (chemo_fallback.request_keys)
 SAMPLED_LONG_AGO = "lab_sampled_long_ago"
-# Like an override's reason at validation (validation.service.missing_overrides).
+# Like an override's reason at validation (validation.decisions.missing_overrides).
 MIN_CORRECTION_REASON_CHARS = 3
 SUMMARY_KEYS = (
     "lab_record_id",

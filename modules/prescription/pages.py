@@ -1,6 +1,6 @@
 """The prescription pages: the list of today and the days to come (/prescriptions), a new
 prescription (/prescriptions/nouvelle) and one prescription (/prescriptions/{id}). Thin: the
-use cases live in service.py, lifecycle.py, notes.py and queries.py."""
+use cases live in drafts.py, line_edits.py, lifecycle.py, notes.py and queries.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from chemo_fallback import request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
-from chemo_fallback.modules.prescription import queries, service
+from chemo_fallback.modules.prescription import drafts, queries
 from chemo_fallback.modules.prescription.models import ListEntry, Status
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
@@ -238,8 +238,8 @@ def take_over_dialog(user: User, row: dict, asking: set[str] | None = None) -> N
 
 
 def take_over_once(app, user: User, snapshot_id: str, key: str):
-    """service.take_over with the dialog's request key: the same dialog takes it over once."""
-    return service.take_over(app.store, user, snapshot_id, app.settings, today(), request_key=key)
+    """drafts.take_over with the dialog's request key: the same dialog takes it over once."""
+    return drafts.take_over(app.store, user, snapshot_id, app.settings, today(), request_key=key)
 
 
 def parse_date(text: str | None) -> date:

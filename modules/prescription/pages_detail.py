@@ -17,12 +17,12 @@ from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.french import format_dose_fr
 from chemo_fallback.modules.prescription import (
     lifecycle,
+    line_edits,
     pages,
     pages_dialogs,
     printing,
     queries,
     rules,
-    service,
 )
 from chemo_fallback.modules.prescription.models import (
     LINE_KIND_LABELS,
@@ -240,7 +240,7 @@ def modify_dose(user: User, rx: Prescription, line: Line, refresh) -> None:
         f"Modifier la dose — {line.title}",
         lambda: pages_dialogs.modify_dose_fields(
             line,
-            lambda pct, reason: lambda: service.modify_dose(
+            lambda pct, reason: lambda: line_edits.modify_dose(
                 app.store, user, rx.prescription_id, line.line_id, pct, reason, app.settings
             ),
         ),
@@ -255,7 +255,7 @@ def set_indication(user: User, rx: Prescription, line: Line, refresh) -> None:
         f"Code indication (liste en sus) — {line.title}",
         lambda: pages_dialogs.indication_fields(
             line,
-            lambda code: lambda: service.set_indication_code(
+            lambda code: lambda: line_edits.set_indication_code(
                 app.store, user, rx.prescription_id, line.drug_id, code
             ),
         ),
@@ -280,7 +280,7 @@ def days_section(rx: Prescription, user: User, refresh) -> None:
                         f"Date de J{d}",
                         lambda: pages_dialogs.move_day_fields(
                             d, fr_date(p), pages.parse_date,
-                            lambda when: lambda: service.move_day(
+                            lambda when: lambda: line_edits.move_day(
                                 app.store, user, rx.prescription_id, d, when, app.settings,
                                 pages.today(),
                             ),
@@ -320,8 +320,8 @@ def actions(rx: Prescription, user: User, refresh) -> None:
         if may_edit(rx, user):
             recompute = ui.button(
                 "Recalculer les doses", icon="calculate",
-                on_click=lambda: call(service.recompute, app.store, user, rx.prescription_id,
-                                      app.settings, pages.today(), button=recompute),
+                on_click=lambda: call(line_edits.recompute, app.store, user, rx.prescription_id,
+                                         app.settings, pages.today(), button=recompute),
             ).mark("rx-recompute")
             ui.button(
                 "Ajouter une ligne hors protocole", icon="add",

@@ -12,7 +12,7 @@ from nicegui import run, ui
 from chemo_fallback import french, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.errors import ChemoFallbackError
-from chemo_fallback.modules.prescription import queries, service
+from chemo_fallback.modules.prescription import line_edits, queries
 from chemo_fallback.modules.prescription.models import (
     DILUENT_LABELS,
     LINE_KIND_LABELS,
@@ -185,7 +185,7 @@ async def add_off_protocol_line(user: User, rx: Prescription, refresh) -> None:
         "Ajouter une ligne hors protocole",
         lambda: off_protocol_fields(
             choices["drugs"], rx.cycle_length_days,
-            lambda fields: lambda: service.add_off_protocol_line(
+            lambda fields: lambda: line_edits.add_off_protocol_line(
                 app.store, user, rx.prescription_id, OffProtocolLine(**fields), app.settings,
                 request_key=key,
             ),

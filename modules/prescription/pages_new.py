@@ -11,7 +11,7 @@ from chemo_fallback import french, request_keys
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Role
 from chemo_fallback.errors import ChemoFallbackError
-from chemo_fallback.modules.prescription import pages, queries, service
+from chemo_fallback.modules.prescription import drafts, pages, queries
 from chemo_fallback.modules.prescription.models import DraftRequest, PatientContext, Prescription
 from chemo_fallback.modules.prescription.wording import measure_text
 from chemo_fallback.patients.search import search_patients
@@ -105,7 +105,7 @@ def new_prescription_view(user: User, patient_id: str) -> None:
 
 def whole_number(text: object) -> int | str:
     """The cycle number as typed: an int when it is a whole number ("3", " 12 "), else the
-    text itself (service.cycle_no_problem then says why it is refused). Never rounded, never
+    text itself (drafts.cycle_no_problem then says why it is refused). Never rounded, never
     replaced by 1."""
     cleaned = str(text if text is not None else "").strip()
     if cleaned.lstrip("-+").isdigit():
@@ -113,7 +113,7 @@ def whole_number(text: object) -> int | str:
     return cleaned
 
 
-def suggestion_text(protocol_name: str, suggested: service.CycleSuggestion) -> str:
+def suggestion_text(protocol_name: str, suggested: drafts.CycleSuggestion) -> str:
     if suggested.last_cycle_no is None:
         return (
             f"Aucun cycle connu de {protocol_name} pour ce patient (ni dans l'instantané, ni "
@@ -205,7 +205,7 @@ def prescription_form(user: User, context: PatientContext, choices: dict) -> Non
         chosen = protocol.value
         protocol_code.set_text(f"code du thésaurus : {chosen}")
         suggested = await run.io_bound(
-            lambda: service.suggested_cycle(
+            lambda: drafts.suggested_cycle(
                 app.store, user, patient_id, chosen, lengths[chosen], pages.today(),
                 protocol_name=names[chosen],
             )
@@ -240,9 +240,9 @@ def prescription_form(user: User, context: PatientContext, choices: dict) -> Non
         if not protocol.value:
             raise ChemoFallbackError("Choisissez un protocole.")
         cycle_no = whole_number(cycle.value)
-        problem = service.cycle_no_problem(cycle_no)
+        problem = drafts.cycle_no_problem(cycle_no)
         if problem:
-            raise ChemoFallbackError(problem, code=service.CYCLE_NO_INVALID)
+            raise ChemoFallbackError(problem, code=drafts.CYCLE_NO_INVALID)
         if day_boxes and not any(box.value for box in day_boxes.values()):
             raise ChemoFallbackError("Cochez au moins un jour du cycle.")
         return DraftRequest(
@@ -260,7 +260,7 @@ def prescription_form(user: User, context: PatientContext, choices: dict) -> Non
             try:
                 request = read_request()
                 started = await run.io_bound(
-                    lambda: service.start_draft_or_earlier(
+                    lambda: drafts.start_draft_or_earlier(
                         app.store, user, request, app.settings, pages.today(),
                         request_key=request_key,
                     )

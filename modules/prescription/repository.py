@@ -572,7 +572,7 @@ ORDER BY decided_at, decision_id"""
 def _intervention_labels() -> dict[str, str]:
     """The SFPC labels of intervention codes, owned by the validation module (read lazily: the
     validation module imports this one)."""
-    from chemo_fallback.modules.validation import service as validation
+    from chemo_fallback.modules.validation import decisions as validation
 
     return dict(getattr(validation, "INTERVENTION_CODES", {}))
 

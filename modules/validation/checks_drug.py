@@ -4,7 +4,7 @@ prescription paths already refuse these at entry; a line recorded before those r
 snapshot activated since, is caught here. Codes are drug_rules.py's.
 
 A never-event finding is blocking and not liftable: no override accepts it (see
-service.missing_overrides). The others block and may be lifted with a reason.
+decisions.missing_overrides). The others block and may be lifted with a reason.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Validation pages: the worklist (/validation) and the review of one prescription
-(/validation/{id}). Thin: service.py gathers the findings and records the decisions."""
+(/validation/{id}). Thin: service.py gathers the findings, decisions.py records the decisions."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, allowed
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.prescription.models import Prescription, Status
-from chemo_fallback.modules.validation import service
+from chemo_fallback.modules.validation import go_ahead
 from chemo_fallback.web import state
 from chemo_fallback.web.busy import disabled
 from chemo_fallback.web.patient_pages import fr_date
@@ -38,7 +38,7 @@ def go_ahead_section(user: User, rx: Prescription, refresh) -> None:
 
     async def show() -> None:
         try:
-            given = await run.io_bound(service.go_aheads_of, store, user, rx.prescription_id)
+            given = await run.io_bound(go_ahead.go_aheads_of, store, user, rx.prescription_id)
         except ChemoFallbackError as exc:
             with listing:
                 ui.label(str(exc)).classes("text-red-700")
@@ -78,7 +78,7 @@ def go_ahead_section(user: User, rx: Prescription, refresh) -> None:
             async with disabled(save_button):
                 try:
                     await run.io_bound(
-                        lambda: service.record_go_ahead(
+                        lambda: go_ahead.record_go_ahead(
                             store, user, rx.prescription_id, day.value, who.value or "",
                             parse_moment(when.value), comment.value, request_key=request_key,
                         )

@@ -16,7 +16,7 @@ from chemo_fallback.modules.prescription import queries as rx_queries
 from chemo_fallback.modules.prescription.models import STATUS_LABELS, Status
 from chemo_fallback.modules.prescription.pages import prescription_url
 from chemo_fallback.modules.prescription.pages_dialogs import action_dialog, reason_fields
-from chemo_fallback.modules.validation import pages, service
+from chemo_fallback.modules.validation import decisions, independence, pages, service
 from chemo_fallback.modules.validation.models import Override, Severity
 from chemo_fallback.modules.validation.pages_go_ahead import go_ahead_section
 from chemo_fallback.patients.models import LAB_LABELS, status_label
@@ -105,7 +105,7 @@ def decision_text(d: dict) -> str:
         text += " — pharmacien seul (validation par le pharmacien qui l'a transcrite ou " \
                 "signée, autorisée par le site)"
     if d["intervention_code"]:
-        text += f" — {service.INTERVENTION_CODES.get(d['intervention_code'], '')}"
+        text += f" — {decisions.INTERVENTION_CODES.get(d['intervention_code'], '')}"
     if d["reason"]:
         text += f" : {d['reason']}"
     return text
@@ -149,10 +149,10 @@ def signature_wording(
     """What the signature dialog says is signed, and the points really lifted (a blocking
     finding with a reason of 3 characters at least), with their reasons."""
     rx = review.prescription
-    lifted = service.lifted(review.findings, given)
+    lifted = decisions.lifted(review.findings, given)
     count = f"{len(lifted)} point(s) bloquant(s) levé(s)" if lifted else "aucun point levé"
     what = f"Validation de la prescription {rx.prescription_id} ({count})"
-    part = service.own_part(rx, user.username, review.authored)
+    part = independence.own_part(rx, user.username, review.authored)
     if part:
         what += (
             f". Vous avez {part} : validation en pharmacien seul, "
@@ -175,7 +175,7 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
         given = typed_overrides(overrides)
 
         def blockers_now() -> list[str]:
-            return service.validation_blockers(
+            return decisions.validation_blockers(
                 app.store, user, rx.prescription_id, given, app.settings, pages.today()
             )
 
@@ -197,7 +197,7 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
             async with disabled(*buttons):
                 try:
                     await run.io_bound(
-                        service.validate, app.store, user, rx.prescription_id, given,
+                        decisions.validate, app.store, user, rx.prescription_id, given,
                         app.settings, pages.today(),
                     )
                 except ChemoFallbackError as exc:
@@ -214,7 +214,7 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
             f"Refuser la prescription {rx.prescription_id}",
             lambda: reason_fields(
                 "Motif du refus (obligatoire)",
-                lambda reason: lambda: service.reject(
+                lambda reason: lambda: decisions.reject(
                     app.store, user, rx.prescription_id, reason, app.settings, pages.today()
                 ),
                 "reject-reason",
@@ -246,15 +246,15 @@ def intervention_dialog(user: User, prescription_id: str, refresh) -> None:
             "un refus), qui y répond par une version corrigée."
         )
         code = ui.select(
-            {k: f"{k}. {v}" for k, v in service.INTERVENTION_CODES.items()},
+            {k: f"{k}. {v}" for k, v in decisions.INTERVENTION_CODES.items()},
             label="Problème (codification SFPC)",
         ).classes("w-full").mark("intervention-code")
         text = ui.textarea(
-            f"Intervention (proposition au prescripteur, {service.MAX_DECISION_TEXT} "
+            f"Intervention (proposition au prescripteur, {decisions.MAX_DECISION_TEXT} "
             "caractères au plus)"
-        ).props(f"counter maxlength={service.MAX_DECISION_TEXT}").classes("w-full")
+        ).props(f"counter maxlength={decisions.MAX_DECISION_TEXT}").classes("w-full")
         text.mark("intervention-text")
-        return lambda: lambda: service.request_change(
+        return lambda: lambda: decisions.request_change(
             app.store, user, prescription_id, code.value or "", text.value or "",
             app.settings, pages.today(),
         )

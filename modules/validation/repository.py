@@ -219,7 +219,7 @@ def recent_labs(cur: Cursor, patient_ids: list[str]) -> dict[str, list[LabValue]
 
 
 # What a pharmacist did to a prescription, or to a version a corrected one copies, that makes
-# them no independent checker of it (service.own_part). Reviewing it (validation, refusal,
+# them no independent checker of it (independence.own_part). Reviewing it (validation, refusal,
 # intervention, feu vert) is not authoring.
 AUTHORING_ACTIONS = (
     "prescription.draft_created",
