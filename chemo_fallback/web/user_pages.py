@@ -11,6 +11,7 @@ from chemo_fallback.auth.roles import ROLE_LABELS, Permission, Role
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
+from chemo_fallback.web.busy import disabled
 
 COLUMNS = [
     {"name": "username", "label": "Identifiant", "field": "username", "align": "left"},
@@ -112,6 +113,10 @@ def register() -> None:
         ).classes("text-sm text-gray-600")
 
         async def create() -> None:
+            async with disabled(create_button):  # a double click creates one account
+                await _create()
+
+        async def _create() -> None:
             try:
                 created = await run.io_bound(
                     accounts.create_user,
@@ -130,5 +135,6 @@ def register() -> None:
             refresh()
             ui.notify(f"Compte « {created.username} » créé.", type="positive")
 
-        ui.button("Créer le compte", icon="person_add", on_click=create).mark("create-user")
+        create_button = ui.button("Créer le compte", icon="person_add", on_click=create)
+        create_button.mark("create-user")
         refresh()
