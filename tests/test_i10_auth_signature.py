@@ -199,6 +199,7 @@ async def test_failed_signatures_in_the_dialog_lock_and_end_the_session(
 
     await user.open("/essai-signature-i10")
     user.find(marker="validate").click()
+    await user.should_see(marker="signature-password", retries=SLOW)  # opens after its checks
     for attempt in range(1, 5):
         user.find(marker="signature-password").type("pas le bon")
         user.find(marker="signature-sign").click()

@@ -111,7 +111,7 @@ async def test_the_dialog_lists_blockers_and_asks_no_password(user: User, app_st
     # once nothing blocks, the summary and the password appear, and the signature goes through
     problems.clear()
     user.find(marker="validate").click()
-    await user.should_see("1 point bloquant levé")
+    await user.should_see("1 point bloquant levé", retries=SLOW)
     user.find(marker="signature-password").type(PASSWORD)
     user.find(marker="signature-sign").click()
     await user.should_see(marker="done", retries=SLOW)
@@ -135,6 +135,7 @@ async def test_a_blocker_found_at_signing_time_stops_the_signature(user: User, a
 
     await user.open("/essai-blocage-tardif")
     user.find(marker="validate").click()
+    await user.should_see(marker="signature-password", retries=SLOW)  # opens after its checks
     user.find(marker="signature-password").type(PASSWORD)
     problems.append("la prescription a été annulée entre-temps")
     user.find(marker="signature-sign").click()

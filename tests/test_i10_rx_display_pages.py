@@ -140,13 +140,15 @@ async def test_the_signature_dialog_lists_what_blocks_before_any_password(
     await user.open(pages.prescription_url(rx.prescription_id))
     await user.should_see(marker="rx-sign", retries=SLOW)
     user.find(marker="rx-sign").click()
-    await user.should_see(marker="signature-blockers")
+    user.find(marker="rx-sign").click()  # a double click: the button waits for the checks
+    await user.should_see(marker="signature-blockers", retries=SLOW)
+    assert len(user.find(marker="signature-blockers").elements) == 1  # one dialog
     await user.should_see("le code indication est obligatoire")
     await user.should_not_see(marker="signature-password")
     user.find(marker="signature-cancel").click()
     line_edits.set_indication_code(store, prescriber, rx.prescription_id, "RITUXIMAB", "I000456")
     user.find(marker="rx-sign").click()
-    await user.should_see(marker="signature-password")
+    await user.should_see(marker="signature-password", retries=SLOW)
     await user.should_not_see(marker="signature-blockers")
 
 

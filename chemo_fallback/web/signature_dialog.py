@@ -8,8 +8,21 @@ from nicegui import run, ui
 
 from chemo_fallback.auth import accounts
 from chemo_fallback.auth.signature import Meaning, confirm_signer
+from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.web import state
 from chemo_fallback.web.busy import disabled
+
+
+async def _blockers_now(blockers: Callable[[], list[str]] | None) -> list[str]:
+    """What still blocks, read in a worker thread; a refusal of the check itself (no active
+    snapshot, a prescription gone) blocks too, with its own French message."""
+    if blockers is None:
+        return []
+    try:
+        found = await run.io_bound(blockers)
+    except ChemoFallbackError as exc:
+        return [str(exc)]
+    return list(found or [])
 
 
 def discard(dialog: ui.dialog) -> None:
@@ -20,7 +33,7 @@ def discard(dialog: ui.dialog) -> None:
         dialog.delete()
 
 
-def open_signature_dialog(
+async def open_signature_dialog(
     signer: accounts.User,
     meaning: Meaning,
     what: str,
@@ -34,8 +47,9 @@ def open_signature_dialog(
     `blockers` runs the service's own checks first (French reasons the signature would be
     refused): while any remains, the dialog lists them and asks for no password, so nobody
     types a password for a signature that cannot be taken. `summary`: what the signer is about
-    to sign (e.g. the points lifted and their reasons), shown above the password."""
-    problems = blockers() if blockers else []
+    to sign (e.g. the points lifted and their reasons), shown above the password. The checks
+    run in a worker thread, never in the event loop (they read the store)."""
+    problems = await _blockers_now(blockers)
     with ui.dialog().props("persistent") as dialog, ui.card().classes("w-[32rem]"):
         ui.label("Signature électronique").classes("text-xl font-bold")
         ui.label(what).mark("signature-what")
@@ -70,7 +84,7 @@ def open_signature_dialog(
                 await _sign()
 
         async def _sign() -> None:
-            late = blockers() if blockers else []
+            late = await _blockers_now(blockers)
             if late:  # something changed since the dialog opened
                 error.text = "Signature impossible : " + " ; ".join(late)
                 password.value = ""

@@ -338,11 +338,19 @@ def actions(rx: Prescription, user: User, refresh) -> None:
                 )
 
             meaning = lifecycle.signature_meaning(user)
-            ui.button("Signer la prescription", icon="draw", on_click=lambda: (
-                open_signature_dialog(user, meaning, f"Prescription {rx.prescription_id} — "
-                                      f"{rx.protocol_name} cycle {rx.cycle_no}", signed,
-                                      blockers=blockers)
-            )).props("color=green").mark("rx-sign")
+
+            async def open_signature() -> None:
+                if not sign.enabled:  # a second click queued before the first one started
+                    return
+                async with disabled(sign):  # one dialog for a double click
+                    await open_signature_dialog(
+                        user, meaning,
+                        f"Prescription {rx.prescription_id} — {rx.protocol_name} cycle "
+                        f"{rx.cycle_no}", signed, blockers=blockers,
+                    )
+
+            sign = ui.button("Signer la prescription", icon="draw", on_click=open_signature)
+            sign.props("color=green").mark("rx-sign")
         if rx.status in lifecycle.CORRECTABLE:
             correction_key = request_keys.new_key()  # drawn once per page shown
             correct = ui.button(

@@ -172,6 +172,8 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
     meaning = Meaning.CHECKED if double else Meaning.VALIDATED
 
     async def open_validation() -> None:
+        if not all(b.enabled for b in buttons):  # a second click queued before the first
+            return
         given = typed_overrides(overrides)
 
         def blockers_now() -> list[str]:
@@ -180,18 +182,6 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
             )
 
         error.set_text("")
-        async with disabled(*buttons):
-            try:
-                first = await run.io_bound(blockers_now)
-            except ChemoFallbackError as exc:
-                error.set_text(str(exc))
-                return
-        # The dialog asks for the blockers twice: when it opens (the list just read, in a
-        # worker thread) and again just before the signature (anything changed since).
-        answers = iter([first])
-
-        def blockers() -> list[str]:
-            return next(answers, None) or blockers_now()
 
         async def validate() -> None:
             async with disabled(*buttons):
@@ -206,8 +196,9 @@ def decision_buttons(user: User, review: service.Review, overrides: dict, refres
             await refresh()
 
         what, summary = signature_wording(review, given, user)
-        open_signature_dialog(user, meaning, what, validate, blockers=blockers,
-                              summary=summary)
+        async with disabled(*buttons):  # one dialog for a double click
+            await open_signature_dialog(user, meaning, what, validate, blockers=blockers_now,
+                                        summary=summary)
 
     def reject_dialog() -> None:
         action_dialog(
