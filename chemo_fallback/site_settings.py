@@ -61,6 +61,28 @@ class SiteSettings(BaseModel):
     creatinine_max_age_days: int = Field(default=7, ge=0, le=90)
     cockcroft_gault_weight: str = Field(default="actual", pattern="^(actual|ideal|adjusted)$")
     single_pharmacist_allowed: bool = False
+    # Fabrication (issue 12)
+    max_vials: int = Field(default=4, ge=1, le=20)
+    gravimetric_tolerance_pct: float = Field(default=5.0, ge=0.5, le=20)
+    # Drugs (drug_id) whose preparation waits for the ward's feu vert; the others can be made
+    # ahead. Costly drugs, so a dose not given the day is not wasted.
+    costly_drugs_wait_go_ahead: tuple[str, ...] = (
+        "TRASTUZUMAB",
+        "PEMBROLIZUMAB",
+        "NIVOLUMAB",
+        "BEVACIZUMAB",
+        "RITUXIMAB",
+        "PERTUZUMAB",
+    )
+    label_width_mm: float = Field(default=100.0, ge=40, le=210)
+    label_height_mm: float = Field(default=50.0, ge=25, le=150)
+    pharmacy_name: str = Field(default="Pharmacie à usage intérieur — Unité de préparation des "
+                               "anticancéreux", min_length=1, max_length=200)
+    pharmacy_address: str = Field(default="Adresse de la PUI à paramétrer (site-settings.toml)",
+                                  min_length=1, max_length=300)
+    # What the site's keyboard-wedge scanner types for the GS1 group separator (FNC1), when it
+    # cannot type the real character (0x1D): e.g. "|" or "^". Empty: only the real character.
+    gs1_separator_substitute: str = Field(default="", max_length=3)
 
     @model_validator(mode="after")
     def _rounding_in_order(self) -> SiteSettings:
