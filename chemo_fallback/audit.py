@@ -46,8 +46,11 @@ class ActorRefused(ChemoFallbackError):
     """The account acting was deactivated or locked: nothing it does is recorded."""
 
 
-# What is written about an account that may no longer act: its own refusals and lock-out.
-REFUSAL_ACTIONS = frozenset({"auth.login_failed", "auth.locked", "signature.failed"})
+# What is written about an account that may no longer act: its refused password checks and
+# the summary of a streak of them ("auth.locked": the lock-out of earlier versions).
+REFUSAL_ACTIONS = frozenset(
+    {"auth.login_failed", "auth.login_failures", "auth.locked", "signature.failed"}
+)
 
 
 def _check_actor(cur: duckdb.DuckDBPyConnection, actor: Actor, action: str) -> None:
@@ -68,9 +71,8 @@ def _check_actor(cur: duckdb.DuckDBPyConnection, actor: Actor, action: str) -> N
     if locked_until is not None and locked_until > datetime.now():
         raise ActorRefused(
             f"Action refusée : le compte « {actor.username} » est verrouillé jusqu'à "
-            f"{locked_until:%H:%M} après des essais de mot de passe infructueux. Rien n'a été "
-            "enregistré ; reconnectez-vous après le déverrouillage ou demandez à un "
-            "administrateur.",
+            f"{locked_until:%H:%M}. Rien n'a été enregistré ; demandez à un administrateur de "
+            "le déverrouiller.",
             code="account_locked",
         )
 
@@ -90,9 +92,14 @@ def _dump(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _digest(prev_hash: str, fields: tuple) -> str:
+def _digest(prev_hash: str, fields: tuple, rows_json: str | None = None) -> str:
+    # The row seals (row_seals.py) are part of the record's content when it has some; a record
+    # without (older ones, or a transaction that changed no business row) hashes as before.
+    values = [f.isoformat() if isinstance(f, datetime) else f for f in fields]
+    if rows_json is not None:
+        values.append(rows_json)
     canonical = json.dumps(
-        [f.isoformat() if isinstance(f, datetime) else f for f in fields],
+        values,
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -156,13 +163,31 @@ class ChainCheck:
         )
 
 
+def attach_rows(cur: duckdb.DuckDBPyConnection, audit_id: int, rows_json: str) -> None:
+    """Seal the business rows a transaction changed into its last audit record (the head),
+    before the transaction commits: its hash and the head move with it."""
+    row = cur.execute(
+        f"SELECT {', '.join(COLUMNS)}, prev_hash FROM audit_log WHERE audit_id = ?", [audit_id]
+    ).fetchone()
+    head = cur.execute("SELECT last_id FROM audit_head").fetchone()
+    if row is None or head is None or head[0] != audit_id:
+        raise ValueError(f"audit record {audit_id} is not the head: rows cannot be sealed in it")
+    digest = _digest(row[-1], row[:-1], rows_json)
+    cur.execute(
+        "UPDATE audit_log SET rows_json = ?, hash = ? WHERE audit_id = ?",
+        [rows_json, digest, audit_id],
+    )
+    cur.execute("UPDATE audit_head SET last_hash = ?", [digest])
+
+
 def verify(cur: duckdb.DuckDBPyConnection) -> ChainCheck:
     rows = cur.execute(
-        f"SELECT {', '.join(COLUMNS)}, prev_hash, hash FROM audit_log ORDER BY audit_id"
+        f"SELECT {', '.join(COLUMNS)}, rows_json, prev_hash, hash FROM audit_log "
+        "ORDER BY audit_id"
     ).fetchall()
     prev_hash, expected_id = GENESIS, 1
     for row in rows:
-        fields, stored_prev, stored_hash = row[:-2], row[-2], row[-1]
+        fields, rows_json, stored_prev, stored_hash = row[:-3], row[-3], row[-2], row[-1]
         audit_id = fields[0]
         if audit_id != expected_id:
             return ChainCheck(
@@ -178,7 +203,7 @@ def verify(cur: duckdb.DuckDBPyConnection) -> ChainCheck:
                 audit_id,
                 "le lien vers l'enregistrement précédent ne correspond pas",
             )
-        if _digest(prev_hash, fields) != stored_hash:
+        if _digest(prev_hash, fields, rows_json) != stored_hash:
             return ChainCheck(
                 False, len(rows), audit_id, "son contenu a été modifié après son écriture"
             )

@@ -54,12 +54,20 @@ class AnchorCheck:
     anchored: int  # the anchor's last record number (0: nothing anchored)
     agreed: int  # how far store and anchor agree
     problem: str = ""  # French
+    beyond: int = 0  # records of the trail after the anchor's last one
 
     def message(self) -> str:
         if self.ok:
-            return (
-                f"Ancre de la piste d'audit : accord jusqu'à l'enregistrement n° {self.agreed}."
-            )
+            text = f"Ancre de la piste d'audit : accord jusqu'à l'enregistrement n° {self.agreed}."
+            if self.beyond:
+                # a crash between a commit and its anchoring, or an anchor medium that was
+                # unreachable, leaves such records; so would records added to the file
+                text += (
+                    f" ATTENTION : {self.beyond} enregistrement(s) après le n° {self.agreed} "
+                    "n'étaient pas ancrés (ancre inaccessible, arrêt brutal, ou ajout hors de "
+                    "l'application) : vérifiez-les dans la piste."
+                )
+            return text
         return (
             f"PISTE D'AUDIT CONTREDITE PAR SON ANCRE : {self.problem} (accord jusqu'au n° "
             f"{self.agreed}). Ne supprimez rien ; prévenez l'administrateur et le pharmacien "
@@ -88,4 +96,4 @@ def compare(cur: duckdb.DuckDBPyConnection, heads: list[tuple[int, str]]) -> Anc
                 "réécrite depuis",
             )
         agreed = audit_id
-    return AnchorCheck(True, heads[-1][0], agreed)
+    return AnchorCheck(True, heads[-1][0], agreed, beyond=max(0, present - heads[-1][0]))

@@ -123,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit_parser = commands.add_parser("audit", help="piste d'audit")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
-    verify = audit_commands.add_parser("verify", help="vérifier le chaînage de la piste d'audit")
+    verify = audit_commands.add_parser(
+        "verify", help="vérifier la piste d'audit, son ancre et les tables"
+    )
     _data_dir_option(verify)
     return parser
 
@@ -134,6 +136,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     store = Store.open(resolve_data_dir(args.data_dir))
     try:
         check, anchor, anchor_file = store.audit_check, store.anchor_check, store.anchor_file
+        rows = store.rows_check
     finally:
         store.close()
     say(check.message())
@@ -141,7 +144,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         say(f"{anchor.message()} (ancre : {anchor_file})")
     else:
         say(f"Ancre de la piste d'audit : aucune encore ({anchor_file}).")
-    return 0 if check.ok and anchor.ok else 3
+    say(rows.message())
+    return 0 if check.ok and anchor.ok and rows.ok else 3
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:

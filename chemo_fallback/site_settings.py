@@ -85,6 +85,23 @@ class SiteSettings(BaseModel):
     gs1_separator_substitute: str = Field(default="", max_length=3)
 
     @model_validator(mode="after")
+    def _separator_substitute_not_in_lots(self) -> SiteSettings:
+        # a character that may appear in a lot or a serial (GS1 character set 82) would be
+        # replaced inside them and corrupt them
+        gs1_chars = set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+            "!\"%&'()*+,-./:;<=>?_ "
+        )
+        used = sorted(set(self.gs1_separator_substitute) & gs1_chars)
+        if used:
+            raise ValueError(
+                "gs1_separator_substitute ne peut pas contenir "
+                f"« {''.join(used)} » : ce caractère peut figurer dans un lot ou un numéro de "
+                "série. Choisissez par exemple « | », « ^ » ou « ~ »"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _rounding_in_order(self) -> SiteSettings:
         limits = [r.below for r in self.rounding]
         if limits != sorted(limits):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from factory import write_snapshot
 
+from chemo_fallback import audit
 from chemo_fallback.snapshot.activation import activate_snapshot
 from chemo_fallback.store import Store
 
@@ -90,15 +91,19 @@ def test_a_second_activation_replaces_the_first_and_keeps_fallback_records(
     first = activate_snapshot(store, write_snapshot(tmp_path / "first"))
     # A record created in the fallback itself, as later modules do in the store.
     with store.transaction() as cur:
-        cur.execute("CREATE TABLE fallback_notes (patient_id VARCHAR, text VARCHAR)")
-        cur.execute("INSERT INTO fallback_notes VALUES ('IPP00000001', 'Patient vu à 7 h')")
+        cur.execute(
+            "CREATE TABLE fallback_notes (note_id INTEGER PRIMARY KEY, patient_id VARCHAR, "
+            "text VARCHAR)"
+        )
+        cur.execute("INSERT INTO fallback_notes VALUES (1, 'IPP00000001', 'Patient vu à 7 h')")
+        audit.record(cur, audit.command_line_actor(), "note.added", "note", "1")
 
     second = activate_snapshot(store, write_snapshot(tmp_path / "second", "parquet"))
 
     assert second.status == "activated"
     assert store.active_snapshot().snapshot_id == second.snapshot_id
     assert [r[1] for r in store.activations()] == ["active", "superseded"]
-    assert store.cursor().execute("SELECT * FROM fallback_notes").fetchall() == [
+    assert store.cursor().execute("SELECT patient_id, text FROM fallback_notes").fetchall() == [
         ("IPP00000001", "Patient vu à 7 h")
     ]
     kept = sorted(p.name for p in store.reference_dir.iterdir())

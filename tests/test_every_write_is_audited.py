@@ -17,7 +17,7 @@ import pytest
 from factory import edit_manifest, write_snapshot
 from web_helpers import PASSWORD, create_account
 
-from chemo_fallback import audit
+from chemo_fallback import audit, row_seals
 from chemo_fallback.auth import accounts
 from chemo_fallback.auth.signature import Meaning, record_signature
 from chemo_fallback.snapshot.activation import activate_snapshot
@@ -36,6 +36,15 @@ NOT_RECORDS = {
     "chemo_fallback/snapshot/readers.py:_keep_unread_csv_rows": "builds the new reference database",
     "chemo_fallback/snapshot/readers.py:_insert_unread": "builds the new reference database",
     "chemo_fallback/snapshot/activation.py:_shift_dates": "builds the new reference database",
+    "chemo_fallback/audit.py:attach_rows": "seals the rows into the transaction's own record",
+    "chemo_fallback/row_seals.py:seal": "seals the rows into the transaction's own record",
+    "chemo_fallback/row_seals.py:start": "rebuilds the seal cache from the trail",
+    "chemo_fallback/store/database.py:_record_unanchored": (
+        "audited as audit.unanchored (tests/test_i11_row_seals.py)"
+    ),
+    "chemo_fallback/store/database.py:_start_seals": (
+        "audited as store.migrated (tests/test_i11_row_seals.py)"
+    ),
     "chemo_fallback/request_keys.py:remember": (
         "part of a create's transaction, whose own audit record that create writes"
     ),
@@ -133,3 +142,5 @@ def test_each_write_appends_a_valid_audit_record(store, tmp_path, name: str) -> 
     after = store.cursor().execute("SELECT count(*) FROM audit_log").fetchone()[0]
     assert after > before
     assert audit.verify(store.cursor()).ok
+    # every row the write changed is sealed in the trail: the tables still match it
+    assert row_seals.check(store.cursor()).ok, row_seals.check(store.cursor()).message()

@@ -23,12 +23,13 @@ from pathlib import Path
 
 import duckdb
 
-from chemo_fallback import audit, audit_anchor
+from chemo_fallback import audit, audit_anchor, row_seals
 from chemo_fallback.errors import StoreError
 from chemo_fallback.store import migrate
 from chemo_fallback.store.file_modes import make_private
 
 STORE_FILE = "chemo-fallback.duckdb"
+SYSTEM_ACTOR = audit.Actor("système", "admin", "l'application (mise à jour)")
 REFERENCE_DIR = "reference"
 WORK_DIR = "work"
 REFERENCE_CATALOG = "ref"
@@ -58,6 +59,8 @@ class Store:
         self.anchor_check: audit_anchor.AnchorCheck | None = None
         self.anchor_file = audit_anchor.anchor_path(data_dir)
         self._anchored_id = 0
+        self.rows_check: row_seals.RowsCheck | None = None
+        self._sealer = row_seals.Sealer()
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
@@ -74,9 +77,15 @@ class Store:
                 ) from exc
             raise StoreError(f"La base {path} ne peut pas être ouverte : {exc}") from exc
         store = cls(data_dir, con)
-        migrate.apply_pending(con)
+        # Rows altered before an upgrade are found before its migrations change them
+        before = (
+            row_seals.check(con) if migrate.pending(con) and row_seals.ready(con) else None
+        )
+        applied = migrate.apply_pending(con)
         store.audit_check = audit.verify(con)  # shown loudly by the app when broken
         store._check_anchor()
+        store._start_seals(applied, before)
+        store._record_unanchored()
         store._clean_leftovers()
         store._attach_active()
         return store
@@ -108,19 +117,46 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One audited change: the business rows it changed are sealed into its last audit
+        record before it commits (row_seals)."""
         with self.lock:
             cur = self.con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
+                head = cur.execute("SELECT last_id FROM audit_head").fetchone()
                 yield cur
+                quick = self._sealer.seal(cur, head[0] if head else 0)
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
             else:
+                self._sealer.committed(quick)
                 self._anchor_head(cur)
             finally:
                 cur.close()
+
+    def _start_seals(self, applied: list[str], before: row_seals.RowsCheck | None) -> None:
+        """Check the business tables against the trail. After migrations, what they changed
+        is sealed in one audited record; rows found altered are never sealed."""
+        if applied:
+            self._sealer.start(self.con, before.keys() if before else frozenset())
+            with self.transaction() as cur:
+                if self._sealer.changes(cur)[0]:
+                    audit.record(
+                        cur, SYSTEM_ACTOR, "store.migrated", "store", None,
+                        after={"migrations": applied},
+                        reason="mise à jour du schéma de la base : les lignes qu'elle a "
+                        "modifiées sont scellées",
+                    )
+        self.rows_check = row_seals.check(self.con)
+        if before is not None and not before.ok:
+            self.rows_check = row_seals.RowsCheck(
+                False, self.rows_check.rows,
+                tuple(sorted(set(before.problems) | set(self.rows_check.problems),
+                             key=lambda p: (p.table, p.key))),
+            )
+        self._sealer.start(self.con, self.rows_check.keys())
 
     def _check_anchor(self) -> None:
         """The store against its anchor (audit_anchor); a store whose trail went further than
@@ -135,6 +171,22 @@ class Store:
         self._anchored_id = heads[-1][0] if heads else 0
         if self.anchor_check.ok:
             self._anchor_head(self.con)
+
+    def _record_unanchored(self) -> None:
+        """Records found after the anchor's last one are named in the trail itself, so the
+        warning outlives the next anchoring (which covers them from then on)."""
+        check = self.anchor_check
+        if check is None or not check.ok or not check.beyond:
+            return
+        first, last = check.anchored + 1, check.anchored + check.beyond
+        with self.transaction() as cur:
+            audit.record(
+                cur, SYSTEM_ACTOR, "audit.unanchored", "audit_log", f"{first}-{last}",
+                after={"first": first, "last": last},
+                reason="enregistrements trouvés après le dernier ancré, à l'ouverture : ancre "
+                "inaccessible, arrêt brutal entre l'écriture et l'ancrage, ou ajout hors de "
+                "l'application",
+            )
 
     def _anchor_head(self, cur: duckdb.DuckDBPyConnection) -> None:
         head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()

@@ -16,6 +16,20 @@ def available() -> list[tuple[str, str]]:
     return [(name, (folder / name).read_text(encoding="utf-8")) for name in names]
 
 
+def pending(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The migrations not applied yet (all of them on a new store)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND table_name = 'schema_migrations'"
+    ).fetchone()[0]
+    done = (
+        {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
+        if exists
+        else set()
+    )
+    return [name for name, _sql in available() if name not in done]
+
+
 def apply_pending(con: duckdb.DuckDBPyConnection) -> list[str]:
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "

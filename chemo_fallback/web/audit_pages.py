@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from nicegui import ui
 
-from chemo_fallback import audit, audit_anchor, audit_trail, french
+from chemo_fallback import audit, audit_anchor, audit_trail, french, row_seals
 from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission
 from chemo_fallback.web import state
@@ -63,6 +63,11 @@ def register() -> None:
         ).classes("text-sm " + ("text-green-800" if anchor.ok else "font-bold text-red-700")).mark(
             "anchor-status"
         )
+        rows = row_seals.check(store.cursor())
+        ui.label(rows.message()).classes(
+            "text-sm whitespace-pre-line "
+            + ("text-green-800" if rows.ok else "font-bold text-red-700")
+        ).mark("rows-status")
         with ui.row().classes("items-end gap-4"):
             actor = ui.input("Utilisateur").mark("filter-actor")
             action = (

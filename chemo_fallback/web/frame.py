@@ -63,11 +63,16 @@ def demo_banner() -> None:
 
 
 def audit_alarm() -> None:
-    check = state.current().store.audit_check
+    store = state.current().store
+    check, rows = store.audit_check, store.rows_check
     if check is not None and not check.ok:
         ui.label(check.message()).classes(
             "w-full p-2 bg-red-700 text-white font-bold text-center"
         ).mark("audit-alarm")
+    if rows is not None and not rows.ok:
+        ui.label(rows.headline()).classes(
+            "w-full p-2 bg-red-700 text-white font-bold text-center"
+        ).mark("rows-alarm")
 
 
 def _sign_out() -> None:
