@@ -58,6 +58,15 @@ ACTION_LABELS = {
     "prescription.intervention": "intervention pharmaceutique",
     "prescription.change_requested": "modification demandée",
     "prescription.go_ahead": "feu vert de l'équipe soignante",
+    "preparation.sheet_printed": "fiche de fabrication imprimée (n° d'ordonnancier attribué)",
+    "preparation.vial_scanned": "flacon scanné pour une préparation",
+    "preparation.prepared": "préparation faite",
+    "preparation.controlled": "préparation contrôlée",
+    "preparation.cancelled": "préparation annulée",
+    "reliquat.recorded": "reliquat (flacon entamé) enregistré",
+    "reliquat.drawn": "reliquat utilisé pour une préparation",
+    "reliquat.discarded": "reliquat jeté",
+    "reliquat.kept": "reliquat conservé",
 }
 RECORD_TYPE_LABELS = {
     "user": "compte",
@@ -73,6 +82,8 @@ RECORD_TYPE_LABELS = {
     "signature": "signature",
     "document": "document",
     "preparation": "préparation",
+    "preparation_batch": "lot d'impression de fabrication",
+    "reliquat": "reliquat",
 }
 # The fields written in before/after values, as an auditor reads them.
 FIELD_LABELS = {
@@ -163,6 +174,24 @@ FIELD_LABELS = {
     "value_normalised": "valeur normalisée",
     "version": "version",
     "ward_id": "service",
+    "amount": "quantité restante",
+    "diluent_lot": "lot du solvant",
+    "expiry": "péremption",
+    "lot": "lot",
+    "opened_at": "ouvert le",
+    "product_id": "produit",
+    "register_no": "n° d'ordonnancier",
+    "reliquat_id": "reliquat n°",
+    "reliquats_used": "reliquats utilisés",
+    "scan_id": "scan n°",
+    "serial": "numéro de série",
+    "source_preparation_id": "préparation d'origine",
+    "usable_until": "utilisable jusqu'au",
+    "vials": "flacons",
+    "dose_unit": "unité",
+    "recorded_at": "enregistré le",
+    "recorded_by": "enregistré par",
+    "preparation_id": "préparation",
 }
 # Coded values shown by their French label, per field.
 VALUE_LABELS: dict[str, dict[str, str]] = {

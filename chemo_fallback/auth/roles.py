@@ -39,6 +39,9 @@ class Permission(StrEnum):
     PRESCRIPTION_WRITE = "prescription.write"  # draft, sign, correct, cancel
     PRESCRIPTION_VALIDATE = "prescription.validate"  # pharmaceutical validation
     GO_AHEAD_RECORD = "go_ahead.record"  # the clinical team's day-of "feu vert"
+    FABRICATION_READ = "fabrication.read"  # the production queue, sheets, register
+    FABRICATION_PREPARE = "fabrication.prepare"  # print sheets, scan vials, mark made
+    FABRICATION_CONTROL = "fabrication.control"  # the controller's check at the isolator
 
 
 # Every role sees the snapshot's state and searches patients.
@@ -47,6 +50,10 @@ EVERYONE = frozenset({Permission.SNAPSHOT_VIEW, Permission.PATIENT_READ})
 CLINICAL = frozenset({Permission.PRESCRIPTION_READ, Permission.NOTE_WRITE})
 # Those who may hear the clinical team's "OK to make" and record it.
 CARE = frozenset({Permission.GO_AHEAD_RECORD})
+# The unit's preparers and pharmacists make and control preparations.
+FABRICATION = frozenset(
+    {Permission.FABRICATION_READ, Permission.FABRICATION_PREPARE, Permission.FABRICATION_CONTROL}
+)
 # Prescribers prescribe; pharmacists transcribe paper prescriptions in a prescriber's name.
 PRESCRIBING = frozenset(
     {Permission.PRESCRIPTION_WRITE, Permission.PATIENT_CREATE, Permission.MEASUREMENT_RECORD}
@@ -59,8 +66,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | CLINICAL
     | PRESCRIBING
     | CARE
+    | FABRICATION
     | {Permission.PRESCRIPTION_VALIDATE},
-    Role.PREPARER: EVERYONE | CLINICAL,
+    Role.PREPARER: EVERYONE | CLINICAL | FABRICATION,
     Role.NURSE: EVERYONE | CLINICAL | CARE | {Permission.MEASUREMENT_RECORD},  # nurses weigh
     Role.BUYER: EVERYONE,  # patient search is for every role (issue 3)
 }

@@ -8,6 +8,7 @@ from nicegui import Client, app
 from nicegui.page import page
 from starlette.exceptions import HTTPException
 
+from chemo_fallback.modules.fabrication import pages as fabrication_pages
 from chemo_fallback.modules.prescription import pages as prescription_pages
 from chemo_fallback.modules.validation import pages as validation_pages
 from chemo_fallback.web import (
@@ -29,6 +30,7 @@ PAGE_GROUPS = (
     patient_pages,
     prescription_pages,
     validation_pages,
+    fabrication_pages,
 )
 
 

@@ -31,6 +31,9 @@ MENU: list[tuple[str, str, str, Permission]] = [
         Permission.PRESCRIPTION_WRITE,
     ),
     ("/validation", "Validation", "fact_check", Permission.PRESCRIPTION_VALIDATE),
+    ("/fabrication", "Production", "science", Permission.FABRICATION_READ),
+    ("/fabrication/reliquats", "Reliquats", "water_drop", Permission.FABRICATION_READ),
+    ("/fabrication/ordonnancier", "Ordonnancier", "menu_book", Permission.FABRICATION_READ),
     (
         "/admin/instantanes",
         "Activer un instantané",
