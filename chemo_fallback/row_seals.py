@@ -150,10 +150,11 @@ def sealed_tables(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return sealed
 
 
-def _digests_sql(table: str, key: str) -> str:
+def _digests_sql(table: str, key: str, *, quick: bool = False) -> str:
+    cheap = ", hash(t) AS quick" if quick else ""
     return (
         f'SELECT CAST(t."{key}" AS VARCHAR) AS row_key, '
-        f'sha256(CAST(to_json(t) AS VARCHAR)) AS digest FROM main."{table}" t'
+        f'sha256(CAST(to_json(t) AS VARCHAR)) AS digest{cheap} FROM main."{table}" t'
     )
 
 
@@ -206,7 +207,7 @@ class Sealer:
 
     def start(self, con: duckdb.DuckDBPyConnection, tampered: frozenset[Key]) -> None:
         """Rebuild the cache of latest fingerprints from the trail (the authority: a cache
-        edited in the file changes nothing)."""
+        edited in the file changes nothing), with each row's cheap hash when it matches."""
         self.tampered = tampered
         self.quick = {}
         expected = expected_from_trail(con)
@@ -219,8 +220,19 @@ class Sealer:
             con.execute("DELETE FROM row_seals")
             if len(frame):
                 con.register("seals_frame", frame)
-                con.execute("INSERT INTO row_seals SELECT * FROM seals_frame")
+                con.execute(
+                    "INSERT INTO row_seals (table_name, row_key, digest, audit_id) "
+                    "SELECT * FROM seals_frame"
+                )
                 con.unregister("seals_frame")
+            for table, key in sealed_tables(con).items():
+                con.execute(
+                    f"""UPDATE row_seals s SET quick = c.quick
+                        FROM ({_digests_sql(table, key, quick=True)}) c
+                        WHERE s.table_name = ? AND s.row_key = c.row_key
+                          AND s.digest = c.digest""",
+                    [table],
+                )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -232,25 +244,63 @@ class Sealer:
 
     def changes(
         self, cur: duckdb.DuckDBPyConnection
-    ) -> tuple[list[tuple[str, str, str | None]], dict[str, tuple]]:
-        """The rows this transaction changed, as (table, key, fingerprint or None), and the
-        tables' quick fingerprints to keep once it commits."""
+    ) -> tuple[list[tuple[str, str, str | None, int | None]], dict[str, tuple]]:
+        """The rows this transaction changed, as (table, key, fingerprint or None, cheap
+        hash), and the tables' quick fingerprints to keep once it commits. Only the rows whose
+        cheap hash is not among the sealed ones get a SHA-256 fingerprint computed; deleted
+        rows are looked for only when the counts say some are missing."""
         changed, quick = [], {}
         for table, key in sealed_tables(cur).items():
             quick[table] = self._quick(cur, table)
             if self.quick.get(table) == quick[table]:
                 continue
-            rows = cur.execute(
-                f"""SELECT coalesce(c.row_key, s.row_key), c.digest
-                    FROM ({_digests_sql(table, key)}) c
-                    FULL OUTER JOIN (SELECT row_key, digest FROM row_seals
-                                     WHERE table_name = ?) s ON c.row_key = s.row_key
-                    WHERE c.digest IS DISTINCT FROM s.digest""",
-                [table],
-            ).fetchall()
-            changed += [(table, k, d) for k, d in rows if (table, k) not in self.tampered]
+            changed += self._table_changes(cur, table, key, quick[table][0])
         changed.sort(key=lambda c: (c[0], c[1]))
         return changed, quick
+
+    def _table_changes(
+        self, cur: duckdb.DuckDBPyConnection, table: str, key: str, rows: int
+    ) -> list[tuple[str, str, str | None, int | None]]:
+        moved = [
+            r[0]
+            for r in cur.execute(
+                f"""SELECT CAST(t."{key}" AS VARCHAR) FROM main."{table}" t
+                    ANTI JOIN (SELECT quick FROM row_seals WHERE table_name = ?
+                               AND quick IS NOT NULL) s ON hash(t) = s.quick""",
+                [table],
+            ).fetchall()
+        ]
+        sealed = dict(
+            cur.execute(
+                "SELECT row_key, digest FROM row_seals WHERE table_name = ? "
+                "AND list_contains(?, row_key)",
+                [table, moved],
+            ).fetchall()
+        ) if moved else {}
+        found = []
+        if moved:
+            for row_key, digest, row_quick in cur.execute(
+                f"""SELECT CAST(t."{key}" AS VARCHAR), sha256(CAST(to_json(t) AS VARCHAR)),
+                           hash(t)
+                    FROM main."{table}" t WHERE list_contains(?, CAST(t."{key}" AS VARCHAR))""",
+                [moved],
+            ).fetchall():
+                if digest != sealed.get(row_key):
+                    found.append((table, row_key, digest, row_quick))
+        total_sealed = cur.execute(
+            "SELECT count(*) FROM row_seals WHERE table_name = ?", [table]
+        ).fetchone()[0]
+        if total_sealed - len(sealed) > rows - len(moved):  # some sealed rows are gone
+            found += [
+                (table, r[0], None, None)
+                for r in cur.execute(
+                    f"""SELECT s.row_key FROM row_seals s
+                        ANTI JOIN main."{table}" t ON CAST(t."{key}" AS VARCHAR) = s.row_key
+                        WHERE s.table_name = ?""",
+                    [table],
+                ).fetchall()
+            ]
+        return [f for f in found if (f[0], f[1]) not in self.tampered]
 
     def seal(self, cur: duckdb.DuckDBPyConnection, head_before: int) -> dict[str, tuple]:
         """Inside the transaction, before COMMIT: write the changed rows' fingerprints into its
@@ -269,15 +319,17 @@ class Sealer:
                 "à signaler)."
             )
         audit.attach_rows(
-            cur, head[0], json.dumps([list(c) for c in changed], separators=(",", ":"))
+            cur, head[0], json.dumps([list(c[:3]) for c in changed], separators=(",", ":"))
         )
-        for table, row_key, digest in changed:
+        for table, row_key, digest, row_quick in changed:
             cur.execute(
                 "DELETE FROM row_seals WHERE table_name = ? AND row_key = ?", [table, row_key]
             )
             if digest is not None:
                 cur.execute(
-                    "INSERT INTO row_seals VALUES (?, ?, ?, ?)", [table, row_key, digest, head[0]]
+                    "INSERT INTO row_seals (table_name, row_key, digest, audit_id, quick) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [table, row_key, digest, head[0], row_quick],
                 )
         return quick
 

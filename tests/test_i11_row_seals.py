@@ -197,7 +197,8 @@ def test_an_upgraded_store_seals_its_existing_rows_once(data) -> None:
     for statement in (
         "DROP TABLE row_seals",
         "ALTER TABLE audit_log DROP COLUMN rows_json",
-        "DELETE FROM schema_migrations WHERE name = '0013_row_seals.sql'",
+        "DELETE FROM schema_migrations WHERE name IN ('0013_row_seals.sql', "
+        "'0016_row_seal_quick.sql')",
     ):
         con.execute(statement)
     _rechain_without_seals(con)  # the hashes such a store had
