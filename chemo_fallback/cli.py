@@ -1,4 +1,5 @@
-"""Command line: `chemo-fallback serve`, `chemo-fallback snapshot activate|generate`."""
+"""Command line: `chemo-fallback serve`, `chemo-fallback snapshot activate|generate`,
+`chemo-fallback admin create-user|unlock|reset-password`, `chemo-fallback audit verify`."""
 
 from __future__ import annotations
 
@@ -120,6 +121,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="lire le mot de passe sur l'entrée standard (sinon demandé deux fois)",
     )
+    unlock = admin_commands.add_parser(
+        "unlock",
+        help="effacer le délai d'attente (et un verrouillage) d'un compte, application lancée "
+        "ou non",
+    )
+    _data_dir_option(unlock)
+    unlock.add_argument("username", help="identifiant du compte")
+    reset = admin_commands.add_parser(
+        "reset-password",
+        help="donner un nouveau mot de passe à un compte, application lancée ou non",
+    )
+    _data_dir_option(reset)
+    reset.add_argument("username", help="identifiant du compte")
+    reset.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="lire le nouveau mot de passe sur l'entrée standard (sinon demandé deux fois)",
+    )
 
     audit_parser = commands.add_parser("audit", help="piste d'audit")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
@@ -169,6 +188,48 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         store.close()
     say(f"Compte « {user.username} » créé ({user.role_label}).")
     return 0
+
+
+def cmd_admin_account(args: argparse.Namespace) -> int:
+    """`admin unlock` and `admin reset-password`: through the running app's console socket
+    when it runs (it holds the store), else on the store directly."""
+    from chemo_fallback import console
+    from chemo_fallback.audit import command_line_actor
+    from chemo_fallback.store import Store
+
+    request = {"command": args.admin_command, "username": args.username}
+    if args.admin_command == "reset-password":
+        password = _new_password(args.password_stdin)
+        if password is None:
+            return 1
+        request["password"] = password
+    data_dir = resolve_data_dir(args.data_dir)
+    reply = console.ask(data_dir, request)
+    if reply is not None:
+        if not reply["ok"]:
+            print(f"Erreur : {reply['message']}", file=sys.stderr)
+            return 1
+        say(f"Application en cours d'exécution : {reply['message']}")
+        return 0
+    store = Store.open(data_dir)
+    try:
+        message = console.run_command(
+            store, command_line_actor(), args.admin_command, args.username, request.get("password")
+        )
+    finally:
+        store.close()
+    say(message)
+    return 0
+
+
+def _new_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Nouveau mot de passe : ")
+    if getpass.getpass("Confirmez le mot de passe : ") != password:
+        print("Erreur : les deux saisies diffèrent.", file=sys.stderr)
+        return None
+    return password
 
 
 def cmd_activate(args: argparse.Namespace) -> int:
@@ -254,7 +315,11 @@ def main(argv: list[str] | None = None) -> int:
             args.snapshot_command
         ],
         "audit": lambda: {"verify": cmd_audit_verify}[args.audit_command],
-        "admin": lambda: {"create-user": cmd_create_user}[args.admin_command],
+        "admin": lambda: {
+            "create-user": cmd_create_user,
+            "unlock": cmd_admin_account,
+            "reset-password": cmd_admin_account,
+        }[args.admin_command],
     }[args.command]()
     try:
         return handler(args)

@@ -21,3 +21,13 @@ def store(tmp_path: Path):
 def snapshot_dir(tmp_path: Path) -> Path:
     return write_snapshot(tmp_path / "snapshot")
 
+
+
+@pytest.fixture
+def previous(store, tmp_path: Path) -> str:
+    """A valid snapshot activated first: a refused one must leave it in use."""
+    from chemo_fallback.snapshot.activation import activate_snapshot
+
+    report = activate_snapshot(store, write_snapshot(tmp_path / "previous"))
+    assert report.status == "activated"
+    return report.snapshot_id

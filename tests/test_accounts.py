@@ -1,5 +1,5 @@
-"""Accounts: password rules, argon2 hashes, lock-out, role permissions enforced by the services,
-and the audit record of every change."""
+"""Accounts: password rules, argon2 hashes, the delay after failures, role permissions enforced
+by the services, and the audit record of every change."""
 
 from __future__ import annotations
 
@@ -77,18 +77,21 @@ def test_only_an_admin_manages_accounts(store) -> None:
         accounts.list_users(store, pharmacist.actor)
 
 
-def test_sign_in_and_lock_out_after_five_failures(store) -> None:
+def test_failures_make_the_next_attempt_wait_but_never_lock(store) -> None:
+    """No lock any more (issue 11): the third failure in a row starts a delay that doubles;
+    the right password after the delay signs in, and the streak is one audit record at its
+    start and one with its count at its end (tests/test_i11_signin_throttle.py for more)."""
     accounts.create_user(store, ADMIN, "paul", "Paul", "pharmacist", GOOD)
     assert accounts.authenticate(store, "Paul", GOOD).username == "paul"
     now = datetime(2026, 11, 23, 7, 0)
-    for _ in range(4):
-        with pytest.raises(AuthError, match="Identifiant ou mot de passe incorrect"):
-            accounts.authenticate(store, "paul", "mauvais", now=now)
-    with pytest.raises(AuthError, match="compte verrouillé pour 15 minutes"):
-        accounts.authenticate(store, "paul", "mauvais", now=now)
-    with pytest.raises(AuthError, match="Compte verrouillé jusqu'à 07:15"):
-        accounts.authenticate(store, "paul", GOOD, now=now + timedelta(minutes=10))
-    assert accounts.authenticate(store, "paul", GOOD, now=now + timedelta(minutes=16))
+    for seconds in (0, 1, 2):
+        with pytest.raises(AuthError, match=r"^Identifiant ou mot de passe incorrect"):
+            accounts.authenticate(store, "paul", "mauvais", now=now + timedelta(seconds=seconds))
+    # third failure at 07:00:02: wait 2 s, even with the right password
+    with pytest.raises(AuthError, match="Trop d'essais : réessayez dans 1 seconde") as caught:
+        accounts.authenticate(store, "paul", GOOD, now=now + timedelta(seconds=3))
+    assert caught.value.code == "too_many_attempts"
+    assert accounts.authenticate(store, "paul", GOOD, now=now + timedelta(seconds=4))
     actions = [
         r[0]
         for r in store.cursor().execute("SELECT action FROM audit_log ORDER BY audit_id").fetchall()
@@ -96,8 +99,8 @@ def test_sign_in_and_lock_out_after_five_failures(store) -> None:
     assert actions == [
         "user.created",
         "auth.login",
-        *["auth.login_failed"] * 4,
-        "auth.locked",
+        "auth.login_failed",
+        "auth.login_failures",
         "auth.login",
     ]
     assert audit.verify(store.cursor()).ok
@@ -105,10 +108,12 @@ def test_sign_in_and_lock_out_after_five_failures(store) -> None:
 
 def test_admin_unlocks_and_deactivates_with_a_reason(store) -> None:
     accounts.create_user(store, ADMIN, "paul", "Paul", "pharmacist", GOOD)
-    for _ in range(5):
+    for _ in range(3):
         with pytest.raises(AuthError):
             accounts.authenticate(store, "paul", "mauvais")
-    accounts.unlock(store, ADMIN, "paul")
+    with pytest.raises(AuthError, match="Trop d'essais"):
+        accounts.authenticate(store, "paul", GOOD)
+    accounts.unlock(store, ADMIN, "paul")  # the delay ends
     assert accounts.authenticate(store, "paul", GOOD)
     with pytest.raises(AuthError, match="motif"):
         accounts.set_active(store, ADMIN, "paul", False, "  ")

@@ -86,11 +86,6 @@ def _login(store, tmp_path):
     accounts.authenticate(store, "pharmacist", PASSWORD)
 
 
-def _failed_login(store, tmp_path):
-    with pytest.raises(accounts.AuthError):
-        accounts.authenticate(store, "pharmacist", "mauvais")
-
-
 def _unlock(store, tmp_path):
     accounts.unlock(store, audit.command_line_actor(), "pharmacist")
 
@@ -115,7 +110,6 @@ SCENARIOS = {
     "chemo_fallback/store/database.py:record_refused": _refused_activation,
     "chemo_fallback/auth/accounts.py:create_user": _create_user,
     "chemo_fallback/auth/accounts.py:check_password": _login,
-    "chemo_fallback/auth/accounts.py:_count_failure": _failed_login,
     "chemo_fallback/auth/accounts.py:unlock": _unlock,
     "chemo_fallback/auth/accounts.py:set_active": _deactivate,
     "chemo_fallback/auth/signature.py:record_signature": _signature,

@@ -84,9 +84,10 @@ def app_state(store):
 async def test_the_audit_page_reads_in_french(user: User, app_state) -> None:
     store = app_state.store
     nurse = create_account(store, "nurse", "ide1")
-    for _ in range(5):  # four failed signatures, then the lock-out
+    for _ in range(3):  # three failed signatures, then an unlock ends the streak
         with pytest.raises(accounts.AuthError):
             confirm_signer(store, nurse, "pas le bon")
+    accounts.unlock(store, CLI, "ide1")
     with store.transaction() as cur:
         audit.record(
             cur,
@@ -103,15 +104,19 @@ async def test_the_audit_page_reads_in_french(user: User, app_state) -> None:
     by_action: dict[str, dict] = {}
     for row in table.rows:  # newest first: keep the latest record of each action
         by_action.setdefault(row["action"], row)
-    assert {"échec de signature", "compte verrouillé", "modification demandée"} <= set(by_action)
+    series = "série d'échecs de mot de passe close (nombre d'essais)"
+    assert {"échec de signature", series, "modification demandée"} <= set(by_action)
     assert not any(re.fullmatch(r"[a-z_]+\.[a-z_.]+", r["action"]) for r in table.rows)
     failed = by_action["échec de signature"]
     assert failed["role"] == "infirmier(e)"
     assert failed["record"] == "compte ide1"
-    assert failed["change"] == "essais infructueux : 3 → 4\nverrouillé jusqu'au : —"
-    locked = by_action["compte verrouillé"]
-    assert locked["change"].startswith("essais infructueux : 4 → 5\nverrouillé jusqu'au : ")
-    assert locked["reason"] == "5 essais infructueux, le dernier à la signature"
+    assert failed["change"] == "adresse du poste : —\nnombre d'échecs à la suite : 1"
+    ended = by_action[series]
+    lines = ended["change"].splitlines()
+    assert lines[:2] == ["adresses des postes : aucun", "nombre d'échecs à la suite : 3"]
+    assert lines[2].startswith("premier échec le : ") and lines[4].startswith("dernier échec le")
+    assert lines[5] == "dont échecs de signature : 3"
+    assert ended["reason"] == "série close : déverrouillage"
     asked = by_action["modification demandée"]
     assert asked["change"].splitlines() == [
         "statut : signée, à valider → modification demandée",

@@ -18,13 +18,6 @@ from chemo_fallback.snapshot.activation import activate_snapshot
 from chemo_fallback.snapshot.source import Limits
 
 
-@pytest.fixture
-def previous(store, tmp_path: Path) -> str:
-    report = activate_snapshot(store, write_snapshot(tmp_path / "previous"))
-    assert report.status == "activated"
-    return report.snapshot_id
-
-
 def _refused_and_kept(store, previous: str, report) -> str:
     assert report.status == "refused"
     assert store.active_snapshot().snapshot_id == previous

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nicegui.storage import request_contextvar
 from nicegui.testing import User
 
 from chemo_fallback import audit
@@ -24,4 +25,11 @@ async def sign_in(user: User, store, role: str = "pharmacist") -> accounts.User:
     user.find(marker="password").type(PASSWORD)
     user.find(marker="sign-in").click()
     await user.should_see(marker="current-user", retries=SLOW)
+    follow_session(user)
     return account
+
+
+def follow_session(user: User) -> None:
+    """The browser's session identifier changes at sign-in: what the test itself reads or
+    writes in `app.storage.user` is the storage of the page it is on now."""
+    request_contextvar.set(user.client.request)

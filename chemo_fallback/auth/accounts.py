@@ -1,20 +1,25 @@
-"""Accounts: creation, sign-in with lock-out, unlock, deactivation. Every change is audited in
-its own transaction."""
+"""Accounts: creation, sign-in (a growing delay after failures, auth/throttle.py, never an
+automatic lock), unlock, password reset, deactivation. Every change is audited in its own
+transaction."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chemo_fallback import audit
-from chemo_fallback.auth.passwords import hash_password, password_matches, strength_problem
+from chemo_fallback.auth import throttle
+from chemo_fallback.auth.passwords import (
+    hash_password,
+    no_account_matches,
+    password_matches,
+    strength_problem,
+)
 from chemo_fallback.auth.roles import ROLE_LABELS, Permission, Role, require
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.store import Store
 
-MAX_FAILED_ATTEMPTS = 5
-LOCK_MINUTES = 15
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 COLUMNS = "username, display_name, role, active, failed_attempts, locked_until, staff_id, demo"
 
@@ -43,6 +48,8 @@ class User:
         return ROLE_LABELS[Role(self.role)]
 
     def is_locked(self, now: datetime | None = None) -> bool:
+        """Locked by an administrator (nothing locks an account automatically any more; a lock
+        left by an earlier version ends by itself)."""
         return self.locked_until is not None and self.locked_until > (now or datetime.now())
 
     def may_act(self, now: datetime | None = None) -> bool:
@@ -121,47 +128,59 @@ def create_user(
 
 @dataclass(frozen=True)
 class PasswordCheck:
-    """What a password is typed for: the audit action of a wrong one, of a right one (None: the
-    caller's own record says it, as a signature does), and the French refusals."""
+    """What a password is typed for: the audit action of a streak's first wrong one, of a
+    right one (None: the caller's own record says it, as a signature does), and the French
+    refusals (`seconds`: the delay, as duration_text writes it; `until`: a lock's end)."""
 
     failed_action: str
     success_action: str | None
     wrong: str
     inactive: str
-    locked: str  # formatted with {until} and {attempts}
-    now_locked: str  # formatted with {attempts} and {minutes}
-    lock_reason: str  # the lock-out's audit reason, formatted with {attempts}
+    inactive_code: str
+    locked: str
+    too_many: str  # an attempt during the delay: refused, the password not even checked
+    delay_note: str  # added to a refusal that starts or lengthens the delay
 
 
 LOGIN = PasswordCheck(
     failed_action="auth.login_failed",
     success_action="auth.login",
     wrong="Identifiant ou mot de passe incorrect.",
-    inactive="Identifiant ou mot de passe incorrect.",  # never says which part is wrong
-    locked="Compte verrouillé jusqu'à {until} après {attempts} essais infructueux. Réessayez "
-    "plus tard ou demandez à un administrateur de le déverrouiller.",
-    now_locked="{attempts} essais infructueux : compte verrouillé pour {minutes} minutes. Un "
-    "administrateur peut le déverrouiller.",
-    lock_reason="{attempts} essais infructueux, le dernier à la connexion",
+    # never says which part is wrong, nor that the account exists (the audit record says why)
+    inactive="Identifiant ou mot de passe incorrect.",
+    inactive_code="password_wrong",
+    locked="Compte verrouillé jusqu'à {until} : demandez à un administrateur de le "
+    "déverrouiller.",
+    too_many="Trop d'essais : réessayez dans {seconds}.",
+    delay_note="Trop d'essais : prochain essai possible dans {seconds}.",
 )
 SIGNATURE = PasswordCheck(
     failed_action="signature.failed",
     success_action=None,
-    wrong="Signature refusée : mot de passe incorrect ({failed} essai(s) infructueux sur "
-    "{attempts} avant le verrouillage du compte). Saisissez votre mot de passe de connexion.",
+    wrong="Signature refusée : mot de passe incorrect. Saisissez votre mot de passe de "
+    "connexion.",
     inactive="Signature refusée : ce compte est désactivé. Demandez à un administrateur.",
-    locked="Signature refusée : compte verrouillé jusqu'à {until} après {attempts} essais "
-    "infructueux. Demandez à un administrateur de le déverrouiller.",
-    now_locked="Signature refusée : {attempts} essais infructueux (connexion ou signature) : "
-    "compte verrouillé pour {minutes} minutes et session fermée. Un administrateur peut le "
-    "déverrouiller.",
-    lock_reason="{attempts} essais infructueux, le dernier à la signature",
+    inactive_code="account_inactive",
+    locked="Signature refusée : compte verrouillé jusqu'à {until}. Demandez à un "
+    "administrateur de le déverrouiller.",
+    too_many="Signature refusée — trop d'essais de mot de passe (connexion ou signature) : "
+    "réessayez dans {seconds}.",
+    delay_note="Trop d'essais (connexion ou signature) : prochain essai possible dans "
+    "{seconds}.",
 )
 
 
-def authenticate(store: Store, username: str, password: str, now: datetime | None = None) -> User:
-    """The user if the password is right; else AuthError, the failure counted and audited."""
-    return check_password(store, username, password, LOGIN, now)
+def authenticate(
+    store: Store,
+    username: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    address: str | None = None,
+) -> User:
+    """The user if the password is right; else AuthError, the failure counted (and the first
+    of a streak audited). `address`: the client's, for its own delay."""
+    return check_password(store, username, password, LOGIN, now, address=address)
 
 
 def check_password(
@@ -170,77 +189,76 @@ def check_password(
     password: str,
     purpose: PasswordCheck,
     now: datetime | None = None,
+    *,
+    address: str | None = None,
 ) -> User:
-    """The one password check of sign-in and signature: an unknown, deactivated or locked
-    account is refused; a wrong password is audited (`purpose.failed_action`) and counts in the
-    account's failed attempts, whatever it was typed for, until the lock-out."""
+    """The one password check of sign-in and signature. During the delay of the account or of
+    the address (auth/throttle.py) the attempt is refused unchecked and uncounted. An unknown
+    name costs the same argon2 work as a known one and gets the same answer; a wrong password,
+    an unknown or deactivated account count as one failure of the name typed, whatever the
+    password was typed for. An account locked by an administrator is refused (said only to
+    whoever typed its right password)."""
     now = now or datetime.now()
-    username = username.strip().lower()
+    key = throttle.account_key(username)
     with store.transaction() as cur:
-        user = _user(cur, username)
-        if user is None or not user.active:
-            audit.record(
-                cur,
-                audit.Actor(username or "?", user.role if user else "?"),
-                purpose.failed_action,
-                "user",
-                username,
-                reason="compte inconnu ou désactivé",
+        user = _user(cur, key)
+        if wait := throttle.wait_seconds(cur, key, address, now):
+            refusal = AuthError(
+                purpose.too_many.format(seconds=throttle.duration_text(wait)),
+                code="too_many_attempts",
             )
-            raise_after_commit = AuthError(purpose.inactive, code="account_inactive")
+        elif not _right_password(cur, user, password) or not user.active:
+            refusal = _count_failure(cur, key, user, address, now, purpose)
         elif user.is_locked(now):
-            raise_after_commit = AuthError(
-                purpose.locked.format(
-                    until=f"{user.locked_until:%H:%M}", attempts=MAX_FAILED_ATTEMPTS
-                ),
-                code="account_locked",
+            refusal = AuthError(
+                purpose.locked.format(until=f"{user.locked_until:%H:%M}"), code="account_locked"
             )
-        elif not password_matches(_hash(cur, username), password):
-            raise_after_commit = _count_failure(cur, user, now, purpose)
         else:
             if purpose.success_action:
-                cur.execute(
-                    "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
-                    [username],
-                )
-                audit.record(cur, user.actor, purpose.success_action, "user", username)
-            return _user(cur, username)
-    # Committed: the failure is counted and audited even though the password is refused.
-    raise raise_after_commit
+                ended = "série close : connexion réussie"
+                throttle.end_streak(cur, key, user.actor, ended, address)
+                after = {"address": address} if address else None
+                audit.record(cur, user.actor, purpose.success_action, "user", key, after=after)
+            return _user(cur, key)
+    # Committed: the failure is counted (and audited) even though the password is refused.
+    raise refusal
 
 
-def _hash(cur, username: str) -> str:
-    return cur.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()[
-        0
-    ]
+def _right_password(cur, user: User | None, password: str) -> bool:
+    if user is None:
+        return no_account_matches(password)  # as long as a real check
+    stored = cur.execute(
+        "SELECT password_hash FROM users WHERE username = ?", [user.username]
+    ).fetchone()[0]
+    return password_matches(stored, password)
 
 
-def _count_failure(cur, user: User, now: datetime, purpose: PasswordCheck) -> AuthError:
-    failed = user.failed_attempts + 1
-    locked_until = now + timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_ATTEMPTS else None
-    cur.execute(
-        "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
-        [0 if locked_until else failed, locked_until, user.username],
-    )
-    action = "auth.locked" if locked_until else purpose.failed_action
-    audit.record(
+def _count_failure(
+    cur, key: str, user: User | None, address: str | None, now: datetime, purpose: PasswordCheck
+) -> AuthError:
+    if user is None:
+        reason = "compte inconnu"
+    elif not user.active:
+        reason = "compte désactivé"
+    else:
+        reason = None
+    delay = throttle.record_failure(
         cur,
-        user.actor,
-        action,
-        "user",
-        user.username,
-        before={"failed_attempts": user.failed_attempts},
-        after={"failed_attempts": failed, "locked_until": locked_until},
-        reason=purpose.lock_reason.format(attempts=MAX_FAILED_ATTEMPTS) if locked_until else None,
+        key,
+        address,
+        now,
+        audit.Actor(key or "?", user.role if user else "?"),
+        purpose.failed_action,
+        signature=purpose is SIGNATURE,
+        reason=reason,
     )
-    if locked_until:
-        return AuthError(
-            purpose.now_locked.format(attempts=MAX_FAILED_ATTEMPTS, minutes=LOCK_MINUTES),
-            code="account_locked",
-        )
-    return AuthError(
-        purpose.wrong.format(failed=failed, attempts=MAX_FAILED_ATTEMPTS), code="password_wrong"
-    )
+    if user is None or not user.active:
+        message, code = purpose.inactive, purpose.inactive_code
+    else:
+        message, code = purpose.wrong, "password_wrong"
+    if delay:
+        message += " " + purpose.delay_note.format(seconds=throttle.duration_text(delay))
+    return AuthError(message, code=code)
 
 
 def list_users(store: Store, by: audit.Actor) -> list[User]:
@@ -249,25 +267,58 @@ def list_users(store: Store, by: audit.Actor) -> list[User]:
     return [User(*r) for r in rows]
 
 
-def unlock(store: Store, by: audit.Actor, username: str) -> None:
+def throttled(store: Store, by: audit.Actor) -> dict[str, throttle.Streak]:
+    """The accounts (names typed) with failures in a row, for the accounts page."""
     require(by.role, Permission.USERS_MANAGE)
+    return throttle.account_streaks(store.cursor())
+
+
+def unlock(store: Store, by: audit.Actor, username: str) -> None:
+    """End the account's delay (its streak of failures, summarised, and the delay of the
+    addresses it came from) and any lock."""
+    require(by.role, Permission.USERS_MANAGE)
+    username = username.strip().lower()
     with store.transaction() as cur:
         user = _user(cur, username)
         if user is None:
-            raise AuthError(f"Compte « {username} » introuvable.")
-        cur.execute(
-            "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
-            [username],
+            raise AuthError(f"Compte « {username} » introuvable.", code="account_unknown")
+        ended = throttle.end_streak(
+            cur, username, by, "série close : déverrouillage", with_addresses=True
         )
+        if user.locked_until is not None or user.failed_attempts:
+            cur.execute(
+                "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?",
+                [username],
+            )
         audit.record(
             cur,
             by,
             "user.unlocked",
             "user",
             username,
-            before={"locked_until": user.locked_until},
-            after={"locked_until": None},
+            before={"locked_until": user.locked_until, "failures": ended.failures if ended else 0},
+            after={"locked_until": None, "failures": 0},
         )
+
+
+def reset_password(store: Store, by: audit.Actor, username: str, password: str) -> None:
+    """A new password chosen by an administrator (the password rules apply); the account's
+    delay ends with it (as with `unlock`)."""
+    require(by.role, Permission.USERS_MANAGE)
+    username = username.strip().lower()
+    if problem := strength_problem(password):
+        raise AuthError(problem, code="password_weak")
+    with store.transaction() as cur:
+        if _user(cur, username) is None:
+            raise AuthError(f"Compte « {username} » introuvable.", code="account_unknown")
+        cur.execute(
+            "UPDATE users SET password_hash = ? WHERE username = ?",
+            [hash_password(password), username],
+        )
+        throttle.end_streak(
+            cur, username, by, "série close : mot de passe réinitialisé", with_addresses=True
+        )
+        audit.record(cur, by, "user.password_reset", "user", username)
 
 
 def set_active(store: Store, by: audit.Actor, username: str, active: bool, reason: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -51,3 +52,25 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return _HASHER.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# A hash of nothing that matters, made with the hasher's parameters (made again, once, if
+# these ever change: the comparison must cost what a real one costs).
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$N0U9WRujH6VDbKKVVTb9sA$"
+    "s0asw9FYumJ/VVPnJVskfX/ijTncT23XaC+Rlug+LU4"
+)
+
+
+@cache
+def _dummy_hash() -> str:
+    if _HASHER.check_needs_rehash(_DUMMY_HASH):
+        return _HASHER.hash("aucun compte : empreinte de comparaison")
+    return _DUMMY_HASH
+
+
+def no_account_matches(password: str) -> bool:
+    """For a name that is no account: the same argon2 work as a real check (so the answer
+    takes as long as for a real account with a wrong password), and always False."""
+    password_matches(_dummy_hash(), password)
+    return False

@@ -10,7 +10,7 @@ from enum import StrEnum
 import duckdb
 
 from chemo_fallback import audit
-from chemo_fallback.auth import accounts
+from chemo_fallback.auth import accounts, throttle
 from chemo_fallback.store import Store
 
 
@@ -43,9 +43,9 @@ class Signature:
 
 def confirm_signer(store: Store, signer: accounts.User, password: str) -> None:
     """Check the signer's password again. A signature is not a sign-in: a right password writes
-    nothing (the signed change writes its "signature" record); a wrong one is audited as
-    "signature.failed" and counts towards the same lock-out as sign-in failures. A deactivated
-    or locked account cannot sign."""
+    nothing (the signed change writes its "signature" record); a wrong one counts in the same
+    streak as sign-in failures (its first audited as "signature.failed") and the same growing
+    delay (auth/throttle.py). A deactivated or locked account cannot sign."""
     accounts.check_password(store, signer.username, password, accounts.SIGNATURE)
 
 
@@ -58,16 +58,14 @@ def record_signature(
 ) -> Signature:
     """Write the signature and its audit record, in the caller's open transaction. The account
     is read again there: one locked or deactivated since the password was typed cannot sign
-    (the whole change is refused). A completed signature restarts the count of failed
-    attempts, as a sign-in does, and says so in its audit record."""
+    (the whole change is refused). A completed signature ends the account's streak of failed
+    password checks, as a sign-in does (a streak of several gets its summary record)."""
     current = accounts.find_user_in(cur, signer.username)
     if current is None or not current.active:
         raise accounts.AuthError(accounts.SIGNATURE.inactive, code="account_inactive")
     if current.is_locked():
         raise accounts.AuthError(
-            accounts.SIGNATURE.locked.format(
-                until=f"{current.locked_until:%H:%M}", attempts=accounts.MAX_FAILED_ATTEMPTS
-            ),
+            accounts.SIGNATURE.locked.format(until=f"{current.locked_until:%H:%M}"),
             code="account_locked",
         )
     row = cur.execute(
@@ -84,10 +82,15 @@ def record_signature(
         ],
     ).fetchone()
     signature = Signature(*row)
-    before, after = None, {"meaning": meaning.value, "signature_id": signature.signature_id}
-    if current.failed_attempts:
-        cur.execute("UPDATE users SET failed_attempts = 0 WHERE username = ?", [signer.username])
-        before = {"failed_attempts": current.failed_attempts}
-        after["failed_attempts"] = 0
-    audit.record(cur, signer.actor, "signature", record_type, record_id, before=before, after=after)
+    throttle.end_streak(
+        cur, throttle.account_key(signer.username), signer.actor, "série close : signature"
+    )
+    audit.record(
+        cur,
+        signer.actor,
+        "signature",
+        record_type,
+        record_id,
+        after={"meaning": meaning.value, "signature_id": signature.signature_id},
+    )
     return signature

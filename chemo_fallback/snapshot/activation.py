@@ -207,6 +207,9 @@ def _open_source(ctx: _Context, path: Path) -> Path:
     )
 
 
+FUTURE_REFUSED_HOURS = 24
+
+
 def _describe_source(report: ActivationReport, manifest: Manifest) -> None:
     report.source_system = manifest.source.system
     report.source_version = manifest.source.version
@@ -214,6 +217,15 @@ def _describe_source(report: ActivationReport, manifest: Manifest) -> None:
     report.exported_at = manifest.exported_at + timedelta(days=report.shift_days)
     report.demo = manifest.demo
     age_hours = (datetime.now() - report.exported_at).total_seconds() / 3600
+    if age_hours < -FUTURE_REFUSED_HOURS:
+        # every age-based check (a weight older than 14 days, a result of the day) would be
+        # computed from a wrong "now" of the data
+        raise SnapshotRefused(
+            f"La date d'export ({report.exported_at:%d/%m/%Y %H:%M}) est dans le futur de "
+            f"plus de {FUTURE_REFUSED_HOURS} heures : l'horloge du poste d'export ou de ce "
+            "serveur est fausse, ou le manifeste est erroné. Corrigez l'horloge ou le "
+            "manifeste, puis activez à nouveau."
+        )
     if age_hours < -1:
         report.warnings.append(
             f"La date d'export ({report.exported_at:%d/%m/%Y %H:%M}) est dans le futur : "
@@ -245,12 +257,19 @@ def _inspect_all(
     """Inspect every file before anything is read, and report all problems at once."""
     problems: list[str] = []
     inspected: list[files.InspectedFile] = []
+    expected = set()
     for table in TABLES:
         try:
-            _, entry = _manifest_entry(table, manifest, mapping)
+            name, entry = _manifest_entry(table, manifest, mapping)
+            expected.add(name)
             inspected.append(files.inspect(folder, table, entry, mapping, ctx.limits))
         except SnapshotRefused as exc:
             problems.append(str(exc))
+    for name in sorted(set(manifest.tables) - expected):
+        ctx.report.warnings.append(
+            f"Table « {name} » du manifeste inconnue de l'application : elle n'est pas lue. "
+            "Si c'est une table attendue sous un autre nom, déclarez-la dans mapping.toml."
+        )
     total = sum(f.size for f in inspected)
     if total > ctx.limits.max_total_bytes:
         problems.append(

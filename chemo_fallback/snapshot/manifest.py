@@ -69,8 +69,9 @@ class Manifest(BaseModel):
     @field_validator("exported_at")
     @classmethod
     def _naive_local(cls, value: datetime) -> datetime:
-        # Stored as local wall-clock time, as every date in the snapshot is.
-        return value.replace(tzinfo=None) if value.tzinfo else value
+        # Stored as this server's local wall-clock time, as every date in the snapshot is; a
+        # date given with its offset is converted, never read as if it were local.
+        return value.astimezone().replace(tzinfo=None) if value.tzinfo else value
 
 
 def resolve(*layers: ReadOptions | None) -> ReadOptions:
@@ -102,6 +103,9 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     return found
 
 
+MAX_MANIFEST_BYTES = 1024 * 1024
+
+
 def load_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST_NAME
     if not path.is_file():
@@ -109,8 +113,19 @@ def load_manifest(folder: Path) -> Manifest:
             f"Le fichier {MANIFEST_NAME} est absent de l'instantané ({folder}). "
             "Exportez à nouveau l'instantané avec son manifeste."
         )
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise SnapshotRefused(
+            f"Le fichier {MANIFEST_NAME} fait {path.stat().st_size} octets : un manifeste tient "
+            "en quelques kilo-octets. Ce n'est pas le manifeste d'un export : exportez à "
+            "nouveau l'instantané."
+        )
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"), object_pairs_hook=_unique_keys)
+    except RecursionError as exc:
+        raise SnapshotRefused(
+            f"Le fichier {MANIFEST_NAME} est illisible (structure imbriquée sans fin). "
+            "Exportez à nouveau l'instantané."
+        ) from exc
     except DuplicateKey as exc:
         raise SnapshotRefused(
             f"Le fichier {MANIFEST_NAME} nomme deux fois « {exc.key} » : on ne peut pas savoir "

@@ -34,6 +34,10 @@ class Limits:
     max_xlsx_unpacked_bytes: int = 2 * 1024**3
     max_sheet_cells: int = 20_000_000
     max_sheet_columns: int = 1_000
+    # A CSV export compresses 5 to 30 times; a member of more than 64 Mo unpacking 200 times
+    # its size is a zip bomb.
+    max_zip_ratio: float = 200.0
+    zip_ratio_floor_bytes: int = 64 * 1024**2
 
 
 def human_size(n: int) -> str:
@@ -72,10 +76,18 @@ def unpack_zip(archive: Path, into: Path, limits: Limits) -> Path:
                 )
             if info.file_size > limits.max_file_bytes:
                 raise too_big(info.filename, info.file_size, limits.max_file_bytes)
+            _check_ratio(archive, info, limits)
             total += info.file_size
         if total > limits.max_total_bytes:
             raise too_big(archive.name, total, limits.max_total_bytes)
         into.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(into).free
+        if total > free:
+            raise SnapshotRefused(
+                f"L'archive {archive.name} se décompresse en {human_size(total)} et il ne reste "
+                f"que {human_size(free)} sur le disque des données : libérez de la place ou "
+                "décompressez l'archive ailleurs et activez le dossier."
+            )
         for info in members:
             if info.is_dir():
                 continue
@@ -91,6 +103,21 @@ def unpack_zip(archive: Path, into: Path, limits: Limits) -> Path:
                     "depuis sa source, ou exportez à nouveau l'instantané."
                 ) from exc
     return _snapshot_root(into)
+
+
+def _check_ratio(archive: Path, info: zipfile.ZipInfo, limits: Limits) -> None:
+    """A member that unpacks to far more than an export compresses to is a zip bomb (or a
+    damaged header): refused before anything is written."""
+    if info.file_size < limits.zip_ratio_floor_bytes:
+        return
+    ratio = info.file_size / max(info.compress_size, 1)
+    if ratio > limits.max_zip_ratio:
+        raise SnapshotRefused(
+            f"L'archive {archive.name} est refusée : « {info.filename} » se décompresserait en "
+            f"{human_size(info.file_size)} à partir de {human_size(info.compress_size)} (taux "
+            f"{ratio:.0f}:1, invraisemblable pour un export). Archive piégée ou endommagée : "
+            "utilisez l'export officiel."
+        )
 
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, into: Path, limits: Limits) -> None:

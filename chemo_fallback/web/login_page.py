@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
-from nicegui import run, ui
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import app, run, ui
 
 from chemo_fallback.auth import accounts
 from chemo_fallback.auth.demo import DEMO_ACCOUNTS
 from chemo_fallback.auth.roles import ROLE_LABELS, Role
 from chemo_fallback.web import session, state
+from chemo_fallback.web.busy import disabled
 from chemo_fallback.web.frame import audit_alarm, demo_banner
 
 
@@ -30,6 +33,10 @@ def _demo_accounts() -> None:
         ).props("dense flat").classes("w-full")
 
 
+UNFINISHED = (
+    "La connexion n'a pas abouti (lien de connexion expiré ou déjà utilisé, ou ouvert dans "
+    "un autre navigateur) : saisissez de nouveau votre identifiant et votre mot de passe."
+)
 SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.~%?=&+:@,;!-]*$")
 
 
@@ -43,12 +50,22 @@ def safe_next(asked: str | None) -> str:
 
 
 def register() -> None:
+    @app.get(session.ROTATE_PATH, include_in_schema=False)
+    async def finish_sign_in(request: Request, jeton: str = "") -> RedirectResponse:
+        """The second half of a sign-in: a new session identifier, then the page asked for."""
+        target = await session.finish_sign_in(request, jeton)
+        if target is None:  # a token used, expired, or from another browser
+            return RedirectResponse("/login?erreur=session", status_code=303)
+        return RedirectResponse(target, status_code=303)
+
     @ui.page("/login")
-    def login_page(suivant: str = "/") -> None:
+    async def login_page(request: Request, suivant: str = "/", erreur: str = "") -> None:
+        await session.renew_after_sign_out(request)  # before anything reads the storage
         ui.page_title("Connexion — chemo-fallback")
         demo_banner()
         audit_alarm()
         target = safe_next(suivant)
+        address = ui.context.client.ip or None
         with ui.column().classes("w-full max-w-xl mx-auto p-8 gap-4"):
             ui.label("chemo-fallback").classes("text-3xl font-bold")
             ui.label("Secours de l'unité de préparation des chimiothérapies")
@@ -58,6 +75,8 @@ def register() -> None:
                 ).mark("session-expired")
             if ended := session.session_ended():
                 ui.label(ended).classes("text-red-700 font-bold").mark("session-ended")
+            if erreur == "session":
+                ui.label(UNFINISHED).classes("text-red-700").mark("sign-in-unfinished")
             username = ui.input("Identifiant").props("autofocus").classes("w-full").mark("username")
             password = (
                 ui.input("Mot de passe", password=True, password_toggle_button=True)
@@ -67,10 +86,19 @@ def register() -> None:
             message = ui.label("").classes("text-red-700").mark("login-error")
 
             async def submit() -> None:
+                if button.enabled:  # a double click, or Enter twice, checks the password once
+                    async with disabled(button):
+                        await _submit()
+
+            async def _submit() -> None:
                 store = state.current().store
                 try:
                     user = await run.io_bound(
-                        accounts.authenticate, store, username.value or "", password.value or ""
+                        accounts.authenticate,
+                        store,
+                        username.value or "",
+                        password.value or "",
+                        address=address,
                     )
                 except accounts.AuthError as exc:
                     message.text = str(exc)
@@ -79,10 +107,9 @@ def register() -> None:
                 if user.demo and not state.current().demo:
                     message.text = "Compte de démonstration : inutilisable hors mode démo."
                     return
-                session.sign_in(user)
-                ui.navigate.to(target)
+                ui.navigate.to(session.sign_in(user, target))
 
             password.on("keydown.enter", submit)
-            ui.button("Se connecter", on_click=submit).classes("w-full").mark("sign-in")
+            button = ui.button("Se connecter", on_click=submit).classes("w-full").mark("sign-in")
             if state.current().demo:
                 _demo_accounts()

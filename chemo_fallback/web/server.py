@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from chemo_fallback.auth.demo import ensure_demo_accounts
+from chemo_fallback.console import ConsoleServer
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.site_settings import load_site_settings
 from chemo_fallback.snapshot.activation import activate_snapshot
@@ -77,6 +78,11 @@ def serve(
     state.install(
         state.AppState(store=store, demo=demo, snapshots_dir=snapshots_dir, settings=settings)
     )
+    # `chemo-fallback admin unlock|reset-password` reach the running app through this socket
+    console = ConsoleServer(store, data_dir)
+    console.start()
+    progress(f"Console d'administration (admin unlock, reset-password) : {console.path}")
+    app.on_shutdown(console.stop)  # before the store closes
     app.on_shutdown(store.close)
     app.add_middleware(SecurityHeaders, tls=tls is not None)
     register_pages()

@@ -1,4 +1,5 @@
-"""Account management (admin): list, create, unlock, deactivate or reactivate with a reason."""
+"""Account management (admin): list, create, unlock (ends the delay after failed passwords),
+deactivate or reactivate with a reason."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 
 from nicegui import run, ui
 
-from chemo_fallback.auth import accounts
+from chemo_fallback.auth import accounts, throttle
 from chemo_fallback.auth.roles import ROLE_LABELS, Permission, Role
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.web import state
@@ -21,12 +22,17 @@ COLUMNS = [
 ]
 
 
-def _status(user: accounts.User) -> str:
+def _status(user: accounts.User, streak: throttle.Streak | None, now: datetime) -> str:
     if not user.active:
         return "désactivé"
-    if user.locked_until and user.locked_until > datetime.now():
+    if user.is_locked(now):
         return f"verrouillé jusqu'à {user.locked_until:%H:%M}"
-    return "actif" + (" (démo)" if user.demo else "")
+    status = "actif" + (" (démo)" if user.demo else "")
+    if streak is not None and not streak.is_over(now):
+        status += f" — {streak.failures} échec(s) de mot de passe à la suite"
+        if wait := streak.wait_seconds(now):
+            status += f", prochain essai dans {throttle.duration_text(wait)}"
+    return status
 
 
 def register() -> None:
@@ -40,25 +46,29 @@ def register() -> None:
         )
 
         def refresh() -> None:
+            now, streaks = datetime.now(), accounts.throttled(store, user.actor)
             table.rows = [
                 {
                     "username": u.username,
                     "name": u.display_name,
                     "role": ROLE_LABELS[Role(u.role)],
-                    "status": _status(u),
+                    "status": _status(u, streaks.get(u.username), now),
                 }
                 for u in accounts.list_users(store, user.actor)
             ]
 
-        def act(change) -> None:
+        async def act(change) -> None:
+            if not all(button.enabled for button in actions):
+                return  # the first click of a double click is still at work
             if not table.selected:
                 ui.notify("Choisissez d'abord un compte dans la liste.", type="warning")
                 return
-            try:
-                change(table.selected[0]["username"])
-            except ChemoFallbackError as exc:
-                ui.notify(str(exc), type="negative", multi_line=True)
-                return
+            async with disabled(*actions):  # a double click changes the account once
+                try:
+                    await run.io_bound(change, table.selected[0]["username"])
+                except ChemoFallbackError as exc:
+                    ui.notify(str(exc), type="negative", multi_line=True)
+                    return
             table.selected = []
             refresh()
             ui.notify("Modification enregistrée.", type="positive")
@@ -69,12 +79,16 @@ def register() -> None:
             .mark("reason")
         )
         with ui.row():
-            ui.button(
+            unlock = ui.button(
                 "Déverrouiller",
                 icon="lock_open",
                 on_click=lambda: act(lambda name: accounts.unlock(store, user.actor, name)),
             ).mark("unlock")
-            ui.button(
+            unlock.tooltip(
+                "Efface le délai d'attente imposé après des mots de passe erronés (et un "
+                "verrouillage éventuel)"
+            )
+            deactivate = ui.button(
                 "Désactiver",
                 icon="person_off",
                 on_click=lambda: act(
@@ -83,7 +97,7 @@ def register() -> None:
                     )
                 ),
             ).mark("deactivate")
-            ui.button(
+            reactivate = ui.button(
                 "Réactiver",
                 icon="person",
                 on_click=lambda: act(
@@ -92,6 +106,7 @@ def register() -> None:
                     )
                 ),
             ).mark("reactivate")
+        actions = (unlock, deactivate, reactivate)
 
         ui.label("Nouveau compte").classes("text-xl font-bold")
         with ui.row().classes("items-end gap-4"):
