@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 
-from benchmarks import import_bench, search_bench, validation_bench
+from benchmarks import documents, import_bench, seals_bench, search_bench, validation_bench
 
 BENCHMARKS = {
     "import": import_bench.run,
     "search": search_bench.run,
     "validation": validation_bench.run,
+    "documents": documents.run,
+    "seals": seals_bench.run,
 }
 
 

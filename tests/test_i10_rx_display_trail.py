@@ -123,11 +123,12 @@ def test_the_pdf_after_validation_says_who_signed_what_was_lifted_and_the_bsa(
     assert "Point levé" in text and f"motif : {LIFT_REASON}" in text
     assert "feu vert de Dr Colin (HDJ) le 23/11/2026 à 08:30, enregistré par Test nurse" in text
     assert "2,09 m² (Mosteller, 185 cm, 85 kg)" in text  # the BSA, not only the formula
-    # the print made before the validation is reprinted as it was, byte for byte
+    # the print made before the validation is reprinted as it was, byte for byte (plus the
+    # DUPLICATA mark of a reprint)
     old_text = pdf_text(before_pdf, tmp_path)
     assert "Validé par" not in old_text
     assert "aucune décision pharmaceutique à l'impression" in old_text
-    assert reprint(demo, prescriber, before.document_id) == before_pdf
+    assert reprint(demo, prescriber, before.document_id) == before.render(duplicata=True)
 
 
 def test_a_change_requested_shows_on_the_worklist_with_the_question(demo) -> None:

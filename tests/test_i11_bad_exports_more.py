@@ -7,7 +7,8 @@ from __future__ import annotations
 import zipfile
 from datetime import datetime, timedelta
 
-from factory import edit_manifest, write_snapshot
+import pytest
+from factory import edit_manifest, rewrite_table, write_snapshot
 from test_i11_bad_exports import _refused_and_kept
 
 from chemo_fallback.snapshot.activation import activate_snapshot
@@ -76,3 +77,23 @@ def test_an_export_a_few_hours_ahead_is_only_a_warning(store, tmp_path) -> None:
     report = activate_snapshot(store, folder)
     assert report.status == "activated"
     assert any("dans le futur" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("invisible", ["\u202e", "\u200b", "\u2066", "\ufeff"])
+def test_an_invisible_character_in_a_text_value_refuses_the_file(
+    store, previous, tmp_path, invisible
+) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    lines = (folder / "patients.csv").read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1].replace("Dupont", f"Dup{invisible}ont", 1)
+    assert invisible in lines[1]
+    rewrite_table(folder, "patients", "\n".join(lines).encode("utf-8"))
+    text = _refused_and_kept(store, previous, activate_snapshot(store, folder))
+    assert "caractère invisible" in text and "ligne 2" in text
+
+
+def test_a_byte_order_mark_at_the_start_still_loads(store, tmp_path) -> None:
+    folder = write_snapshot(tmp_path / "snap")
+    content = (folder / "patients.csv").read_bytes()
+    rewrite_table(folder, "patients", b"\xef\xbb\xbf" + content)
+    assert activate_snapshot(store, folder).status == "activated"

@@ -1,5 +1,5 @@
 """The prescription's printed summary: read back with pdftotext, it shows the patient, the
-protocol, every dose and the prescriber; a reprint is byte-identical."""
+protocol, every dose and the prescriber; a reprint is the same PDF marked DUPLICATA."""
 
 from __future__ import annotations
 
@@ -67,7 +67,10 @@ def test_summary_shows_patient_protocol_doses_and_prescriber(store, tmp_path: Pa
     # capped at 2 mg, then −50 %: 1 mg (issue 9: the % applies after the maximum)
     for dose in ("784 mg", "1 570 mg", "105 mg", "1 mg", "100 mg", "8 mg", "1 000 mg"):
         assert dose in flat, dose
-    assert printing.reprint_summary(store, pharmacist, document.document_id) == pdf
+    # a reprint: the same pages, marked DUPLICATA
+    reprinted = printing.reprint_summary(store, pharmacist, document.document_id)
+    assert reprinted == document.render(duplicata=True) != pdf
+    assert "DUPLICATA" in pdf_text(reprinted, tmp_path) and "DUPLICATA" not in text
     assert [d.document_id for d in printing.printed_summaries(store, pharmacist,
                                                               rx.prescription_id)] == [
         document.document_id

@@ -8,6 +8,7 @@ from nicegui.testing import User
 from prescription_helpers import RECENT_PATIENT, STALE_PATIENT, TODAY, activate_demo, audit_rows
 from web_helpers import SLOW, sign_in
 
+from chemo_fallback.documents import get_document
 from chemo_fallback.modules.prescription import pages
 from chemo_fallback.web import patient_pages, state
 from chemo_fallback.web.frame import MENU
@@ -187,7 +188,9 @@ async def test_print_then_reprint_the_same_pdf(user: User, app_state) -> None:
     await user.should_see("Résumé n° 000001 imprimé le", retries=SLOW)
     user.find(marker="reprint-1").click()
     again = await user.download.next(timeout=SLOW)
-    assert again.content == first.content
+    # the same document, marked DUPLICATA: the stored data rendered again
+    assert again.content == get_document(app_state.store, 1).render(duplicata=True)
+    assert again.content != first.content
     assert len(audit_rows(app_state.store, "document.printed")) == 1
     assert len(audit_rows(app_state.store, "document.reprinted")) == 1
 

@@ -112,27 +112,43 @@ class DocumentRenderer:
     def styles(self) -> Styles:
         return styles()
 
-    def render(self, header: PrintHeader, data: BaseModel) -> bytes:
-        left, right, top, bottom = self.margins_mm
+    def render(self, header: PrintHeader, data: BaseModel, *, duplicata: bool = False) -> bytes:
+        """The PDF of `data`; with `duplicata` (a reprint), the same pages plus the DUPLICATA
+        mark on each."""
         buffer = io.BytesIO()
-        doc = SimpleDocTemplate(
-            buffer,
-            pagesize=self.pagesize,
-            leftMargin=left * mm,
-            rightMargin=right * mm,
-            topMargin=top * mm,
-            bottomMargin=bottom * mm,
-            title=header.title,
-            author=header.printed_by_name,
-            subject=f"Document n° {header.document_number}",
-            creator="chemo-fallback",
-            invariant=1,  # no random file id, no current date in the PDF
-            initialFontName=SANS,  # not Helvetica, which a fresh machine would substitute
-        )
+        doc = self.doc_template(buffer, header, data)
 
         def canvasmaker(*args, **kwargs) -> NumberedCanvas:
-            return NumberedCanvas(*args, header=header, margins_mm=self.margins_mm, **kwargs)
+            return NumberedCanvas(
+                *args, header=header, margins_mm=self.margins_mm, duplicata=duplicata, **kwargs
+            )
 
+        self.build(doc, header, data, canvasmaker)
+        return buffer.getvalue()
+
+    def doc_settings(self, header: PrintHeader) -> dict:
+        """What every document template is given: margins, metadata, invariant mode."""
+        left, right, top, bottom = self.margins_mm
+        return {
+            "pagesize": self.pagesize,
+            "leftMargin": left * mm,
+            "rightMargin": right * mm,
+            "topMargin": top * mm,
+            "bottomMargin": bottom * mm,
+            "title": header.title,
+            "author": header.printed_by_name,
+            "subject": f"Document n° {header.document_number}",
+            "creator": "chemo-fallback",
+            "invariant": 1,  # no random file id, no current date in the PDF
+            "initialFontName": SANS,  # not Helvetica, which a fresh machine would substitute
+        }
+
+    def doc_template(self, buffer: io.BytesIO, header: PrintHeader, data: BaseModel):
+        """One page size for the whole document; a document with several (a day's batch of
+        sheets and labels) returns a BaseDocTemplate with its page templates."""
+        return SimpleDocTemplate(buffer, **self.doc_settings(header))
+
+    def build(self, doc, header: PrintHeader, data: BaseModel, canvasmaker) -> None:
         def on_page(canv, _doc) -> None:
             draw_demo_watermark(canv, header)
 
@@ -142,7 +158,6 @@ class DocumentRenderer:
             onLaterPages=on_page,
             canvasmaker=canvasmaker,
         )
-        return buffer.getvalue()
 
     def filename(self, header: PrintHeader) -> str:
         return f"{slug(header.title)}-{header.document_number}.pdf"

@@ -57,8 +57,8 @@ class PrintedDocument:
     def content(self) -> BaseModel:
         return _content(renderer_for(self.kind), json.loads(self.data_json)["content"])
 
-    def render(self) -> bytes:
-        return render_stored(self.kind, self.data_json)
+    def render(self, *, duplicata: bool = False) -> bytes:
+        return render_stored(self.kind, self.data_json, duplicata=duplicata)
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,13 @@ def _content(renderer: DocumentRenderer, content: Any) -> BaseModel:
     return renderer.model.model_validate_json(canonical_json(content))
 
 
-def render_stored(kind: str, data_json: str) -> bytes:
-    """The PDF of stored data: the only way a document is ever rendered, first print included."""
+def render_stored(kind: str, data_json: str, *, duplicata: bool = False) -> bytes:
+    """The PDF of stored data: the only way a document is ever rendered, first print included.
+    `duplicata`: a reprint, the same pages marked DUPLICATA."""
     renderer = renderer_for(kind)
     stored = json.loads(data_json)
     header = PrintHeader.model_validate(stored["header"])
-    return renderer.render(header, _content(renderer, stored["content"]))
+    return renderer.render(header, _content(renderer, stored["content"]), duplicata=duplicata)
 
 
 def _validated(renderer: DocumentRenderer, data: BaseModel | dict) -> tuple[BaseModel, dict]:
@@ -143,9 +144,15 @@ def record_document(
     record_type: str,
     record_id: str,
     data: BaseModel | dict,
+    *,
+    rendered_elsewhere: bool = False,
 ) -> PrintedDocument:
     """Validate, fix and store a document, its first print and its audit record, in the
-    caller's open transaction; the returned document carries the rendered `pdf`."""
+    caller's open transaction; the returned document carries the rendered `pdf`.
+
+    `rendered_elsewhere`: the same content is printed, and so rendered, within another
+    document of the same transaction (a sheet within the day's batch): it is stored for its own
+    reprints without being rendered twice (`pdf` is then None)."""
     renderer = renderer_for(kind)
     content, content_json = _validated(renderer, data)
     active = cur.execute(
@@ -166,7 +173,8 @@ def record_document(
         demo=bool(snapshot_demo) or getattr(content, "demo", False) is True,
     )
     data_json = canonical_json({"header": header.model_dump(mode="json"), "content": content_json})
-    pdf = render_stored(kind, data_json)  # a document that cannot be rendered is never recorded
+    # a document that cannot be rendered is never recorded
+    pdf = None if rendered_elsewhere else render_stored(kind, data_json)
     row = (
         document_id,
         kind,
@@ -251,11 +259,13 @@ def _check_untouched(cur: duckdb.DuckDBPyConnection, document: PrintedDocument) 
 
 
 def reprint(store: Store, user: User, document_id: int, reason: str | None = None) -> bytes:
-    """The same PDF again, rendered from the stored data, the reprint traced and audited."""
+    """The same PDF again, rendered from the stored data and marked DUPLICATA on every page
+    (nothing else differs from the first print), the reprint traced and audited."""
     cur = store.cursor()
     document = _get(cur, document_id)
     _check_untouched(cur, document)
-    pdf = document.render()  # outside the transaction: other writers need not wait for it
+    # outside the transaction: other writers need not wait for it
+    pdf = document.render(duplicata=True)
     with store.transaction() as tx:
         print_id = tx.execute(
             "INSERT INTO document_prints (document_id, printed_at, username, is_reprint, reason) "

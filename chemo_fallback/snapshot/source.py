@@ -207,6 +207,11 @@ MOJIBAKE_BYTES = {
     "windows-1252": re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2\x80"),
 }
 OVERLAP = 4  # the longest pattern, less one byte: a match across two chunks is still seen
+# Invisible characters that change what a name looks like or how it sorts and compares: zero
+# width spaces and joiners (U+200B–U+200F), bidirectional overrides and isolates (U+202A–U+202E,
+# U+2066–U+2069: "DUP\u202eTNOD" is displayed "DUPDONT"), and a byte-order mark inside the
+# file (U+FEFF). In UTF-8 only: Windows-1252 cannot encode them.
+INVISIBLE_UTF8 = re.compile(rb"\xe2\x80[\x8b-\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xef\xbb\xbf")
 
 
 class TextScan:
@@ -217,6 +222,8 @@ class TextScan:
         self.pattern = MOJIBAKE_BYTES[encoding]
         self.nul_at: int | None = None
         self.mojibake_at: int | None = None
+        self.invisible_at: int | None = None
+        self._invisible = INVISIBLE_UTF8 if encoding == "utf-8" else None
         self._tail = b""
         self._offset = 0  # of the next chunk in the file
 
@@ -228,10 +235,25 @@ class TextScan:
             found = self.pattern.search(joined)
             if found:
                 self.mojibake_at = self._offset - len(self._tail) + found.start()
+        if self.invisible_at is None and self._invisible is not None:
+            joined = self._tail + chunk
+            for found in self._invisible.finditer(joined):
+                at = self._offset - len(self._tail) + found.start()
+                if at > 0:  # a byte-order mark at the very start is the file's own
+                    self.invisible_at = at
+                    break
         self._tail = chunk[-OVERLAP:]
         self._offset += len(chunk)
 
     def refuse_if_damaged(self, path: Path, encoding: str) -> None:
+        if self.invisible_at is not None:
+            raise SnapshotRefused(
+                f"Le fichier {path.name} contient un caractère invisible (espace de largeur "
+                "nulle, inversion du sens d'écriture ou marque d'ordre des octets) à la "
+                f"{_line_hint(path, self.invisible_at)} : un nom ou un identifiant ne serait "
+                "pas ce qu'il paraît à l'écran. Corrigez la valeur dans la base de production "
+                "ou l'export, puis exportez à nouveau."
+            )
         if self.nul_at is not None:
             raise SnapshotRefused(
                 f"Le fichier {path.name} contient un caractère nul (octet 0) à la "

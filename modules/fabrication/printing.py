@@ -244,10 +244,10 @@ def print_batch(
             pairs = []
             for new in made:
                 parts = _contents(cur, new, settings, documents)
-                record_document(cur, user.actor, SHEET_KIND, "preparation",
-                                new.preparation_id, parts[0])
-                record_document(cur, user.actor, LABEL_KIND, "preparation",
-                                new.preparation_id, parts[1])
+                for kind, content in ((SHEET_KIND, parts[0]), (LABEL_KIND, parts[1])):
+                    # rendered once, within the batch below
+                    record_document(cur, user.actor, kind, "preparation", new.preparation_id,
+                                    content, rendered_elsewhere=True)
                 pairs.append(parts)
             batch = record_document(
                 cur, user.actor, BATCH_KIND, "preparation_batch",
