@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "prescription.go_ahead": "feu vert de l'équipe soignante",
     "preparation.sheet_printed": "fiche de fabrication imprimée (n° d'ordonnancier attribué)",
     "preparation.vial_scanned": "flacon scanné pour une préparation",
+    "preparation.vial_typed": "flacon saisi à la main pour une préparation",
     "preparation.prepared": "préparation faite",
     "preparation.controlled": "préparation contrôlée",
     "preparation.cancelled": "préparation annulée",

@@ -105,7 +105,10 @@ def register_entries(count: int = 2) -> list[dict]:
             "drug_inn": "oxaliplatine",
             "dose": 170.0,
             "dose_unit": "mg",
-            "composition": ["Oxaliplatine 5 mg/mL 200 mg/40 mL : 170 mg (34 mL)"],
+            # as register.entry_of writes it: the drug first, the diluent last
+            "composition": ["oxaliplatine 170 mg",
+                            "Oxaliplatine 5 mg/mL 200 mg/40 mL : 170 mg (34 mL)",
+                            "Glucose 5 % 250 mL"],
             "lots": [{"product": "Oxaliplatine 5 mg/mL 200 mg/40 mL", "lot": f"NL{30130 + index}",
                       "expiry": date(2028, 7, 18), "supplier": "Oncopharm Distribution SAS"}],
             "diluent": "Glucose 5 % 250 mL",
@@ -219,8 +222,8 @@ def test_the_register_prints_every_entry_with_its_lots_and_the_audit_anchor(
         "40 préparations enregistrées sur la période",
         "Prescripteur Patient Composition Lots et fournisseurs Préparateur Contrôleur Statut",
         "250445 23/11/2026 à 09:00 Dr Jean-Claude FRANÇOIS BARRÉ Marie-Hélène IPP IPP10006045",
-        "oxaliplatine 170 mg Oxaliplatine 5 mg/mL 200 mg/40 mL : 170 mg (34 mL) Solvant : "
-        "Glucose 5 % 250 mL",
+        "oxaliplatine 170 mg Oxaliplatine 5 mg/mL 200 mg/40 mL : 170 mg (34 mL) Glucose 5 % "
+        "250 mL Oxaliplatine",
         "Oxaliplatine 5 mg/mL 200 mg/40 mL : lot NL30130, pér. 18/07/2028, fournisseur "
         "Oncopharm Distribution SAS",
         "Solvant Glucose 5 % 250 mL : lot G5-2611",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from prescription_helpers import TODAY, activate_demo
@@ -151,6 +151,8 @@ def test_scan_make_control_and_the_register_entry(unit) -> None:
     [entry] = register.register_entries(store, preparer, TODAY, TODAY)
     assert entry["preparation_id"] == prep_id and entry["status_label"] == "contrôlée"
     assert entry["lots"][0]["lot"] == "L2611A"
+    assert entry["lots"][0]["expiry"] == date(2027, 12, 31)  # typed, fixed or live
+    assert entry["created_at"] == at(TODAY, 8)
     assert entry["preparer"] == "Test preparer" and entry["controller"] == "Test preparer"
     assert entry["diluent_lot"] == "NACL-77"
     with pytest.raises(steps.StepRefused, match="contrôlée"):
@@ -192,3 +194,31 @@ def test_a_cancelled_preparation_keeps_its_entry_and_the_line_gets_a_new_number(
     assert entries[first]["status_label"] == "annulée"
     assert entries[first]["cancel_reason"] == "Poche percée"
     assert entries[second]["replaces_register_no"] == entries[first]["register_no"]
+
+
+def test_a_vial_typed_by_hand_is_checked_as_a_scan(unit) -> None:
+    store, _pharmacist, preparer, _ = unit
+    prep_id = _printed(store, preparer, "fluorouracile")
+    product = "FLUOROURACILE-1000MG"
+    with pytest.raises(steps.StepRefused, match="Produit absent de la fiche"):
+        steps.record_vial_by_hand(store, preparer, prep_id, "ACIDE_FOLINIQUE-350MG", "L1",
+                                  date(2027, 12, 31), now=at(TODAY, 9))
+    with pytest.raises(steps.StepRefused, match="illisible"):
+        steps.record_vial_by_hand(store, preparer, prep_id, product, "L 1;", date(2027, 12, 31),
+                                  now=at(TODAY, 9))
+    with pytest.raises(VialScanRefused, match="Flacon périmé"):
+        steps.record_vial_by_hand(store, preparer, prep_id, product, "L1", date(2024, 1, 1),
+                                  now=at(TODAY, 9))
+    with pytest.raises(VialScanRefused, match="aucune n'est connue"):
+        steps.record_vial_by_hand(store, preparer, prep_id, product, "L1", None, now=at(TODAY, 9))
+    vial_row = steps.record_vial_by_hand(store, preparer, prep_id, product, " l2611a ",
+                                         date(2027, 12, 31), now=at(TODAY, 9))
+    assert (vial_row["lot"], vial_row["raw"], vial_row["serial"]) == ("L2611A", "saisie manuelle",
+                                                                     None)
+    # the same lot with another expiry is refused: one of the two is wrong
+    with pytest.raises(VialScanRefused, match="Deux péremptions différentes"):
+        steps.scan_vial(store, preparer, prep_id, vial(FU_1000, expiry="280101"), SETTINGS,
+                        now=at(TODAY, 9))
+    steps.mark_prepared(store, preparer, prep_id, diluent_lot="NACL-77", now=at(TODAY, 9.5))
+    [entry] = register.register_entries(store, preparer, TODAY, TODAY)
+    assert entry["lots"][0]["lot"] == "L2611A"

@@ -33,6 +33,9 @@ from chemo_fallback.modules.fabrication.documents_register import (
     register_csv,
 )
 from chemo_fallback.modules.fabrication.documents_sheet import FabricationSheetDocument
+from chemo_fallback.modules.fabrication.reliquat_document import (  # registers its kind too
+    FabricationReliquatsDocument,
+)
 
 SHEET_KIND = FabricationSheetDocument.kind
 LABEL_KIND = FabricationLabelDocument.kind
@@ -52,6 +55,7 @@ __all__ = [
     "FabricationBatchDocument",
     "FabricationLabelDocument",
     "FabricationRegisterDocument",
+    "FabricationReliquatsDocument",
     "FabricationSheetDocument",
     "LabelContent",
     "RegisterContent",

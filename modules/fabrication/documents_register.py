@@ -96,10 +96,10 @@ def register_row(entry: dict) -> RegisterRow:
     status = _text(entry.get("status_label"))
     if entry.get("replaces_register_no"):
         status += f" (remplace le n° {entry['replaces_register_no']})"
-    composition = [f"{_text(entry.get('drug_inn'))} {_dose(entry)}",
-                   *map(_text, entry.get("composition") or [])]
-    if entry.get("diluent"):
-        composition.append(f"Solvant : {entry['diluent']}")
+    # the entry's composition already starts with the drug and its dose and ends with the
+    # diluent and its volume (register.entry_of)
+    composition = list(map(_text, entry.get("composition") or [])) or [
+        f"{_text(entry.get('drug_inn'))} {_dose(entry)}"]
     return RegisterRow(
         number=_text(entry.get("register_no")),
         moment=french.moment(entry.get("created_at")),

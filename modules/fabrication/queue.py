@@ -14,6 +14,7 @@ from chemo_fallback.modules.fabrication import repository as repo
 from chemo_fallback.modules.fabrication.models import LineToPrepare, PreparationPlan
 from chemo_fallback.modules.fabrication.rules import plan_preparation
 from chemo_fallback.modules.validation.repository import patient_names
+from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
 
@@ -113,6 +114,8 @@ def production_queue(
     store: Store, user: User, day: date, settings: SiteSettings, *, now: datetime | None = None
 ) -> Queue:
     require(user.role, Permission.FABRICATION_READ)
+    if not store.has_reference():
+        raise NoActiveSnapshot(NO_SNAPSHOT)
     now = now or datetime.now()
     cur = store.cursor()
     lines = repo.lines_to_prepare(cur, day)

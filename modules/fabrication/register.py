@@ -9,7 +9,7 @@ marked; the line's next preparation is a new entry that points at it."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from chemo_fallback import french
 from chemo_fallback.auth.accounts import User
@@ -18,6 +18,7 @@ from chemo_fallback.modules.fabrication import repository as repo
 from chemo_fallback.modules.fabrication.dilution import diluent_label
 from chemo_fallback.modules.fabrication.queue import STATUS_LABELS
 from chemo_fallback.modules.validation.repository import patient_names
+from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.store import Store
 
 
@@ -90,13 +91,32 @@ def entry_of(cur, row: dict) -> dict:
 
 def register_entries(store: Store, user: User, first: date, last: date) -> list[dict]:
     """The entries of the preparations created from `first` to `last`, by number; a
-    controlled one as it was fixed at control."""
+    controlled one as it was fixed at control (a preparation rejected after its control keeps
+    that entry, marked rejected with the reason)."""
     require(user.role, Permission.FABRICATION_READ)
+    require_snapshot(store)
     cur = store.cursor()
     entries = []
     for row in repo.register_entries(cur, first, last):
         if row["register_json"]:
-            entries.append(json.loads(row["register_json"]))
+            entry = json.loads(row["register_json"])
+            if row["status"] == "cancelled":
+                entry["status_label"] = "rejetée après contrôle"
+                entry["cancel_reason"] = row["status_reason"]
         else:
-            entries.append(json.loads(json.dumps(entry_of(cur, row), default=str)))
+            entry = json.loads(json.dumps(entry_of(cur, row), default=str))
+        entries.append(_typed(entry))
     return entries
+
+
+def _typed(entry: dict) -> dict:
+    """Dates back from their JSON text: the entry reads the same fixed or live."""
+    entry["created_at"] = datetime.fromisoformat(str(entry["created_at"]))
+    for lot in entry["lots"]:
+        lot["expiry"] = date.fromisoformat(str(lot["expiry"])) if lot["expiry"] else None
+    return entry
+
+
+def require_snapshot(store: Store) -> None:
+    if not store.has_reference():
+        raise NoActiveSnapshot(NO_SNAPSHOT)

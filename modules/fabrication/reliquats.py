@@ -12,6 +12,7 @@ from chemo_fallback.auth.accounts import User
 from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.fabrication import repository as repo
+from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.store import Store
 
 
@@ -33,6 +34,8 @@ class ReliquatLine:
 
 def end_of_day_list(store: Store, user: User, *, now: datetime | None = None) -> list[ReliquatLine]:
     require(user.role, Permission.FABRICATION_READ)
+    if not store.has_reference():
+        raise NoActiveSnapshot(NO_SNAPSHOT)
     now = now or datetime.now()
     return [ReliquatLine(r, r["usable_until"] <= now) for r in repo.open_reliquats(store.cursor())]
 

@@ -152,29 +152,38 @@ def check_vial(
             f"Mauvais produit : le flacon scanné ({scanned_text}) n'est pas celui de la fiche. "
             f"Produit attendu : {expected}. Reposez ce flacon et prenez le bon produit.",
             code="vial_wrong_product")
-    expiry = merge_lot_expiry(known_expiry, scanned.expiry, lot=scanned.lot)
-    if expiry is None:
-        raise VialScanRefused(
-            f"Le code du flacon ne donne pas de péremption et aucune n'est connue pour le lot "
-            f"{scanned.lot} : saisissez la péremption à la main, depuis l'étiquette du flacon.",
-            code="vial_expiry_unknown")
-    if expiry < now.date():
-        raise VialScanRefused(
-            f"Flacon périmé : lot {scanned.lot}, péremption le {french.day(expiry)}. Ne "
-            "l'utilisez pas : mettez-le de côté avec les périmés et prenez un autre flacon.",
-            code="vial_expired")
-    if expiry < preparation_expires_at.date():
-        raise VialScanRefused(
-            f"Le flacon du lot {scanned.lot} périme le {french.day(expiry)}, avant la "
-            f"préparation elle-même (péremption le {french.moment(preparation_expires_at)}). "
-            "Prenez un flacon d'un lot à péremption plus lointaine.",
-            code="vial_expires_before_preparation")
+    expiry = check_lot_expiry(scanned.lot, scanned.expiry, known_expiry=known_expiry,
+                              preparation_expires_at=preparation_expires_at, now=now)
     if scanned.serial is not None and (scanned.gtin, scanned.serial) in used_serials:
         raise VialScanRefused(
             f"Ce flacon (lot {scanned.lot}, n° de série {scanned.serial}) a déjà été scanné : "
             "un flacon ne s'enregistre qu'une fois. Prenez un autre flacon ; pour finir un "
             "flacon déjà ouvert, choisissez-le dans la liste des reliquats.",
             code="vial_serial_reused")
+    return expiry
+
+
+def check_lot_expiry(lot: str, expiry: date | None, *, known_expiry: date | None,
+                     preparation_expires_at: datetime, now: datetime) -> date:
+    """The expiry to record for a vial of `lot` (scanned or typed by hand): refused when none
+    is known, when it is past, or when it comes before the preparation's own expiry."""
+    expiry = merge_lot_expiry(known_expiry, expiry, lot=lot)
+    if expiry is None:
+        raise VialScanRefused(
+            f"Le code du flacon ne donne pas de péremption et aucune n'est connue pour le lot "
+            f"{lot} : saisissez la péremption à la main, depuis l'étiquette du flacon.",
+            code="vial_expiry_unknown")
+    if expiry < now.date():
+        raise VialScanRefused(
+            f"Flacon périmé : lot {lot}, péremption le {french.day(expiry)}. Ne "
+            "l'utilisez pas : mettez-le de côté avec les périmés et prenez un autre flacon.",
+            code="vial_expired")
+    if expiry < preparation_expires_at.date():
+        raise VialScanRefused(
+            f"Le flacon du lot {lot} périme le {french.day(expiry)}, avant la "
+            f"préparation elle-même (péremption le {french.moment(preparation_expires_at)}). "
+            "Prenez un flacon d'un lot à péremption plus lointaine.",
+            code="vial_expires_before_preparation")
     return expiry
 
 

@@ -5,7 +5,8 @@ cancelled with a reason (its line goes back to the queue; a new sheet takes a ne
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from datetime import date, datetime
 
 from chemo_fallback import audit
 from chemo_fallback.auth.accounts import User
@@ -13,7 +14,11 @@ from chemo_fallback.auth.roles import Permission, require
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.fabrication import repository as repo
 from chemo_fallback.modules.fabrication.queue import STATUS_LABELS
-from chemo_fallback.modules.fabrication.scanning import check_vial, parse_vial_code
+from chemo_fallback.modules.fabrication.scanning import (
+    check_lot_expiry,
+    check_vial,
+    parse_vial_code,
+)
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
 
@@ -81,6 +86,62 @@ def scan_vial(
             cur, user.actor, "preparation.vial_scanned", "preparation", preparation_id,
             after={"scan_id": scan_id, "product_id": product_id, "lot": scanned.lot,
                    "expiry": expiry, "serial": scanned.serial},
+        )
+    return {**values, "scan_id": scan_id}
+
+
+LOT_TYPED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_-]{0,19}$")  # GS1 AI 10: up to 20
+
+
+def record_vial_by_hand(
+    store: Store,
+    user: User,
+    preparation_id: str,
+    product_id: str,
+    lot: str,
+    expiry: date | None,
+    *,
+    now: datetime | None = None,
+) -> dict:
+    """A vial whose DataMatrix cannot be read (or a product without GTIN): its product, lot
+    and expiry typed from its label, under the same checks as a scan, marked typed."""
+    require(user.role, Permission.FABRICATION_PREPARE)
+    now = now or datetime.now()
+    lot = (lot or "").strip().upper()
+    if not LOT_TYPED.match(lot):
+        raise StepRefused(
+            f"Lot « {lot} » illisible : recopiez le lot imprimé sur le flacon (lettres, chiffres, "
+            "., /, _ ou -, 20 caractères au plus).", code="vial_lot_typed_invalid",
+        )
+    with store.transaction() as cur:
+        row = _preparation(cur, preparation_id, ("sheet_printed", "in_progress"),
+                           "y enregistrer de flacon")
+        plan = json.loads(row["plan_json"])
+        products = {p["product_id"]: p for p in plan["products"]}
+        if product_id not in products:
+            raise StepRefused(
+                "Produit absent de la fiche : choisissez l'un des produits de la fiche ("
+                + ", ".join(p["name"] for p in products.values()) + ").",
+                code="vial_product_not_on_sheet",
+            )
+        kept = check_lot_expiry(
+            lot, expiry, known_expiry=repo.known_lot_expiry(cur, product_id, lot),
+            preparation_expires_at=row["expires_at"], now=now,
+        )
+        values = {
+            "preparation_id": preparation_id, "product_id": product_id,
+            "gtin": products[product_id]["gtin"] or "", "lot": lot, "expiry": kept,
+            "serial": None, "raw": "saisie manuelle", "scanned_at": now,
+            "scanned_by": user.username,
+        }
+        scan_id = repo.insert_scan(cur, values)
+        if row["status"] == "sheet_printed":
+            repo.update_preparation(cur, preparation_id,
+                                    {"status": "in_progress", "started_at": now})
+        audit.record(
+            cur, user.actor, "preparation.vial_typed", "preparation", preparation_id,
+            after={"scan_id": scan_id, "product_id": product_id, "lot": lot, "expiry": kept},
+            reason="code du flacon illisible ou produit sans GTIN : saisie manuelle",
         )
     return {**values, "scan_id": scan_id}
 

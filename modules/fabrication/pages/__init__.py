@@ -6,3 +6,31 @@ from __future__ import annotations
 
 def register() -> None:
     """Registers every fabrication page (called once by chemo_fallback.web.app)."""
+    from chemo_fallback.auth.accounts import User
+    from chemo_fallback.auth.roles import Permission
+    from chemo_fallback.modules.fabrication.pages import (
+        preparation_page,
+        queue_page,
+        register_page,
+        reliquats_page,
+    )
+    from chemo_fallback.web.access import protected_page
+
+    @protected_page("/fabrication", Permission.FABRICATION_READ, "File de production")
+    def fabrication_queue_page(user: User, jour: str = "") -> None:
+        queue_page.queue_view(user, jour)
+
+    @protected_page("/fabrication/preparation/{preparation_id}", Permission.FABRICATION_READ,
+                    "Préparation")
+    def fabrication_preparation_page(user: User, preparation_id: str) -> None:
+        preparation_page.preparation_view(user, preparation_id)
+
+    @protected_page("/fabrication/reliquats", Permission.FABRICATION_READ,
+                    "Reliquats (flacons entamés)")
+    def fabrication_reliquats_page(user: User) -> None:
+        reliquats_page.ReliquatsScreen(user)
+
+    @protected_page("/fabrication/ordonnancier", Permission.FABRICATION_READ,
+                    "Ordonnancier des préparations")
+    def fabrication_register_page(user: User) -> None:
+        register_page.RegisterScreen(user)
