@@ -217,7 +217,8 @@ def _describe_source(report: ActivationReport, manifest: Manifest) -> None:
     report.exported_at = manifest.exported_at + timedelta(days=report.shift_days)
     report.demo = manifest.demo
     age_hours = (datetime.now() - report.exported_at).total_seconds() / 3600
-    if age_hours < -FUTURE_REFUSED_HOURS:
+    # (a demo re-anchored to a day ahead is what re-anchoring is for)
+    if age_hours < -FUTURE_REFUSED_HOURS and not report.shift_days:
         # every age-based check (a weight older than 14 days, a result of the day) would be
         # computed from a wrong "now" of the data
         raise SnapshotRefused(

@@ -392,6 +392,12 @@ PROTOCOL_LINES = Table(
         Column("container", "VARCHAR", "contenant", choices=CONTAINERS),
         Column("max_dose", "DOUBLE", "dose maximale par administration", minimum=0),
         Column("comment", "VARCHAR", "commentaire"),
+        Column(
+            "runs_with_line_no", "BIGINT", "passe en même temps que la ligne", minimum=1,
+            maximum=999,
+            when_absent="les lignes que le protocole passe en même temps (en Y) sont "
+            "planifiées l'une après l'autre sur le plan d'administration",
+        ),
     ),
     key=("protocol_id", "line_no"),
     references=(_ref("protocol_id", "protocols"), _ref("drug_id", "drugs")),

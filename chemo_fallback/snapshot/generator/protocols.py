@@ -6,7 +6,7 @@ pharmacist checks before validating; antibodies carry none (no haematological ga
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -28,6 +28,7 @@ class Line:
     max_dose: float | None = None
     label: str | None = None
     comment: str | None = None
+    runs_with: int | None = None  # the line number it runs together with ("en Y")
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ PROTOCOLS: tuple[Protocol, ...] = (
                 volume_ml=250,
                 comment="Glucose 5 % exclusivement",
             ),
-            _AF,
+            replace(_AF, runs_with=4, comment="En Y avec l'oxaliplatine"),
             _FU_BOLUS,
             _FU_PUMP,
         ),
@@ -155,7 +156,7 @@ PROTOCOLS: tuple[Protocol, ...] = (
             ),
             _keep_vein_open(),
             _chemo("IRINOTECAN", 180, "mg/m2", duration_min=90, diluent="NACL09", volume_ml=250),
-            _AF,
+            replace(_AF, runs_with=5, comment="En Y avec l'irinotécan"),
             _FU_BOLUS,
             _FU_PUMP,
         ),
@@ -526,9 +527,10 @@ def protocol_lines_frame() -> pd.DataFrame:
                     ln.container,
                     ln.max_dose,
                     ln.comment,
+                    ln.runs_with,
                 )
             )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows,
         columns=[
             "protocol_id",
@@ -546,5 +548,8 @@ def protocol_lines_frame() -> pd.DataFrame:
             "container",
             "max_dose",
             "comment",
+            "runs_with_line_no",
         ],
     )
+    frame["runs_with_line_no"] = frame["runs_with_line_no"].astype("Int64")  # no "4.0"
+    return frame
