@@ -44,6 +44,11 @@ TABLE_LABELS = {
     "fab_preparations": "préparation",
     "fab_vial_scans": "flacon scanné",
     "fab_reliquats": "reliquat",
+    "rel_controls": "contrôle de préparation",
+    "rel_decisions": "décision de libération",
+    "disp_rounds": "tournée de livraison",
+    "disp_items": "préparation dispensée",
+    "adm_records": "administration",
 }
 
 Key = tuple[str, str]  # (table, row key)

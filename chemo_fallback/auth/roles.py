@@ -42,6 +42,11 @@ class Permission(StrEnum):
     FABRICATION_READ = "fabrication.read"  # the production queue, sheets, register
     FABRICATION_PREPARE = "fabrication.prepare"  # print sheets, scan vials, mark made
     FABRICATION_CONTROL = "fabrication.control"  # the controller's check at the isolator
+    RELEASE = "preparation.release"  # the pharmacist's release (libération) or rejection
+    DISPENSE = "dispensing.dispense"  # delivery rounds, handing over to a ward
+    RECEIVE = "dispensing.receive"  # the ward's acknowledgement of what arrives
+    ADMINISTRATION_READ = "administration.read"  # the administration plans
+    ADMINISTRATION_RECORD = "administration.record"  # what was given, not given, incidents
 
 
 # Every role sees the snapshot's state and searches patients.
@@ -54,6 +59,8 @@ CARE = frozenset({Permission.GO_AHEAD_RECORD})
 FABRICATION = frozenset(
     {Permission.FABRICATION_READ, Permission.FABRICATION_PREPARE, Permission.FABRICATION_CONTROL}
 )
+# Who sees what a ward receives and gives: the clinical roles.
+ADMINISTRATION = frozenset({Permission.ADMINISTRATION_READ})
 # Prescribers prescribe; pharmacists transcribe paper prescriptions in a prescriber's name.
 PRESCRIBING = frozenset(
     {Permission.PRESCRIPTION_WRITE, Permission.PATIENT_CREATE, Permission.MEASUREMENT_RECORD}
@@ -61,15 +68,20 @@ PRESCRIBING = frozenset(
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: EVERYONE
     | {Permission.SNAPSHOT_ACTIVATE, Permission.USERS_MANAGE, Permission.AUDIT_VIEW},
-    Role.PRESCRIBER: EVERYONE | CLINICAL | PRESCRIBING | CARE,
+    Role.PRESCRIBER: EVERYONE | CLINICAL | PRESCRIBING | CARE | ADMINISTRATION,
     Role.PHARMACIST: EVERYONE
     | CLINICAL
     | PRESCRIBING
     | CARE
     | FABRICATION
-    | {Permission.PRESCRIPTION_VALIDATE},
-    Role.PREPARER: EVERYONE | CLINICAL | FABRICATION,
-    Role.NURSE: EVERYONE | CLINICAL | CARE | {Permission.MEASUREMENT_RECORD},  # nurses weigh
+    | ADMINISTRATION
+    | {Permission.PRESCRIPTION_VALIDATE, Permission.RELEASE, Permission.DISPENSE},
+    Role.PREPARER: EVERYONE | CLINICAL | FABRICATION | {Permission.DISPENSE},
+    Role.NURSE: EVERYONE  # nurses weigh, receive the ward's deliveries and give
+    | CLINICAL
+    | CARE
+    | ADMINISTRATION
+    | {Permission.MEASUREMENT_RECORD, Permission.RECEIVE, Permission.ADMINISTRATION_RECORD},
     Role.BUYER: EVERYONE,  # patient search is for every role (issue 3)
 }
 
