@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,9 +77,26 @@ print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows,
 )
 
 
+def _stale(folder: Path) -> bool:
+    """A cached snapshot written before a column was added to the format is regenerated (the
+    activation would refuse it)."""
+    from chemo_fallback.snapshot.tables import TABLES
+
+    if not (folder / "manifest.json").is_file():
+        return True
+    for table in TABLES:
+        path = folder / f"{table.name}.csv"
+        with path.open(encoding="utf-8") as fh:
+            header = fh.readline().strip().split(",")
+        if header != [c.name for c in table.columns]:
+            return True
+    return False
+
+
 def snapshot_folder() -> Path:
     folder = CACHE / f"import-{PATIENTS}-seed{SEED}"
-    if not (folder / "manifest.json").is_file():
+    if _stale(folder):
+        shutil.rmtree(folder, ignore_errors=True)
         from chemo_fallback.snapshot.generator import generate_snapshot
 
         print(f"generating {folder} (cached for later runs)…", file=sys.stderr, flush=True)
