@@ -18,6 +18,7 @@ SOURCES = [
     *sorted((ROOT / "modules" / "prescription").glob("*.py")),
     *sorted((ROOT / "modules" / "validation").glob("*.py")),
     *sorted((ROOT / "modules" / "fabrication").glob("*.py")),
+    *sorted((ROOT / "modules" / "release").glob("*.py")),
 ]
 CODE = re.compile(r"^[a-z]+(_[a-z0-9]+)*$")
 FIRST_ARG_IS_CODE = {"EntryProblem", "Question", "_low"}

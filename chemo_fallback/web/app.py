@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from chemo_fallback.modules.fabrication import pages as fabrication_pages
 from chemo_fallback.modules.prescription import pages as prescription_pages
+from chemo_fallback.modules.release import pages as release_pages
 from chemo_fallback.modules.validation import pages as validation_pages
 from chemo_fallback.web import (
     access,
@@ -31,6 +32,7 @@ PAGE_GROUPS = (
     prescription_pages,
     validation_pages,
     fabrication_pages,
+    release_pages,
 )
 
 

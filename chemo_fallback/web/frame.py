@@ -34,6 +34,7 @@ MENU: list[tuple[str, str, str, Permission]] = [
     ("/fabrication", "Production", "science", Permission.FABRICATION_READ),
     ("/fabrication/reliquats", "Reliquats", "water_drop", Permission.FABRICATION_READ),
     ("/fabrication/ordonnancier", "Ordonnancier", "menu_book", Permission.FABRICATION_READ),
+    ("/liberation", "Libération", "verified", Permission.FABRICATION_CONTROL),
     (
         "/admin/instantanes",
         "Activer un instantané",

@@ -13,6 +13,8 @@ from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.modules.fabrication import repository as repo
 from chemo_fallback.modules.fabrication.models import LineToPrepare, PreparationPlan
 from chemo_fallback.modules.fabrication.rules import plan_preparation
+from chemo_fallback.modules.release.chain import label as chain_label
+from chemo_fallback.modules.release.chain import line_chain
 from chemo_fallback.modules.validation.repository import patient_names
 from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.site_settings import SiteSettings
@@ -40,6 +42,7 @@ class QueueItem:
     go_ahead: bool  # the feu vert is recorded
     plan: PreparationPlan | None  # what the sheet would print (before it is printed)
     problems: tuple[str, ...]  # French: why it cannot be printed now
+    chain: str | None = None  # once printed: its status along the whole chain (release.chain)
 
     @property
     def line_id(self) -> str:
@@ -47,7 +50,9 @@ class QueueItem:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        """What the unit calls its status now: past the isolator, the chain's (libérée,
+        dispensée, administrée…)."""
+        return chain_label(self.chain) if self.chain else STATUS_LABELS[self.status]
 
     @property
     def printable(self) -> bool:
@@ -123,6 +128,7 @@ def production_queue(
     go_aheads = repo.go_ahead_days(cur, sorted({r["prescription_id"] for r in lines}))
     names = patient_names(cur, sorted({r["patient_id"] for r in lines}))
     costly = set(settings.costly_drugs_wait_go_ahead)
+    chains = line_chain(cur, list(preparations))
     items = []
     for line in lines:
         preparation = preparations.get(line["line_id"])
@@ -143,6 +149,7 @@ def production_queue(
                 go_ahead=given,
                 plan=plan,
                 problems=problems,
+                chain=chains.get(line["line_id"], (None, None))[0],
             )
         )
     return Queue(day, tuple(items))

@@ -76,3 +76,38 @@ def line_chain(cur: duckdb.DuckDBPyConnection, line_ids: list[str]) -> dict[str,
 
 def label(status: str) -> str:
     return CHAIN_LABELS.get(status, status)
+
+
+def _chain_rows(cur: duckdb.DuckDBPyConnection, where: str, value: str) -> list[dict]:
+    rows = cur.execute(
+        f"""SELECT p.preparation_id, p.register_no, p.line_id, p.prescription_id, p.drug_id,
+                   p.dose, p.dose_unit, p.planned_date, p.expires_at,
+                   json_extract_string(p.plan_json, '$.inn') AS inn
+            FROM fab_preparations p WHERE p.{where} = ? ORDER BY p.register_no""",
+        [value],
+    ).fetchall()
+    names = ("preparation_id", "register_no", "line_id", "prescription_id", "drug_id", "dose",
+             "dose_unit", "planned_date", "expires_at", "inn")
+    found = [dict(zip(names, r, strict=True)) for r in rows]
+    statuses = preparation_chain(cur, [r["preparation_id"] for r in found])
+    for row in found:
+        row["chain"] = statuses[row["preparation_id"]]
+        row["chain_label"] = label(row["chain"])
+    return found
+
+
+def preparations_of_prescription(store, user, prescription_id: str) -> list[dict]:
+    """Every preparation of a prescription (rejected and cancelled ones too), with its chain
+    status, for every role that reads prescriptions."""
+    from chemo_fallback.auth.roles import Permission, require
+
+    require(user.role, Permission.PRESCRIPTION_READ)
+    return _chain_rows(store.cursor(), "prescription_id", prescription_id)
+
+
+def preparations_of_patient(store, user, patient_id: str) -> list[dict]:
+    """Every preparation made for a patient during the outage, with its chain status."""
+    from chemo_fallback.auth.roles import Permission, require
+
+    require(user.role, Permission.PATIENT_READ)
+    return _chain_rows(store.cursor(), "patient_id", patient_id)

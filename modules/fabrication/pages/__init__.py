@@ -9,12 +9,23 @@ def register() -> None:
     from chemo_fallback.auth.accounts import User
     from chemo_fallback.auth.roles import Permission
     from chemo_fallback.modules.fabrication.pages import (
+        chain_sections,
         preparation_page,
         queue_page,
         register_page,
         reliquats_page,
     )
+    from chemo_fallback.modules.prescription import pages_detail
+    from chemo_fallback.web import patient_record_page
     from chemo_fallback.web.access import protected_page
+
+    # the chain of each preparation under its prescription and on the patient record
+    for sections, section in (
+        (pages_detail.DETAIL_SECTIONS, chain_sections.prescription_preparations_section),
+        (patient_record_page.RECORD_SECTIONS, chain_sections.patient_preparations_section),
+    ):
+        if section not in sections:
+            sections.append(section)
 
     @protected_page("/fabrication", Permission.FABRICATION_READ, "File de production")
     def fabrication_queue_page(user: User, jour: str = "") -> None:
