@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from prescription_helpers import TODAY, activate_demo
 from test_i12_fab_service import FU_1000, SETTINGS, vial
 from test_validation_service import at, lift, signed_mfolfox6
@@ -51,6 +53,12 @@ def _made(store, tmp_path):
     return preparer, prep_id
 
 
+def _typed(store, tmp_path):
+    preparer, prep_id = _printed(store)
+    steps.record_vial_by_hand(store, preparer, prep_id, "FLUOROURACILE-1000MG", "L1",
+                              date(2027, 12, 31), now=at(TODAY, 9))
+
+
 def _controlled(store, tmp_path):
     _preparer, prep_id = _made(store, tmp_path)
     steps.control(store, create_account(store, "preparer", "controleur"), prep_id,
@@ -82,6 +90,7 @@ SCENARIOS = {
     f"{M}/printing.py:print_batch": _print_batch,
     f"{M}/steps.py:scan_vial": _made,
     f"{M}/steps.py:mark_prepared": _made,
+    f"{M}/steps.py:record_vial_by_hand": _typed,
     f"{M}/steps.py:control": _controlled,
     f"{M}/steps.py:cancel": _cancelled,
     f"{M}/reliquats.py:_close": _discarded,

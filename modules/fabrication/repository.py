@@ -9,15 +9,11 @@ from datetime import date, datetime
 import duckdb
 
 from chemo_fallback.modules.fabrication.models import DrugPreparationData, OpenedVial, Product
+from chemo_fallback.store.rows import dicts, insert, update
 
 Cursor = duckdb.DuckDBPyConnection
 COMPOUNDED_FORMS = ("solution", "poudre")
 LIVE = ("sheet_printed", "in_progress", "prepared", "controlled")
-
-
-def _dicts(cur: Cursor) -> list[dict]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def lines_to_prepare(cur: Cursor, day: date) -> list[dict]:
@@ -37,14 +33,14 @@ def lines_to_prepare(cur: Cursor, day: date) -> list[dict]:
             ORDER BY p.ward_id NULLS LAST, l.drug_id, p.patient_id, l.line_no""",
         [day],
     )
-    return _dicts(cur)
+    return dicts(cur)
 
 
 def drugs(cur: Cursor, drug_ids: list[str]) -> dict[str, DrugPreparationData]:
     if not drug_ids:
         return {}
     cur.execute("SELECT * FROM ref.drugs WHERE drug_id IN (SELECT unnest(?))", [drug_ids])
-    return {r["drug_id"]: DrugPreparationData.from_row(r) for r in _dicts(cur)}
+    return {r["drug_id"]: DrugPreparationData.from_row(r) for r in dicts(cur)}
 
 
 def products(cur: Cursor, drug_ids: list[str]) -> dict[str, list[Product]]:
@@ -55,7 +51,7 @@ def products(cur: Cursor, drug_ids: list[str]) -> dict[str, list[Product]]:
         "SELECT * FROM ref.products WHERE drug_id IN (SELECT unnest(?)) ORDER BY product_id",
         [drug_ids],
     )
-    for row in _dicts(cur):
+    for row in dicts(cur):
         found[row["drug_id"]].append(Product.from_row(row))
     return found
 
@@ -76,7 +72,7 @@ def usable_reliquats(cur: Cursor, product_ids: list[str], at: datetime) -> list[
     return [
         OpenedVial(str(r["reliquat_id"]), r["product_id"], r["lot"], r["amount"],
                    r["opened_at"], r["usable_until"])
-        for r in _dicts(cur)
+        for r in dicts(cur)
     ]
 
 
@@ -89,12 +85,12 @@ def live_preparations(cur: Cursor, line_ids: list[str]) -> dict[str, dict]:
             WHERE status IN {LIVE} AND line_id IN (SELECT unnest(?))""",
         [line_ids],
     )
-    return {r["line_id"]: r for r in _dicts(cur)}
+    return {r["line_id"]: r for r in dicts(cur)}
 
 
 def preparation(cur: Cursor, preparation_id: str) -> dict | None:
     cur.execute("SELECT * FROM fab_preparations WHERE preparation_id = ?", [preparation_id])
-    rows = _dicts(cur)
+    rows = dicts(cur)
     return rows[0] if rows else None
 
 
@@ -121,17 +117,11 @@ def next_register_no(cur: Cursor) -> int:
 
 
 def insert_preparation(cur: Cursor, values: dict) -> None:
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    cur.execute(f"INSERT INTO fab_preparations ({columns}) VALUES ({marks})", list(values.values()))
+    insert(cur, "fab_preparations", values)
 
 
 def update_preparation(cur: Cursor, preparation_id: str, values: dict) -> None:
-    assignments = ", ".join(f"{k} = ?" for k in values)
-    cur.execute(
-        f"UPDATE fab_preparations SET {assignments} WHERE preparation_id = ?",
-        [*values.values(), preparation_id],
-    )
+    update(cur, "fab_preparations", "preparation_id", preparation_id, values)
 
 
 def scans(cur: Cursor, preparation_id: str) -> list[dict]:
@@ -139,7 +129,7 @@ def scans(cur: Cursor, preparation_id: str) -> list[dict]:
         "SELECT * FROM fab_vial_scans WHERE preparation_id = ? ORDER BY scan_id",
         [preparation_id],
     )
-    return _dicts(cur)
+    return dicts(cur)
 
 
 def used_serials(cur: Cursor) -> set[tuple[str, str]]:
@@ -164,35 +154,21 @@ def known_lot_expiry(cur: Cursor, product_id: str, lot: str) -> date | None:
 
 
 def insert_scan(cur: Cursor, values: dict) -> int:
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    return cur.execute(
-        f"INSERT INTO fab_vial_scans ({columns}) VALUES ({marks}) RETURNING scan_id",
-        list(values.values()),
-    ).fetchone()[0]
+    return insert(cur, "fab_vial_scans", values, returning="scan_id")
 
 
 def insert_reliquat(cur: Cursor, values: dict) -> int:
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    return cur.execute(
-        f"INSERT INTO fab_reliquats ({columns}) VALUES ({marks}) RETURNING reliquat_id",
-        list(values.values()),
-    ).fetchone()[0]
+    return insert(cur, "fab_reliquats", values, returning="reliquat_id")
 
 
 def reliquat(cur: Cursor, reliquat_id: int) -> dict | None:
     cur.execute("SELECT * FROM fab_reliquats WHERE reliquat_id = ?", [reliquat_id])
-    rows = _dicts(cur)
+    rows = dicts(cur)
     return rows[0] if rows else None
 
 
 def update_reliquat(cur: Cursor, reliquat_id: int, values: dict) -> None:
-    assignments = ", ".join(f"{k} = ?" for k in values)
-    cur.execute(
-        f"UPDATE fab_reliquats SET {assignments} WHERE reliquat_id = ?",
-        [*values.values(), reliquat_id],
-    )
+    update(cur, "fab_reliquats", "reliquat_id", reliquat_id, values)
 
 
 def open_reliquats(cur: Cursor) -> list[dict]:
@@ -202,7 +178,7 @@ def open_reliquats(cur: Cursor) -> list[dict]:
            FROM fab_reliquats r LEFT JOIN ref.products p USING (product_id)
            WHERE r.status IN ('open', 'kept') ORDER BY r.usable_until, r.reliquat_id"""
     )
-    return _dicts(cur)
+    return dicts(cur)
 
 
 def register_entries(cur: Cursor, first: date, last: date) -> list[dict]:
@@ -212,4 +188,4 @@ def register_entries(cur: Cursor, first: date, last: date) -> list[dict]:
            WHERE CAST(created_at AS DATE) BETWEEN ? AND ? ORDER BY register_no""",
         [first, last],
     )
-    return _dicts(cur)
+    return dicts(cur)

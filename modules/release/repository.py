@@ -10,31 +10,17 @@ import duckdb
 
 from chemo_fallback.modules.fabrication import repository as fab_repo
 from chemo_fallback.modules.release.models import Control, Decision, ReleaseFacts
+from chemo_fallback.store.rows import dicts, insert
 
 Cursor = duckdb.DuckDBPyConnection
 
 
-def _dicts(cur: Cursor) -> list[dict]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 def insert_control(cur: Cursor, values: dict) -> int:
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    return cur.execute(
-        f"INSERT INTO rel_controls ({columns}) VALUES ({marks}) RETURNING control_id",
-        list(values.values()),
-    ).fetchone()[0]
+    return insert(cur, "rel_controls", values, returning="control_id")
 
 
 def insert_decision(cur: Cursor, values: dict) -> int:
-    columns = ", ".join(values)
-    marks = ", ".join("?" for _ in values)
-    return cur.execute(
-        f"INSERT INTO rel_decisions ({columns}) VALUES ({marks}) RETURNING decision_id",
-        list(values.values()),
-    ).fetchone()[0]
+    return insert(cur, "rel_decisions", values, returning="decision_id")
 
 
 def controls(cur: Cursor, preparation_ids: list[str]) -> dict[str, list[Control]]:
@@ -46,7 +32,7 @@ def controls(cur: Cursor, preparation_ids: list[str]) -> dict[str, list[Control]
         "SELECT * FROM rel_controls WHERE preparation_id IN (SELECT unnest(?)) "
         "ORDER BY control_id", [preparation_ids],
     )
-    for row in _dicts(cur):
+    for row in dicts(cur):
         found[row["preparation_id"]].append(Control.from_row(row))
     return found
 
@@ -59,7 +45,7 @@ def decisions(cur: Cursor, preparation_ids: list[str]) -> dict[str, list[Decisio
         "SELECT * FROM rel_decisions WHERE preparation_id IN (SELECT unnest(?)) "
         "ORDER BY decision_id", [preparation_ids],
     )
-    for row in _dicts(cur):
+    for row in dicts(cur):
         found[row["preparation_id"]].append(Decision.from_row(row))
     return found
 
@@ -93,7 +79,7 @@ def awaiting(cur: Cursor) -> list[dict]:
                              WHERE d.preparation_id = p.preparation_id)
            ORDER BY p.planned_date, p.expires_at NULLS FIRST, p.register_no"""
     )
-    return _dicts(cur)
+    return dicts(cur)
 
 
 def decided_since(cur: Cursor, since: datetime) -> list[dict]:
@@ -106,7 +92,7 @@ def decided_since(cur: Cursor, since: datetime) -> list[dict]:
            WHERE d.decided_at >= ? ORDER BY d.decided_at DESC, d.decision_id DESC""",
         [since],
     )
-    return _dicts(cur)
+    return dicts(cur)
 
 
 def waiting_isolator_count(cur: Cursor) -> int:
