@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from chemo_fallback.modules.fabrication import pages as fabrication_pages
 from chemo_fallback.modules.prescription import pages as prescription_pages
 from chemo_fallback.modules.release import pages as release_pages
+from chemo_fallback.modules.release.pages import dispensing_pages
 from chemo_fallback.modules.validation import pages as validation_pages
 from chemo_fallback.web import (
     access,
@@ -33,6 +34,7 @@ PAGE_GROUPS = (
     validation_pages,
     fabrication_pages,
     release_pages,
+    dispensing_pages,
 )
 
 

@@ -35,6 +35,8 @@ MENU: list[tuple[str, str, str, Permission]] = [
     ("/fabrication/reliquats", "Reliquats", "water_drop", Permission.FABRICATION_READ),
     ("/fabrication/ordonnancier", "Ordonnancier", "menu_book", Permission.FABRICATION_READ),
     ("/liberation", "Libération", "verified", Permission.FABRICATION_CONTROL),
+    ("/dispensation", "Dispensation", "local_shipping", Permission.DISPENSE),
+    ("/reception", "Réception", "move_to_inbox", Permission.RECEIVE),
     (
         "/admin/instantanes",
         "Activer un instantané",
