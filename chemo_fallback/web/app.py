@@ -8,6 +8,7 @@ from nicegui import Client, app
 from nicegui.page import page
 from starlette.exceptions import HTTPException
 
+from chemo_fallback.modules.administration import pages as administration_pages
 from chemo_fallback.modules.fabrication import pages as fabrication_pages
 from chemo_fallback.modules.prescription import pages as prescription_pages
 from chemo_fallback.modules.release import pages as release_pages
@@ -35,6 +36,7 @@ PAGE_GROUPS = (
     fabrication_pages,
     release_pages,
     dispensing_pages,
+    administration_pages,
 )
 
 

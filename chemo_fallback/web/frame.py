@@ -37,6 +37,13 @@ MENU: list[tuple[str, str, str, Permission]] = [
     ("/liberation", "Libération", "verified", Permission.FABRICATION_CONTROL),
     ("/dispensation", "Dispensation", "local_shipping", Permission.DISPENSE),
     ("/reception", "Réception", "move_to_inbox", Permission.RECEIVE),
+    ("/administration", "Administration", "vaccines", Permission.ADMINISTRATION_READ),
+    (
+        "/administration/non-administres",
+        "Non administrées",
+        "report",
+        Permission.ADMINISTRATION_READ,
+    ),
     (
         "/admin/instantanes",
         "Activer un instantané",

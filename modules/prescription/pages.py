@@ -121,6 +121,11 @@ def ward_filter(user: User) -> ui.select:
     return ward
 
 
+# Sections later modules add above the worklist, called with (user): e.g. the doses not given
+# on the wards (administration), which the prescriber must see.
+WORKLIST_SECTIONS: list = []
+
+
 def worklist_view(user: User, initial_filter: str = "all") -> None:
     store = state.current().store
     settings = state.current().settings
@@ -138,6 +143,8 @@ def worklist_view(user: User, initial_filter: str = "all") -> None:
         )
         show = ui.button("Afficher", icon="refresh").mark("list-show")
     pending = ui.label().classes("text-orange-900 font-bold").mark("list-change-requested")
+    for section in WORKLIST_SECTIONS:
+        section(user)
     message = ui.label().classes("text-red-700").mark("list-message")
     body = ui.column().classes("w-full gap-2").mark("worklist")
     may_take_over = allowed(user.role, Permission.PRESCRIPTION_WRITE)

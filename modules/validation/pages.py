@@ -81,6 +81,11 @@ def worklist_message(listed: service.Worklist) -> str:
     return text
 
 
+# Sections later modules add above the worklist, called with (user): e.g. the doses not given
+# on the wards (administration), which the pharmacist must see.
+WORKLIST_SECTIONS: list = []
+
+
 def worklist_view(user: User) -> None:
     """Every signed prescription awaiting validation, grouped by first day of administration
     (late ones, then today's, then the next days); the filters say how many they hide."""
@@ -91,6 +96,8 @@ def worklist_view(user: User) -> None:
         ward = ward_filter(user).mark("validation-ward")
         blocking_only = ui.checkbox("Seulement avec points bloquants").mark("validation-blocking")
         show = ui.button("Afficher", icon="refresh").mark("validation-show")
+    for section in WORKLIST_SECTIONS:
+        section(user)
     message = ui.label().classes("font-bold").mark("validation-message")
     groups = ui.column().classes("w-full gap-2").mark("validation-groups")
 
