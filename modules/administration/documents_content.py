@@ -93,7 +93,8 @@ def administration_text(step: PlanStep) -> str:
     if step.volume_ml:
         source = " (volume de la préparation)" if step.volume_source == "préparation" else ""
         diluent = DILUENT_LABELS.get(step.diluent or "", step.diluent or "")
-        parts.append(f"{diluent} {french.quantity(step.volume_ml, 'mL', 1)}{source}".strip())
+        # to the hundredth: the rate is computed from it, and a nurse checks one with the other
+        parts.append(f"{diluent} {french.quantity(step.volume_ml, 'mL')}{source}".strip())
     if step.timing.duration_default:
         parts.append("durée non prescrite")
     else:
