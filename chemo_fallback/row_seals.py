@@ -19,7 +19,6 @@ import json
 from dataclasses import dataclass, field
 
 import duckdb
-import pandas as pd
 
 from chemo_fallback.errors import StoreError
 
@@ -213,6 +212,8 @@ class Sealer:
     def start(self, con: duckdb.DuckDBPyConnection, tampered: frozenset[Key]) -> None:
         """Rebuild the cache of latest fingerprints from the trail (the authority: a cache
         edited in the file changes nothing), with each row's cheap hash when it matches."""
+        import pandas as pd  # here only: an activation's child process never loads it
+
         self.tampered = tampered
         self.quick = {}
         expected = expected_from_trail(con)
