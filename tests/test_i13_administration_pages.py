@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 from prescription_helpers import RECENT_PATIENT, TODAY, audit_rows
 from test_i13_administration_service import OTHER_PATIENT, line_of, printed, ward_setup
@@ -20,8 +19,6 @@ from test_web_validation import app_state
 from web_helpers import PASSWORD, SLOW, create_account, follow_session, sign_in
 
 from chemo_fallback.modules.administration.pages import common
-from chemo_fallback.modules.administration.pages.not_given import not_given_section
-from chemo_fallback.web import session
 
 __all__ = ["app_state"]
 NOW = at(TODAY, 10.5)
@@ -157,12 +154,11 @@ async def test_a_dose_not_given_on_the_paper_plan_reaches_the_lists(user: User, 
                             "Test nurse)")
     assert row["url"] == f"/prescriptions/{unit['folfox']}"
 
-    # the section the prescription and validation worklists show
-    @ui.page("/essai-section-non-administres")
-    def section_page() -> None:
-        not_given_section(session.current_user())
-
-    await user.open("/essai-section-non-administres")
+    # on the prescriber's worklist, and on the pharmacist's validation worklist
+    await user.open("/prescriptions")
+    await user.should_see("Doses non administrées (3 derniers jours) : 1", retries=SLOW)
+    await sign_in(user, store, "pharmacist", "pharmacienne2")
+    await user.open("/validation")
     await user.should_see("Doses non administrées (3 derniers jours) : 1", retries=SLOW)
     assert record_id == row["id"]
 

@@ -18,8 +18,10 @@ def create_account(store, role: str, username: str | None = None) -> accounts.Us
     )
 
 
-async def sign_in(user: User, store, role: str = "pharmacist") -> accounts.User:
-    account = create_account(store, role)
+async def sign_in(
+    user: User, store, role: str = "pharmacist", username: str | None = None
+) -> accounts.User:
+    account = create_account(store, role, username)
     await user.open("/login")
     user.find(marker="username").type(account.username)
     user.find(marker="password").type(PASSWORD)
