@@ -48,6 +48,9 @@ TABLE_LABELS = {
     "disp_rounds": "tournée de livraison",
     "disp_items": "préparation dispensée",
     "adm_records": "administration",
+    "ord_orders": "commande fournisseur",
+    "ord_order_lines": "ligne de commande",
+    "ord_stock_movements": "mouvement de stock",
 }
 
 Key = tuple[str, str]  # (table, row key)

@@ -83,6 +83,40 @@ class SiteSettings(BaseModel):
     # What the site's keyboard-wedge scanner types for the GS1 group separator (FNC1), when it
     # cannot type the real character (0x1D): e.g. "|" or "^". Empty: only the real character.
     gs1_separator_substitute: str = Field(default="", max_length=3)
+    # Ordering (issue 14)
+    forecast_horizon_days: int = Field(default=7, ge=1, le=60)
+    # About one planned protocol in five changes the day before: the planned need is raised by
+    # this margin.
+    forecast_margin_pct: float = Field(default=20.0, ge=0, le=200)
+    # The days of consumption history whose daily average covers the products nothing planned
+    # uses in the horizon.
+    forecast_history_days: int = Field(default=28, ge=1, le=365)
+    # Minimum stock in vials per product (product_id = vials): alert below it, and the
+    # forecast orders enough to keep it at the end of the horizon.
+    stock_minimums: dict[str, float] = Field(default_factory=dict)
+    # A lot expiring within this many days is flagged on the stock page.
+    stock_expiry_alert_days: int = Field(default=60, ge=1, le=730)
+    # Minimum number of packs per order line, per supplier (supplier_id = packs).
+    order_minimum_packs: dict[str, int] = Field(default_factory=dict)
+    # Printed on purchase orders; empty: the pharmacy's address.
+    delivery_address: str = Field(default="", max_length=300)
+    pharmacy_phone: str = Field(default="", max_length=40)
+    pharmacy_email: str = Field(default="", max_length=120)
+
+    @model_validator(mode="after")
+    def _ordering_values_positive(self) -> SiteSettings:
+        for name, values in (("stock_minimums", self.stock_minimums),
+                             ("order_minimum_packs", self.order_minimum_packs)):
+            for key, value in values.items():
+                if value < 0 or (name == "order_minimum_packs" and value < 1):
+                    raise ValueError(
+                        f"{name}.{key} = {value} : une valeur positive est attendue"
+                    )
+        return self
+
+    @property
+    def order_delivery_address(self) -> str:
+        return self.delivery_address or self.pharmacy_address
 
     @model_validator(mode="after")
     def _separator_substitute_not_in_lots(self) -> SiteSettings:

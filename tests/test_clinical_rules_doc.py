@@ -20,6 +20,7 @@ SOURCES = [
     *sorted((ROOT / "modules" / "fabrication").glob("*.py")),
     *sorted((ROOT / "modules" / "release").glob("*.py")),
     *sorted((ROOT / "modules" / "administration").glob("*.py")),
+    *sorted((ROOT / "modules" / "ordering").glob("*.py")),
 ]
 CODE = re.compile(r"^[a-z]+(_[a-z0-9]+)*$")
 FIRST_ARG_IS_CODE = {"EntryProblem", "Question", "_low"}

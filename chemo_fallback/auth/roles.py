@@ -47,6 +47,10 @@ class Permission(StrEnum):
     RECEIVE = "dispensing.receive"  # the ward's acknowledgement of what arrives
     ADMINISTRATION_READ = "administration.read"  # the administration plans
     ADMINISTRATION_RECORD = "administration.record"  # what was given, not given, incidents
+    STOCK_READ = "stock.read"  # stock per lot, its movements and alerts, the forecast
+    STOCK_ADJUST = "stock.adjust"  # discards and corrections, each with its reason
+    ORDER_WRITE = "order.write"  # supplier orders: create, send, confirm, cancel, close
+    ORDER_RECEIVE = "order.receive"  # receive an order's lots into stock
 
 
 # Every role sees the snapshot's state and searches patients.
@@ -65,6 +69,11 @@ ADMINISTRATION = frozenset({Permission.ADMINISTRATION_READ})
 PRESCRIBING = frozenset(
     {Permission.PRESCRIPTION_WRITE, Permission.PATIENT_CREATE, Permission.MEASUREMENT_RECORD}
 )
+# The buyer's work: stock, forecast, orders and their receptions.
+PURCHASING = frozenset(
+    {Permission.STOCK_READ, Permission.STOCK_ADJUST, Permission.ORDER_WRITE,
+     Permission.ORDER_RECEIVE}
+)
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: EVERYONE
     | {Permission.SNAPSHOT_ACTIVATE, Permission.USERS_MANAGE, Permission.AUDIT_VIEW},
@@ -75,14 +84,19 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | CARE
     | FABRICATION
     | ADMINISTRATION
-    | {Permission.PRESCRIPTION_VALIDATE, Permission.RELEASE, Permission.DISPENSE},
-    Role.PREPARER: EVERYONE | CLINICAL | FABRICATION | {Permission.DISPENSE},
+    | {Permission.PRESCRIPTION_VALIDATE, Permission.RELEASE, Permission.DISPENSE}
+    | {Permission.STOCK_READ, Permission.STOCK_ADJUST, Permission.ORDER_RECEIVE},
+    Role.PREPARER: EVERYONE
+    | CLINICAL
+    | FABRICATION
+    | {Permission.DISPENSE, Permission.STOCK_READ, Permission.ORDER_RECEIVE},
     Role.NURSE: EVERYONE  # nurses weigh, receive the ward's deliveries and give
     | CLINICAL
     | CARE
     | ADMINISTRATION
     | {Permission.MEASUREMENT_RECORD, Permission.RECEIVE, Permission.ADMINISTRATION_RECORD},
-    Role.BUYER: EVERYONE,  # patient search is for every role (issue 3)
+    # patient search is for every role (issue 3)
+    Role.BUYER: EVERYONE | PURCHASING,
 }
 
 

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from chemo_fallback.modules.administration import pages as administration_pages
 from chemo_fallback.modules.fabrication import pages as fabrication_pages
+from chemo_fallback.modules.ordering import pages as ordering_pages
 from chemo_fallback.modules.prescription import pages as prescription_pages
 from chemo_fallback.modules.release import pages as release_pages
 from chemo_fallback.modules.release.pages import dispensing_pages
@@ -37,6 +38,7 @@ PAGE_GROUPS = (
     release_pages,
     dispensing_pages,
     administration_pages,
+    ordering_pages,
 )
 
 

@@ -44,6 +44,11 @@ MENU: list[tuple[str, str, str, Permission]] = [
         "report",
         Permission.ADMINISTRATION_READ,
     ),
+    ("/achats", "Achats", "shopping_cart", Permission.STOCK_READ),
+    ("/stock", "Stock", "inventory_2", Permission.STOCK_READ),
+    ("/achats/prevision", "Prévision", "query_stats", Permission.STOCK_READ),
+    ("/commandes", "Commandes", "receipt_long", Permission.STOCK_READ),
+    ("/commandes/export", "Export achats", "file_download", Permission.ORDER_WRITE),
     (
         "/admin/instantanes",
         "Activer un instantané",

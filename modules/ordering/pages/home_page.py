@@ -1,0 +1,5 @@
+"""Placeholder until its page lands."""
+
+
+def register() -> None:
+    pass
