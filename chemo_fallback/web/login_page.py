@@ -49,6 +49,14 @@ def safe_next(asked: str | None) -> str:
     return asked
 
 
+# Where a role lands when it asked for no page in particular: its day's work.
+ROLE_HOME = {"buyer": "/achats"}
+
+
+def landing(role: str, target: str) -> str:
+    return ROLE_HOME.get(role, "/") if target == "/" else target
+
+
 def register() -> None:
     @app.get(session.ROTATE_PATH, include_in_schema=False)
     async def finish_sign_in(request: Request, jeton: str = "") -> RedirectResponse:
@@ -107,7 +115,7 @@ def register() -> None:
                 if user.demo and not state.current().demo:
                     message.text = "Compte de démonstration : inutilisable hors mode démo."
                     return
-                ui.navigate.to(session.sign_in(user, target))
+                ui.navigate.to(session.sign_in(user, landing(user.role, target)))
 
             password.on("keydown.enter", submit)
             button = ui.button("Se connecter", on_click=submit).classes("w-full").mark("sign-in")

@@ -22,9 +22,26 @@ from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.store import Store
 
 
+def _lot_suppliers(cur, scans: list[dict]) -> dict[tuple[str, str], str]:
+    """The supplier of each lot received here (ordering receptions): its own supplier."""
+    pairs = sorted({(s["product_id"], s["lot"]) for s in scans})
+    if not pairs:
+        return {}
+    rows = cur.execute(
+        """SELECT m.product_id, m.lot, string_agg(DISTINCT s.name, ' ou ' ORDER BY s.name)
+           FROM ord_stock_movements m JOIN ord_orders o USING (order_id)
+           JOIN ref.suppliers s ON s.supplier_id = o.supplier_id
+           WHERE m.cause = 'reception'
+             AND (m.product_id, m.lot) IN (SELECT (unnest(?), unnest(?)))
+           GROUP BY m.product_id, m.lot""",
+        [[p for p, _ in pairs], [lot for _, lot in pairs]],
+    ).fetchall()
+    return {(product, lot): name for product, lot, name in rows}
+
+
 def _suppliers(cur, product_ids: list[str]) -> dict[str, str]:
-    """The referenced supplier(s) of each product: the lot's own supplier is known only once
-    receptions are recorded (ordering), so the register says "référencé"."""
+    """The referenced supplier(s) of each product, for a lot that came from the snapshot's
+    stock (its supplier is not in the export): "ou" between several."""
     rows = cur.execute(
         """SELECT sp.product_id, string_agg(s.name, ' ou ' ORDER BY sp.preferred DESC, s.name)
            FROM ref.supplier_products sp JOIN ref.suppliers s USING (supplier_id)
@@ -56,6 +73,7 @@ def entry_of(cur, row: dict) -> dict:
         )
     scans = repo.scans(cur, row["preparation_id"])
     suppliers = _suppliers(cur, sorted({s["product_id"] for s in scans}))
+    lot_suppliers = _lot_suppliers(cur, scans)
     replaced = repo.preparation(cur, row["replaces_id"]) if row.get("replaces_id") else None
     patient = patient_names(cur, [row["patient_id"]]).get(row["patient_id"], row["patient_id"])
     prescriber = cur.execute(
@@ -76,7 +94,8 @@ def entry_of(cur, row: dict) -> dict:
         "composition": composition,
         "lots": [
             {"product": names.get(s["product_id"], s["product_id"]), "lot": s["lot"],
-             "expiry": s["expiry"], "supplier": suppliers.get(s["product_id"], "—")}
+             "expiry": s["expiry"], "supplier": lot_suppliers.get((s["product_id"], s["lot"]))
+             or suppliers.get(s["product_id"], "—")}
             for s in scans
         ],
         "diluent": diluent_label(plan["diluent"]) if plan["diluent"] else None,
