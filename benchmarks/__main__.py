@@ -6,7 +6,14 @@ import argparse
 import json
 import sys
 
-from benchmarks import documents, import_bench, seals_bench, search_bench, validation_bench
+from benchmarks import (
+    documents,
+    forecast_bench,
+    import_bench,
+    seals_bench,
+    search_bench,
+    validation_bench,
+)
 
 BENCHMARKS = {
     "import": import_bench.run,
@@ -14,6 +21,7 @@ BENCHMARKS = {
     "validation": validation_bench.run,
     "documents": documents.run,
     "seals": seals_bench.run,
+    "forecast": forecast_bench.run,
 }
 
 

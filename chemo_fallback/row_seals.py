@@ -51,6 +51,7 @@ TABLE_LABELS = {
     "ord_orders": "commande fournisseur",
     "ord_order_lines": "ligne de commande",
     "ord_stock_movements": "mouvement de stock",
+    "exp_runs": "export de réintégration",
 }
 
 Key = tuple[str, str]  # (table, row key)

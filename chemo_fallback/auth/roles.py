@@ -51,6 +51,7 @@ class Permission(StrEnum):
     STOCK_ADJUST = "stock.adjust"  # discards and corrections, each with its reason
     ORDER_WRITE = "order.write"  # supplier orders: create, send, confirm, cancel, close
     ORDER_RECEIVE = "order.receive"  # receive an order's lots into stock
+    EXPORT_RUN = "reintegration.export"  # the re-integration package after the outage
 
 
 # Every role sees the snapshot's state and searches patients.
@@ -76,7 +77,8 @@ PURCHASING = frozenset(
 )
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: EVERYONE
-    | {Permission.SNAPSHOT_ACTIVATE, Permission.USERS_MANAGE, Permission.AUDIT_VIEW},
+    | {Permission.SNAPSHOT_ACTIVATE, Permission.USERS_MANAGE, Permission.AUDIT_VIEW,
+       Permission.EXPORT_RUN},
     Role.PRESCRIBER: EVERYONE | CLINICAL | PRESCRIBING | CARE | ADMINISTRATION,
     Role.PHARMACIST: EVERYONE
     | CLINICAL

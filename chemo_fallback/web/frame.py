@@ -48,6 +48,7 @@ MENU: list[tuple[str, str, str, Permission]] = [
     ("/stock", "Stock", "inventory_2", Permission.STOCK_READ),
     ("/achats/prevision", "Prévision", "query_stats", Permission.STOCK_READ),
     ("/commandes", "Commandes", "receipt_long", Permission.STOCK_READ),
+    ("/commandes/nouvelle", "Nouvelle commande", "add_shopping_cart", Permission.ORDER_WRITE),
     ("/commandes/export", "Export achats", "file_download", Permission.ORDER_WRITE),
     (
         "/admin/instantanes",

@@ -181,7 +181,7 @@ class ProductStock:
 
     product: StockProduct
     lots: tuple[LotStock, ...]
-    minimum: float | None = None  # site setting stock_minimums
+    minimum: float | None = None  # site setting stock_minimums (alerts.py compares it)
 
     @property
     def quantity(self) -> float:
@@ -200,10 +200,6 @@ class ProductStock:
             and lot.expiry_date > day
         )
         return kept - self.planned_unscanned
-
-    @property
-    def below_minimum(self) -> bool:
-        return self.minimum is not None and self.quantity < self.minimum
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ OrderingError with a French message saying what to do."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from numbers import Integral, Real
 
@@ -36,18 +37,22 @@ def whole_count(value: object) -> int | None:
         return int(value)
     if isinstance(value, Real):
         number = float(value)
-        if number == number and number not in (float("inf"), float("-inf")) \
-                and number.is_integer():
+        if math.isfinite(number) and number.is_integer():
             return int(number)
     return None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(float(value)):
+        return french.number(value)
+    return "« " + str(value) + " »"
 
 
 def check_packs(packs: object, product: str) -> int:
     """A line's packs: a whole number from 1 to MAX_PACKS."""
     count = whole_count(packs)
     if count is None or count < 1 or count > MAX_PACKS:
-        shown = french.number(packs) if isinstance(packs, Real) and not isinstance(packs, bool) \
-            else repr(packs)
+        shown = _shown(packs)
         raise OrderingError(
             f"Quantité impossible pour {product} : {shown} conditionnement(s). Saisissez un "
             f"nombre entier de conditionnements, de 1 à {MAX_PACKS}.",
@@ -61,8 +66,7 @@ def check_received_quantity(quantity: object, remaining: float, product: str) ->
     count = whole_count(quantity)
     left = french.number(remaining)
     if count is None or count < 1 or count > remaining:
-        shown = french.number(quantity) if isinstance(quantity, Real) \
-            and not isinstance(quantity, bool) else repr(quantity)
+        shown = _shown(quantity)
         raise OrderingError(
             f"Quantité impossible pour {product} : {shown} flacon(s). Il reste {left} "
             "flacon(s) à recevoir sur cette ligne : saisissez un nombre entier de flacons de 1 à "

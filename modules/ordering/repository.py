@@ -209,6 +209,16 @@ def update_order(cur: Cursor, order_id: str, values: dict) -> None:
     update(cur, "ord_orders", "order_id", order_id, values)
 
 
+def update_order_line(cur: Cursor, order_line_id: str, values: dict) -> None:
+    """A draft's line only (the service checks the order is a draft)."""
+    update(cur, "ord_order_lines", "order_line_id", order_line_id, values)
+
+
+def delete_order_line(cur: Cursor, order_line_id: str) -> None:
+    """A draft's line only (the service checks the order is a draft)."""
+    cur.execute("DELETE FROM ord_order_lines WHERE order_line_id = ?", [order_line_id])
+
+
 def orders_between(cur: Cursor, first: datetime, last: datetime) -> list[Order]:
     """Orders created, or changed, from `first` to `last` (the export's period)."""
     cur.execute(
@@ -219,3 +229,30 @@ def orders_between(cur: Cursor, first: datetime, last: datetime) -> list[Order]:
         [first, last, first, last],
     )
     return [Order.from_row(r) for r in dicts(cur)]
+
+
+ORDER_DATES = ("created_at", "sent_at", "confirmed_at", "shipped_at", "received_at",
+               "closed_at", "status_changed_at")
+
+
+def order_rows_between(cur: Cursor, first: datetime, last: datetime,
+                       also: list[str] | None = None) -> list[dict]:
+    """Every column of the orders created or changed from `first` to `last` (one of their
+    dates in the period), plus the orders `also` names (the export's receptions' orders)."""
+    within = " OR ".join(f"{column} BETWEEN ? AND ?" for column in ORDER_DATES)
+    cur.execute(
+        f"""SELECT * FROM ord_orders WHERE {within} OR order_id IN (SELECT unnest(?))
+            ORDER BY order_no""",
+        [*[bound for _ in ORDER_DATES for bound in (first, last)], list(also or [])],
+    )
+    return dicts(cur)
+
+
+def movements_between(cur: Cursor, first: datetime, last: datetime) -> list[dict]:
+    """The stock movements recorded here from `first` to `last`, in their order."""
+    cur.execute(
+        """SELECT * FROM ord_stock_movements WHERE recorded_at BETWEEN ? AND ?
+           ORDER BY recorded_at, movement_id""",
+        [first, last],
+    )
+    return dicts(cur)

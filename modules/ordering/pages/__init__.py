@@ -15,5 +15,6 @@ def register() -> None:
         stock_page,
     )
 
-    for group in (home_page, stock_page, forecast_page, orders_page, export_page):
+    # /commandes/export before /commandes/{order_id}, which would catch "export"
+    for group in (home_page, stock_page, forecast_page, export_page, orders_page):
         group.register()

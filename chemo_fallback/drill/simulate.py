@@ -1,0 +1,132 @@
+"""`chemo-fallback simulate`: N days of a unit's work, played through the services the pages
+call, day by day from the snapshot's export day, at the hours a unit works. Every choice
+(which patient, which intervention, which control out of tolerance) comes from
+`random.Random(seed)`; every service is given the drill's moment: two runs with one seed on
+fresh directories record the same thing."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from chemo_fallback.config import DEMO_SNAPSHOT
+from chemo_fallback.drill.actors import Team, drill_team
+from chemo_fallback.drill.clock import drill_clock
+from chemo_fallback.errors import ChemoFallbackError
+from chemo_fallback.site_settings import SiteSettings
+from chemo_fallback.store import Store
+
+MAX_DAYS = 366
+
+
+class DrillRefused(ChemoFallbackError):
+    """The drill does not run here (a real snapshot, a bad number of days)."""
+
+
+@dataclass
+class Drill:
+    """What every stage of a day reads and writes: the store, the team, the day, the seeded
+    choices, the day's counts and the refusals met (a drill meets them as staff would)."""
+
+    store: Store
+    team: Team
+    settings: SiteSettings
+    rng: random.Random
+    clock: type
+    day: date
+    counts: Counter = field(default_factory=Counter)
+    refusals: list[str] = field(default_factory=list)
+
+    def at(self, hours: float) -> datetime:
+        """The drill's moment on its day; the services without `now=` read it too."""
+        moment = datetime.combine(self.day, time()) + timedelta(hours=hours)
+        self.clock.moment = moment
+        return moment
+
+    def attempt(self, what: str, action: Callable, *args, **kwargs):
+        """Run one service call: its result (True for a service that returns nothing), or
+        None when refused; a refusal is counted and kept (French), never fatal."""
+        try:
+            result = action(*args, **kwargs)
+        except ChemoFallbackError as exc:
+            self.counts["refused"] += 1
+            self.refusals.append(f"{self.day:%d/%m/%Y} {what} : {exc}")
+            return None
+        return True if result is None else result
+
+
+@dataclass
+class DayReport:
+    day: date
+    counts: Counter
+    refusals: list[str]
+
+
+def refuse_real_snapshot(store: Store) -> None:
+    active = store.active_snapshot()
+    if active is not None and not active.demo:
+        raise DrillRefused(
+            f"Le dossier de données {store.data_dir} contient un instantané réel : l'exercice "
+            "ne s'y lance jamais (il écrirait des prescriptions fictives à côté de vraies). "
+            "Choisissez un dossier vide ou de démonstration (--data-dir).",
+            code="drill_real_snapshot",
+        )
+
+
+def prepare(store: Store, snapshot: Path | None, progress: Callable[[str], None]) -> date:
+    """The snapshot the drill plays on: the one given, else the demo one, activated unless it
+    is already the active one; returns the day the drill starts (its export day)."""
+    from chemo_fallback.snapshot.activation import activate_snapshot
+
+    refuse_real_snapshot(store)
+    active = store.active_snapshot()
+    wanted = Path(snapshot or DEMO_SNAPSHOT).resolve()
+    if active is None or Path(active.source_path).resolve() != wanted:
+        progress(f"Activation de l'instantané {wanted}…")
+        report = activate_snapshot(store, wanted, refuse_demo=False)
+        if report.status != "activated":
+            raise DrillRefused("Instantané refusé :\n" + report.to_text(),
+                               code="drill_snapshot_refused")
+        active = store.active_snapshot()
+        if active is None or not active.demo:
+            raise DrillRefused(
+                f"L'instantané {wanted} n'est pas un instantané de démonstration ou généré : "
+                "l'exercice ne joue que sur des données fictives.", code="drill_real_snapshot")
+    return active.exported_at.date()
+
+
+def first_drill_day(store: Store, start: date) -> date:
+    """The day after the last day an earlier drill played, else the snapshot's export day."""
+    last = store.cursor().execute(
+        "SELECT max(cycle_start_date) FROM rx_prescriptions WHERE created_by LIKE 'exercice-%'"
+    ).fetchone()[0]
+    return max(start, last + timedelta(days=1)) if last else start
+
+
+def run(store: Store, days: int, seed: int, *, snapshot: Path | None = None,
+        settings: SiteSettings | None = None,
+        progress: Callable[[str], None] = lambda _m: None,
+        on_day: Callable[[DayReport], None] = lambda _r: None) -> list[DayReport]:
+    from chemo_fallback.drill import stages
+
+    if not 1 <= days <= MAX_DAYS:
+        raise DrillRefused(f"Nombre de jours invalide ({days}) : de 1 à {MAX_DAYS}.",
+                           code="drill_days_invalid")
+    start = first_drill_day(store, prepare(store, snapshot, progress))
+    settings = settings or SiteSettings()
+    team = drill_team(store, None)
+    rng = random.Random(seed)
+    reports = []
+    with drill_clock() as clock:
+        for n in range(days):
+            drill = Drill(store, team, settings, rng, clock, start + timedelta(days=n))
+            for stage in stages.DAY:
+                stage(drill)
+            report = DayReport(drill.day, drill.counts, drill.refusals)
+            reports.append(report)
+            on_day(report)
+    return reports
