@@ -1,5 +1,6 @@
 """Command line: `chemo-fallback serve`, `chemo-fallback snapshot activate|generate`,
-`chemo-fallback admin create-user|unlock|reset-password`, `chemo-fallback audit verify`."""
+`chemo-fallback admin create-user|unlock|reset-password`, `chemo-fallback audit verify`,
+`chemo-fallback export`, `chemo-fallback simulate`."""
 
 from __future__ import annotations
 
@@ -146,7 +147,78 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="vérifier la piste d'audit, son ancre et les tables"
     )
     _data_dir_option(verify)
+    _export_parser(commands)
+    _simulate_parser(commands)
     return parser
+
+
+def _simulate_parser(commands) -> None:
+    simulate = commands.add_parser(
+        "simulate", help="exercice : jouer N jours d'activité fictive (dossier vide ou de démo)"
+    )
+    _data_dir_option(simulate)
+    simulate.add_argument("--days", type=int, required=True, help="nombre de jours à jouer")
+    simulate.add_argument("--seed", type=int, default=1, help="graine (même graine, même jeu)")
+    simulate.add_argument(
+        "--snapshot", type=Path,
+        help="instantané de démonstration ou généré à activer (défaut : celui de démonstration)",
+    )
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from chemo_fallback.drill.simulate import run
+    from chemo_fallback.drill.summary import day_line, refusal_lines
+    from chemo_fallback.store import Store
+
+    def show(report) -> None:
+        say(day_line(report))
+        for line in refusal_lines(report):
+            say(line)
+
+    started = time.monotonic()
+    store = Store.open(resolve_data_dir(args.data_dir))
+    try:
+        run(store, args.days, args.seed, snapshot=args.snapshot,
+            progress=_print_progress(started), on_day=show)
+    finally:
+        store.close()
+    say(f"Exercice terminé en {time.monotonic() - started:.1f} s.")
+    return cmd_audit_verify(args)
+
+
+def _export_parser(commands) -> None:
+    export = commands.add_parser(
+        "export", help="écrire le paquet de réintégration (CSV, FHIR, rapprochement)"
+    )
+    _data_dir_option(export)
+    export.add_argument("--out", type=Path, required=True, help="dossier à créer (vide)")
+    period = export.add_mutually_exclusive_group()
+    period.add_argument(
+        "--since", type=datetime.fromisoformat,
+        help="ce qui a été créé ou modifié après ce moment (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)",
+    )
+    period.add_argument(
+        "--since-last", action="store_true", help="ce qui a changé depuis l'export précédent"
+    )
+    export.add_argument("--encoding", choices=("utf-8", "windows-1252"), default="utf-8")
+    export.add_argument("--separator", choices=(",", ";"), default=",")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from chemo_fallback.audit import command_line_actor
+    from chemo_fallback.reintegration.service import export_package
+    from chemo_fallback.store import Store
+
+    store = Store.open(resolve_data_dir(args.data_dir))
+    try:
+        result = export_package(
+            store, command_line_actor(), args.out, since=args.since,
+            since_last=args.since_last, encoding=args.encoding, separator=args.separator,
+        )
+    finally:
+        store.close()
+    say(result.summary())
+    return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -315,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             args.snapshot_command
         ],
         "audit": lambda: {"verify": cmd_audit_verify}[args.audit_command],
+        "export": lambda: cmd_export,
+        "simulate": lambda: cmd_simulate,
         "admin": lambda: {
             "create-user": cmd_create_user,
             "unlock": cmd_admin_account,

@@ -52,7 +52,7 @@ def unprinted(cur: duckdb.DuckDBPyConnection, day: date, now: datetime) -> Late:
 def unreleased(cur: duckdb.DuckDBPyConnection, now: datetime) -> Late:
     rows = cur.execute(
         "SELECT preparation_id FROM fab_preparations WHERE status = 'controlled' "
-        "AND controlled_at <= ?", [now - RELEASE_WAIT],
+        "AND controlled_at < ?", [now - RELEASE_WAIT],
     ).fetchall()
     chain = preparation_chain(cur, [r[0] for r in rows])
     return _late(
@@ -66,7 +66,7 @@ def unreceived(cur: duckdb.DuckDBPyConnection, now: datetime) -> Late:
     rows = cur.execute(
         """SELECT i.preparation_id FROM disp_items i JOIN disp_rounds r USING (round_id)
            WHERE i.received_at IS NULL AND r.handed_over_at IS NOT NULL
-             AND r.handed_over_at <= ?""", [now - RECEPTION_WAIT],
+             AND r.handed_over_at < ?""", [now - RECEPTION_WAIT],
     ).fetchall()
     chain = preparation_chain(cur, [r[0] for r in rows])
     return _late(

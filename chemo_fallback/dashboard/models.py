@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+NOT_CHECKED = "pas encore vérifié (avant l'heure de la règle)"
+
 
 class Tally(BaseModel):
     """One count of a breakdown (a status, an alert kind), with its French label."""
@@ -28,6 +30,12 @@ class Late(BaseModel):
     checked: bool  # False before the rule's hour: nothing is late yet by that rule
     count: int
     examples: list[str]  # the first few: preparation or prescription numbers (no patient name)
+
+    @property
+    def examples_text(self) -> str:
+        if not self.checked:
+            return NOT_CHECKED
+        return ", ".join(self.examples) + (" …" if self.count > len(self.examples) else "")
 
 
 class Situation(BaseModel):

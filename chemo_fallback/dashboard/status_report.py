@@ -102,8 +102,7 @@ class StatusReportRenderer(DocumentRenderer):
         ]
         late_rows = [
             [t.label, t.rule,
-             french.number(t.count) if t.checked else "pas encore vérifié",
-             ", ".join(t.examples) + (" …" if t.count > len(t.examples) else "")]
+             french.number(t.count) if t.checked else "—", t.examples_text]
             for t in data.late
         ]
         story += [self.text("En retard", "heading"),

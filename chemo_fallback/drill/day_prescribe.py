@@ -4,11 +4,12 @@ validation with a few interventions answered by a corrected version, and the feu
 
 from __future__ import annotations
 
-from chemo_fallback.modules.prescription import drafts, lifecycle
+from chemo_fallback.modules.prescription import drafts, lifecycle, line_edits
 from chemo_fallback.modules.prescription.models import DraftRequest, Status
 from chemo_fallback.modules.validation import decisions, go_ahead
 from chemo_fallback.modules.validation import service as validation
 from chemo_fallback.modules.validation.models import Override, Severity
+from chemo_fallback.patients.measurements import latest_measurements_of, record_measurement
 
 NEW_PER_DAY = 3  # new cycles prescribed from their protocol, at most, per day
 INTERVENTION_RATE = 0.15
@@ -49,22 +50,55 @@ def due_cycles(drill) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+def weigh(drill, patient_ids: list[str]) -> None:
+    """The nurse weighs the day's patients (the dose follows the day's weight): the last
+    weight known, give or take half a kilogram."""
+    drill.at(7.0)
+    latest = latest_measurements_of(drill.store, patient_ids)
+    for patient_id in patient_ids:
+        weight = latest[patient_id].weight
+        if weight is None:
+            continue
+        value = round(weight.value + drill.rng.uniform(-0.5, 0.5), 1)
+        if drill.attempt(f"pesée de {patient_id}", record_measurement, drill.store,
+                         drill.team.nurse, patient_id, "weight", value, drill.day,
+                         today=drill.day) is not None:
+            drill.counts["weights"] += 1
+
+
+def _sign(drill, rx, author) -> bool:
+    """The "liste en sus" indication filled in (as from the paper), then the signature."""
+    for drug_id in sorted({line.drug_id for line in rx.lines
+                           if line.liste_en_sus and not line.indication_code}):
+        drill.attempt(f"code indication de {rx.prescription_id}",
+                      line_edits.set_indication_code, drill.store, author, rx.prescription_id,
+                      drug_id, f"I{drill.rng.randrange(1, 999999):06d}")
+    return drill.attempt(f"signature de {rx.prescription_id}", lifecycle.sign, drill.store,
+                         author, rx.prescription_id, drill.settings, drill.day) is not None
+
+
 def prescribe(drill) -> list[tuple[str, object]]:
-    """The day's prescriptions signed: [(prescription id, who signed it)]."""
+    """The day's prescriptions signed: [(prescription id, who signed it)]: the take-overs,
+    transcribed by a pharmacist in their physician's name, then a few new cycles."""
     team, settings, day = drill.team, drill.settings, drill.day
+    sources = take_overs(drill)
+    due = due_cycles(drill)
+    due = drill.rng.sample(due, min(NEW_PER_DAY, len(due)))
+    patients = drill.store.cursor().execute(
+        "SELECT patient_id FROM ref.prescriptions WHERE prescription_id IN (SELECT unnest(?))",
+        [sources]).fetchall()
+    weigh(drill, sorted({r[0] for r in patients} | {p for p, _ in due}))
     signed = []
     drill.at(7.5)
-    for source in take_overs(drill):
+    for source in sources:
         rx = drill.attempt(f"reprise de {source}", drafts.take_over, drill.store,
                            team.pharmacist2, source, settings, day)
         if rx is None:
             continue
         drill.counts["take_overs"] += 1
-        if drill.attempt(f"signature de {rx.prescription_id}", lifecycle.sign, drill.store,
-                         team.pharmacist2, rx.prescription_id, settings, day):
+        if _sign(drill, rx, team.pharmacist2):
             signed.append((rx.prescription_id, team.pharmacist2))
-    due = due_cycles(drill)
-    for patient_id, protocol_id in drill.rng.sample(due, min(NEW_PER_DAY, len(due))):
+    for patient_id, protocol_id in due:
         drill.at(7.75)
         length = drill.store.cursor().execute(
             "SELECT cycle_length_days FROM ref.protocols WHERE protocol_id = ?", [protocol_id]
@@ -78,8 +112,7 @@ def prescribe(drill) -> list[tuple[str, object]]:
         if rx is None:
             continue
         drill.counts["prescriptions"] += 1
-        if drill.attempt(f"signature de {rx.prescription_id}", lifecycle.sign, drill.store,
-                         team.prescriber, rx.prescription_id, settings, day):
+        if _sign(drill, rx, team.prescriber):
             signed.append((rx.prescription_id, team.prescriber))
     return signed
 
@@ -98,8 +131,7 @@ def _answer(drill, rx_id: str, author) -> str | None:
                           author, rx_id, drill.settings)
     if draft is None:
         return None
-    if not drill.attempt(f"signature de {draft.prescription_id}", lifecycle.sign, drill.store,
-                         author, draft.prescription_id, drill.settings, drill.day):
+    if not _sign(drill, draft, author):
         return None
     drill.counts["corrections"] += 1
     return draft.prescription_id

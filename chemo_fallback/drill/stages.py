@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from chemo_fallback.drill.day_fabricate import end_of_day_reliquats, production
 from chemo_fallback.drill.day_prescribe import morning
+from chemo_fallback.drill.day_ward import ward
 
-DAY = (morning, production, end_of_day_reliquats)
+DAY = (morning, production, ward, end_of_day_reliquats)

@@ -20,6 +20,7 @@ from chemo_fallback.modules.ordering.models import ORDER_STATUS_LABELS
 from chemo_fallback.modules.prescription.models import STATUS_LABELS
 from chemo_fallback.modules.release.chain import CHAIN_LABELS, preparation_chain
 from chemo_fallback.reintegration.collect import Table
+from chemo_fallback.spreadsheet import safe_row
 
 PDF = "rapprochement/rapprochement.pdf"
 CSV = "rapprochement/rapprochement.csv"
@@ -63,7 +64,7 @@ class Report(BaseModel):
     since: datetime | None
     until: datetime
     counts: list[Count]
-    register: Register
+    numbering: Register
     open_items: list[OpenItem]
     audit_records: int
     audit_last_hash: str | None
@@ -75,12 +76,12 @@ class Report(BaseModel):
     def problems(self) -> list[str]:
         """French, for the summary and the page."""
         found = []
-        if self.register.missing:
+        if self.numbering.missing:
             found.append("numéros manquants dans l'ordonnancier : "
-                         + ", ".join(str(n) for n in self.register.missing[:20]))
-        if self.register.duplicates:
+                         + ", ".join(str(n) for n in self.numbering.missing[:20]))
+        if self.numbering.duplicates:
             found.append("numéros en double dans l'ordonnancier : "
-                         + ", ".join(str(n) for n in self.register.duplicates[:20]))
+                         + ", ".join(str(n) for n in self.numbering.duplicates[:20]))
         if self.anchor_agrees is False:
             found.append("la piste d'audit ne correspond plus à son ancre")
         return found
@@ -139,7 +140,7 @@ def build(cur: duckdb.DuckDBPyConnection, tables: dict[str, Table], since: datet
         since=since, until=until,
         counts=[Count(file=t.record_type.file, label=t.record_type.label, rows=len(t.rows))
                 for t in tables.values()],
-        register=_register(cur, tables), open_items=_open_items(cur),
+        numbering=_register(cur, tables), open_items=_open_items(cur),
         audit_records=trail["records"], audit_last_hash=trail["last_hash"],
         anchor_id=anchor.get("anchored_id"), anchor_hash=anchor.get("anchored_hash"),
         anchor_agrees=anchor.get("agrees"))
@@ -148,11 +149,18 @@ def build(cur: duckdb.DuckDBPyConnection, tables: dict[str, Table], since: datet
 def csv_text(report: Report) -> str:
     """section, item, value, detail: one line per fact of the report."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    raw = csv.writer(out, lineterminator="\r\n")
+
+    class _Safe:
+        @staticmethod
+        def writerow(row: list) -> None:
+            raw.writerow(safe_row(row))
+
+    writer = _Safe()
     writer.writerow(["section", "item", "value", "detail"])
     for count in report.counts:
         writer.writerow(["count", count.file, count.rows, count.label])
-    reg = report.register
+    reg = report.numbering
     for item, value in (("history_last", reg.history_last), ("first", reg.first),
                         ("last", reg.last), ("period_first", reg.period_first),
                         ("period_last", reg.period_last), ("period_count", reg.period_count),

@@ -39,7 +39,7 @@ class ReconciliationDocument(DocumentRenderer):
         return story
 
     def _register(self, data: Report) -> list[Flowable]:
-        reg = data.register
+        reg = data.numbering
         out = self.heading("Ordonnancier (numéros de préparation)")
         pairs = [
             ("Dernier numéro de l'historique", _n(reg.history_last)),

@@ -140,9 +140,7 @@ class DashboardScreen:
         for item in s.late:
             shown = french.number(item.count) if item.checked else "—"
             self._set(f"dash-late-{item.key}", shown, LATE if item.count else ZERO)
-            examples = ", ".join(item.examples) + (" …" if item.count > len(item.examples) else "")
-            self._set(f"dash-late-{item.key}-examples",
-                      examples if item.checked else "pas encore vérifié (avant l'heure de la règle)")
+            self._set(f"dash-late-{item.key}-examples", item.examples_text)
         for section, tallies in (("prescriptions", s.prescriptions),
                                  ("preparations", s.preparations),
                                  ("administrations", s.administrations),

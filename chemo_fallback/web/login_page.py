@@ -49,8 +49,16 @@ def safe_next(asked: str | None) -> str:
     return asked
 
 
-# Where a role lands when it asked for no page in particular: its day's work.
-ROLE_HOME = {"buyer": "/achats"}
+# Where a role lands when it asked for no page in particular: its day's work (the prescriber's
+# list shows the day's prescriptions and the pharmacists' requests for a change).
+ROLE_HOME = {
+    "prescriber": "/prescriptions",
+    "pharmacist": "/validation",
+    "preparer": "/fabrication",
+    "nurse": "/administration",
+    "buyer": "/achats",
+    "admin": "/tableau-de-bord",
+}
 
 
 def landing(role: str, target: str) -> str:

@@ -189,8 +189,8 @@ class OrderScreen:
                         save = ui.button(icon="save").props("flat dense").mark(f"line-save-{lid}")
                         save.on_click(lambda _e, li=lid, p=packs, b=save: self.change_line(
                             li, p.value, b))
-                        remove = ui.button(icon="delete").props("flat dense color=red").mark(
-                            f"line-remove-{lid}")
+                        remove = ui.button(icon="remove_circle_outline").props(
+                            "flat dense color=red").mark(f"line-remove-{lid}")
                         remove.on_click(lambda _e, li=lid, b=remove: self.change_line(
                             li, None, b, remove=True))
         ui.label(f"Total HT : {money(view.total)}").classes("text-lg font-bold mt-2").mark(
