@@ -96,6 +96,7 @@ ACTION_LABELS = {
     "ordering.order_close": "commande fournisseur clôturée",
     "ordering.order_receive": "réception de flacons d'une commande (lot, péremption)",
     "ordering.export": "export des achats pour le logiciel d'achats (fichiers CSV)",
+    "reintegration.exported": "export de réintégration (CSV, FHIR, rapprochement)",
 }
 RECORD_TYPE_LABELS = {
     "user": "compte",
@@ -120,6 +121,7 @@ RECORD_TYPE_LABELS = {
     "stock_lot": "lot en stock (produit/lot)",
     "order": "commande fournisseur",
     "ordering_export": "export des achats (période)",
+    "reintegration_export": "export de réintégration",
     "supplier_order": "commande fournisseur",
     "crisis_day": "situation de l'unité (journée)",
 }
@@ -304,6 +306,14 @@ FIELD_LABELS = {
     "closed_by": "clôturée par",
     "status_reason": "motif",
     "entry": "saisie (scan ou manuelle)",
+    "since": "depuis le",
+    "until": "jusqu'au",
+    "since_last": "depuis le dernier export",
+    "out_path": "dossier écrit",
+    "encoding": "encodage",
+    "separator": "séparateur",
+    "rows": "lignes exportées",
+    "manifest_sha256": "empreinte SHA-256 du manifeste",
 }
 # Coded values shown by their French label, per field.
 VALUE_LABELS: dict[str, dict[str, str]] = {

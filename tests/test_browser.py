@@ -168,6 +168,7 @@ def test_pharmacist_searches_a_patient_and_opens_the_record(live_app, page) -> N
     patient = first_demo_patient()
     sign_in(page, base, "pharmacien", "Demo-Pharma-2026!")
     page.get_by_text("Paul Garnier — pharmacien").wait_for()
+    page.goto(f"{base}/")  # the pharmacist lands on the validation: the snapshot page is "/"
     page.get_by_text("Instantané activé sans rejet.").first.wait_for()
     assert page.get_by_text("DÉMO — données fictives").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)

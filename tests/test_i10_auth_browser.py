@@ -54,6 +54,7 @@ def test_the_admin_pages_read_at_1024_px(live_app, browser) -> None:
     context, page = _new_page(browser)
     try:
         sign_in(page, base, "admin", "Demo-Admin-2026!")
+        page.goto(f"{base}/")  # the admin lands on the dashboard: the snapshot page is "/"
         page.get_by_text("Instantané activé sans rejet.").first.wait_for(timeout=15_000)
         _check_width(page, "snapshot")
         assert page.get_by_role("button", name="Activer un instantané").is_visible()

@@ -122,7 +122,7 @@ def test_a_cookie_planted_before_sign_in_is_not_signed_in(live, browser) -> None
     planted = _cookie(context)  # what an attacker would have set in this browser
     _type_sign_in(page, "pharmacien", "Demo-Pharma-2026!")
     page.get_by_text("Se déconnecter").wait_for(timeout=15_000)
-    assert page.url == f"{live.base}/"
+    assert page.url == f"{live.base}/validation"  # the pharmacist's home (login_page.ROLE_HOME)
     assert _cookie(context) != planted
     assert not _signed_in_with(browser, live.base, planted)
     assert _signed_in_with(browser, live.base, _cookie(context))  # the new one is

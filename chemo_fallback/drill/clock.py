@@ -1,9 +1,9 @@
 """The drill's clock. Most services take `now=`; the few below still read the wall clock
 (datetime.now()) for what they record (a draft's creation, a signature, a pharmacist's
-decision, a weight entered). While the drill plays a moment of its day, those modules read
-the drill's moment instead, so that every business record of a drill is dated in the drill's
-days and two runs with one seed record the same thing. The audit trail and the printed
-documents keep the wall clock: they say when the drill really wrote them.
+decision, a weight entered, a document printed). While the drill plays a moment of its day,
+those modules read the drill's moment instead, so that every business record of a drill is
+dated in the drill's days and two runs with one seed record the same thing. The audit trail
+keeps the wall clock: it says when the drill really wrote each record.
 
 When these services take `now=` like the others, drop them from PATCHED and pass it."""
 
@@ -20,6 +20,7 @@ PATCHED = (
     "chemo_fallback.modules.validation.decisions",
     "chemo_fallback.auth.signature",
     "chemo_fallback.patients.measurements",
+    "chemo_fallback.documents.store",
 )
 
 

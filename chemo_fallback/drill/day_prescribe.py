@@ -12,6 +12,7 @@ from chemo_fallback.modules.validation.models import Override, Severity
 from chemo_fallback.patients.measurements import latest_measurements_of, record_measurement
 
 NEW_PER_DAY = 3  # new cycles prescribed from their protocol, at most, per day
+REWRITTEN_RATE = 0.3  # a planned cycle the physician prescribes anew instead of a take-over
 INTERVENTION_RATE = 0.15
 INTERVENTIONS = (
     ("4", "Surdosage possible : merci de vérifier le poids du jour et de réajuster."),
@@ -81,13 +82,14 @@ def prescribe(drill) -> list[tuple[str, object]]:
     """The day's prescriptions signed: [(prescription id, who signed it)]: the take-overs,
     transcribed by a pharmacist in their physician's name, then a few new cycles."""
     team, settings, day = drill.team, drill.settings, drill.day
-    sources = take_overs(drill)
+    planned = {r[0]: (r[1], r[2]) for r in drill.store.cursor().execute(
+        """SELECT prescription_id, patient_id, protocol_id FROM ref.prescriptions
+            WHERE prescription_id IN (SELECT unnest(?))""", [take_overs(drill)]).fetchall()}
+    sources = [s for s in sorted(planned) if drill.rng.random() >= REWRITTEN_RATE]
     due = due_cycles(drill)
     due = drill.rng.sample(due, min(NEW_PER_DAY, len(due)))
-    patients = drill.store.cursor().execute(
-        "SELECT patient_id FROM ref.prescriptions WHERE prescription_id IN (SELECT unnest(?))",
-        [sources]).fetchall()
-    weigh(drill, sorted({r[0] for r in patients} | {p for p, _ in due}))
+    due += [planned[s] for s in sorted(planned) if s not in sources]
+    weigh(drill, sorted({p for p, _ in planned.values()} | {p for p, _ in due}))
     signed = []
     drill.at(7.5)
     for source in sources:

@@ -21,7 +21,7 @@ NOT_GIVEN_REASONS = (
 )
 ROUNDS = ((11.0, "tournée de 11 h"), (15.0, "tournée de 15 h"))
 CARRIER = "Coursier de l'exercice"
-LAST_START = 18.5  # the day's last step starts by then; the nurse records at 19:00
+LAST_START = 18.5  # the day's last step starts by then
 
 
 def _released_by_ward(drill) -> dict[str, list[str]]:
@@ -61,7 +61,8 @@ def delivery_round(drill, hours: float, label: str) -> None:
                 drill.counts["received"] += 1
 
 
-def _record(drill, step, started, now) -> None:
+def _record(drill, step, started) -> None:
+    now = drill.at((started - drill.at(0)).total_seconds() / 3600 + 0.1)  # at the bedside
     nurse = drill.team.nurse
     if drill.rng.random() < NOT_GIVEN_RATE:
         request = RecordRequest(line_id=step.line_id, outcome=Outcome.NOT_GIVEN,
@@ -79,7 +80,7 @@ def _record(drill, step, started, now) -> None:
 
 def administrations(drill) -> None:
     """Every step of the day's plans that can be given: a compounded one once received."""
-    now, last = drill.at(19.0), drill.at(LAST_START)
+    last = drill.at(LAST_START)
     for plan in administration.ward_plans(drill.store, drill.team.nurse, drill.day, None):
         for step in plan.steps:
             if step.current is not None:
@@ -93,7 +94,7 @@ def administrations(drill) -> None:
                 started = expires - timedelta(minutes=30)  # hung before its expiry
             if started.date() != drill.day:
                 continue
-            _record(drill, step, started, now)
+            _record(drill, step, started)
     drill.at(19.0)
 
 

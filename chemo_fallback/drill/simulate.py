@@ -77,6 +77,27 @@ def refuse_real_snapshot(store: Store) -> None:
         )
 
 
+def refuse_real_folder(folder: Path) -> None:
+    """A snapshot folder whose manifest does not say demo (the generator's and the demo's do)
+    is never activated by the drill; nor an archive, unread before its activation."""
+    from chemo_fallback.snapshot.manifest import load_manifest
+
+    if not folder.is_dir():
+        raise DrillRefused(
+            f"Instantané introuvable ou archive : {folder}. Donnez le dossier d'un instantané "
+            "de démonstration ou généré (chemo-fallback snapshot generate --out DOSSIER).",
+            code="drill_snapshot_refused")
+    try:
+        demo = load_manifest(folder).demo
+    except Exception:
+        return  # the activation reports what is wrong with it
+    if not demo:
+        raise DrillRefused(
+            f"L'instantané {folder} n'est pas un instantané de démonstration ou généré : "
+            "l'exercice ne joue que sur des données fictives (chemo-fallback snapshot "
+            "generate en écrit un).", code="drill_real_snapshot")
+
+
 def prepare(store: Store, snapshot: Path | None, progress: Callable[[str], None]) -> date:
     """The snapshot the drill plays on: the one given, else the demo one, activated unless it
     is already the active one; returns the day the drill starts (its export day)."""
@@ -86,6 +107,7 @@ def prepare(store: Store, snapshot: Path | None, progress: Callable[[str], None]
     active = store.active_snapshot()
     wanted = Path(snapshot or DEMO_SNAPSHOT).resolve()
     if active is None or Path(active.source_path).resolve() != wanted:
+        refuse_real_folder(wanted)
         progress(f"Activation de l'instantané {wanted}…")
         report = activate_snapshot(store, wanted, refuse_demo=False)
         if report.status != "activated":

@@ -1,7 +1,7 @@
 """What the re-integration package holds: one CSV per record type (docs/reintegration-format.md).
 
 Each record type names its table, its key (rows are ordered by it), its columns in a fixed
-order, and the columns that date a row: a row belongs to the period (since, until] when one of
+order, and the columns that date a row: a row belongs to the period [since, until] when one of
 them falls in it (created, or changed: signed, validated, made, received, closed…). A line of a
 prescription or of an order is dated by its parent, being written with it and never edited.
 Reads only; the caller opens one read transaction so every file sees the same moment.
@@ -35,7 +35,7 @@ class RecordType:
     def select(self) -> str:
         exprs = dict(self.expressions)
         cols = ", ".join(f"{exprs.get(c, 't.' + c)} AS {c}" for c in self.columns)
-        dated = " OR ".join(f"({d} > ? AND {d} <= ?)" for d in self.dated_by)
+        dated = " OR ".join(f"({d} >= ? AND {d} <= ?)" for d in self.dated_by)
         order = ", ".join(f"{exprs.get(k, 't.' + k)}" for k in self.key)
         return (f"SELECT {cols} FROM {self.source} WHERE ({self.where}) AND ({dated}) "
                 f"ORDER BY {order}")

@@ -46,7 +46,7 @@ def record_run(store: Store, actor: audit.Actor, out_dir: Path, since: datetime 
             f"({', '.join('?' for _ in values)}) RETURNING run_id", list(values.values()),
         ).fetchone()[0]
         audit.record(
-            cur, actor, ACTION, RECORD_TYPE, str(run_id),
+            cur, actor, "reintegration.exported", RECORD_TYPE, str(run_id),
             after={"since": since, "until": until, "since_last": since_last,
                    "out_path": str(out_dir), "encoding": encoding, "separator": separator,
                    "rows": sum(counts.values()), "manifest_sha256": manifest_sha})

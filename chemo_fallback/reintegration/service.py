@@ -6,7 +6,7 @@ The export changes no record: it reads in one read transaction (every file sees 
 moment), writes the package to a new folder, and only then records the export run (exp_runs,
 audited "reintegration.exported"). If that record cannot be written the folder is removed, so
 no package leaves that `--since-last` does not know of. Deterministic: the files depend only on
-the data and on the period (since, until]; only the manifest's `exported_at` tells two exports
+the data and on the period [since, until]; only the manifest's `exported_at` tells two exports
 of the same period apart.
 """
 
@@ -97,7 +97,10 @@ def _period(store: Store, since: datetime | None, since_last: bool, until: datet
             raise ExportRefused(
                 "Aucun export précédent : faites d'abord un export complet (sans date de "
                 "début).", code="export_no_previous")
-        previous, since = last["run_id"], last["until_at"]
+        # the services date records to the second: a record written just after the previous
+        # export, in the same second, is dated before its end; starting at that second keeps
+        # it (such a record may then be in both packages: its key makes that harmless)
+        previous, since = last["run_id"], last["until_at"].replace(microsecond=0)
     if since is not None and since >= until:
         raise ExportRefused(
             f"Période vide : le début ({french.moment(since, seconds=True)}) n'est pas avant "
@@ -140,7 +143,7 @@ def export_package(store: Store, user, out_dir: Path, *, since: datetime | None 
     check_options(encoding, separator)
     out_dir = _check_out_dir(out_dir)
     _check_store(store)
-    until = (now or datetime.now()).replace(microsecond=0)
+    until = now or datetime.now()
     since, previous = _period(store, since, since_last, until)
     files, counts, trail, snapshot, report = build_files(store, since, until, encoding,
                                                          separator)

@@ -18,6 +18,8 @@ from chemo_fallback.modules.validation import pages as validation_pages
 from chemo_fallback.web import (
     access,
     audit_pages,
+    dashboard_page,
+    export_page,
     login_page,
     patient_pages,
     snapshot_admin_pages,
@@ -39,6 +41,8 @@ PAGE_GROUPS = (
     dispensing_pages,
     administration_pages,
     ordering_pages,
+    dashboard_page,
+    export_page,
 )
 
 

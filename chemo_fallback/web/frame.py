@@ -20,6 +20,7 @@ FRESHNESS_COLORS = {"fresh": "bg-green-700", "stale": "bg-orange-600", "old": "b
 
 # (path, label, icon, permission needed); later modules add their page groups here.
 MENU: list[tuple[str, str, str, Permission]] = [
+    ("/tableau-de-bord", "Tableau de bord", "dashboard", Permission.SNAPSHOT_VIEW),
     ("/", "Instantané", "storage", Permission.SNAPSHOT_VIEW),
     ("/patients", "Patients", "person_search", Permission.PATIENT_READ),
     ("/patients/nouveau", "Nouveau patient", "person_add", Permission.PATIENT_CREATE),
@@ -56,6 +57,7 @@ MENU: list[tuple[str, str, str, Permission]] = [
         "published_with_changes",
         Permission.SNAPSHOT_ACTIVATE,
     ),
+    ("/admin/export", "Export de réintégration", "archive", Permission.EXPORT_RUN),
     ("/admin/comptes", "Comptes", "manage_accounts", Permission.USERS_MANAGE),
     ("/admin/audit", "Piste d'audit", "policy", Permission.AUDIT_VIEW),
 ]

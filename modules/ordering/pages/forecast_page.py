@@ -161,7 +161,7 @@ class ForecastScreen:
             with ui.row().classes("items-center gap-4 w-full"):
                 ui.label(supplier.name).classes("text-xl font-bold")
                 self.totals[sid] = ui.label().classes("font-bold").mark(f"forecast-total-{sid}")
-                if self.may_order:
+                if self.may_order and group.to_order:  # nothing to order: no button
                     self.buttons[sid] = ui.button(
                         "Créer la commande", icon="shopping_cart",
                         on_click=lambda g=group: self.create(g),
