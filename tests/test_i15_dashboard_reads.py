@@ -116,3 +116,15 @@ def test_without_a_snapshot_it_says_so(store) -> None:
     with pytest.raises(NoActiveSnapshot) as refused:
         reads.situation(store, account(store, "admin"), SETTINGS, moment(12))
     assert "instantané" in str(refused.value).lower()
+
+
+def test_the_last_export_is_read_from_the_export_runs(store, tmp_path) -> None:
+    from chemo_fallback.reintegration.service import export_package
+
+    activate_demo(store)
+    admin = account(store, "admin")
+    assert reads.situation(store, admin, SETTINGS, moment(12)).last_export == reads.NO_EXPORT
+    export_package(store, admin, tmp_path / "paquet", now=moment(11))
+    shown = reads.situation(store, admin, SETTINGS, moment(12)).last_export
+    assert shown.startswith("Dernier export de réintégration le ")
+    assert shown.endswith("par Test admin (données jusqu'au 23/11/2026 à 11:00).")

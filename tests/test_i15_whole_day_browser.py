@@ -23,12 +23,15 @@ stopped: each stage's records, the audit trail and the row seals intact."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -109,6 +112,7 @@ class Day:
         self.prep_id = ""
         self.rx_created_by = datetime.now()
         self.order_id = ""
+        self.export_dir = ""
         self.page = None  # the actor's page, for the screenshot of a failure
 
     def actor(self, username: str):
@@ -418,6 +422,63 @@ def order_and_receive(day: Day) -> None:
     context.close()
 
 
+EXPORTED = {  # what the day made, as the package's files count it
+    "prescriptions.csv": 1, "feux_verts.csv": 1, "preparations.csv": 1, "flacons.csv": 2,
+    "controles.csv": 1, "liberations.csv": 1, "tournees.csv": 1, "dispensations.csv": 1,
+    "administrations.csv": 1, "commandes.csv": 1, "lignes_commande.csv": 1,
+    "receptions.csv": 1,
+}
+
+
+def export_page_registered() -> bool:
+    """Step 7 runs once the re-integration export page is one of the app's page groups."""
+    from chemo_fallback.web import app
+
+    return any(group.__name__ == "chemo_fallback.web.export_page" for group in app.PAGE_GROUPS)
+
+
+def export(day: Day) -> None:
+    """7. The administrator: the re-integration export of everything, its counts on the
+    screen, the checks passed, the package downloaded as a zip."""
+    context, page = day.actor("admin")
+    page.goto(f"{day.base}/admin/export")
+    see(page, "Paquet de réintégration de tout ce que le logiciel de secours a enregistré")
+    page.get_by_role("button", name="Exporter", exact=True).click()
+    message = page.get_by_text(re.compile(r"Export n° \d+ écrit dans "))
+    message.wait_for(timeout=WAIT)
+    day.export_dir = message.inner_text().split(" écrit dans ", 1)[1].strip()
+    see(page, "Ordonnancier continu, piste d'audit conforme à son ancre.")
+    shown = {}
+    for row in page.get_by_role("row").all_inner_texts():
+        cells = row.split("\t")
+        if len(cells) == 2 and cells[0].strip().endswith(".csv"):
+            shown[cells[0].strip()] = cells[1].strip()
+    for name, count in EXPORTED.items():
+        assert shown.get(name) == str(count), (name, shown)
+    with page.expect_download(timeout=WAIT) as download:
+        page.get_by_role("button", name=re.compile(r"^Télécharger export-")).click()
+    assert download.value.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = archive.namelist()
+        [manifest] = [n for n in names if n.endswith("/manifest.json")]
+        root = manifest.removesuffix("manifest.json")
+        files = {f["name"]: f for f in json.loads(archive.read(manifest))["files"]}
+        for name, count in EXPORTED.items():  # the manifest agrees with the screen
+            described = files[f"csv/{name}"]
+            assert described["rows"] == count, described
+            content = archive.read(root + described["name"])
+            assert hashlib.sha256(content).hexdigest() == described["sha256"], name
+    assert f"{root}fhir/bundle.json" in names, names
+    see(page, "Exports réalisés")
+    see(page, "Camille Administratrice")
+    day.shot(page, "exported")
+    context.close()
+
+
+STEPS = [prescribe, validate, fabricate, release_and_dispense, receive_and_administer,
+         order_and_receive] + ([export] if export_page_registered() else [])
+
+
 def test_a_whole_day_from_the_prescription_to_the_bedside(day_app) -> None:
     base, data_dir, stop = day_app
     ARTIFACTS.mkdir(exist_ok=True)
@@ -425,8 +486,7 @@ def test_a_whole_day_from_the_prescription_to_the_bedside(day_app) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         day = Day(browser, base)
         try:
-            for step in (prescribe, validate, fabricate, release_and_dispense,
-                         receive_and_administer, order_and_receive):
+            for step in STEPS:
                 step(day)
         except Exception:
             if day.page is not None and not day.page.is_closed():

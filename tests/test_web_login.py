@@ -128,4 +128,6 @@ async def test_the_return_address_never_leaves_the_site(user: User, app_state) -
     create_account(app_state.store, "admin")
     await user.open("/login?suivant=//exemple.org/piege")
     await _type_credentials(user, "admin", PASSWORD)
-    await user.should_see("Instantané de la base de production", retries=SLOW)
+    await user.should_see(marker="current-user", retries=SLOW)
+    # no page of this site was asked: the admin's home (login_page.ROLE_HOME), on this site
+    assert user.client.request.url.path == "/tableau-de-bord"

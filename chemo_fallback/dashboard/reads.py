@@ -27,6 +27,7 @@ from chemo_fallback.modules.ordering.stock import current_stock
 from chemo_fallback.modules.prescription.models import STATUS_LABELS, Status
 from chemo_fallback.modules.release.chain import CHAIN_LABELS, preparation_chain
 from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
+from chemo_fallback.reintegration import runs
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.snapshot.freshness import age_text, freshness
 from chemo_fallback.store import Store
@@ -103,16 +104,12 @@ def orders(cur: duckdb.DuckDBPyConnection, day: date) -> tuple[int, int]:
 
 
 def last_export(cur: duckdb.DuckDBPyConnection) -> str:
-    """The last re-integration export (issue 15 part 1), in French."""
-    known = cur.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'export_runs'"
-    ).fetchone()[0]
-    if not known:  # the export's table is not there yet (an older store)
+    """The last re-integration export (issue 15 part 1, reintegration.runs), in French."""
+    run = runs.last_run(cur)
+    if run is None:
         return NO_EXPORT
-    row = cur.execute("SELECT max(exported_at) FROM export_runs").fetchone()
-    if row is None or row[0] is None:
-        return NO_EXPORT
-    return f"Dernier export de réintégration le {french.moment(row[0])}."
+    return (f"Dernier export de réintégration le {french.moment(run['exported_at'])} par "
+            f"{run['exported_by_name']} (données jusqu'au {french.moment(run['until_at'])}).")
 
 
 def situation(store: Store, user: User, settings: SiteSettings, now: datetime) -> Situation:
