@@ -15,9 +15,12 @@ in in their own browser context with the demo accounts.
    releases with her signature; creates the ward's round, scans the label into it, hands it
    over (the slip, a PDF);
 5. the nurse receives it by scanning, prints the patient's plan (a PDF) and records the
-   administration after scanning the label.
+   administration after scanning the label;
+6. the buyer orders pembrolizumab from its supplier (the order form printed, a PDF), marks it
+   sent, records the supplier's confirmation and receives part of it by scanning a vial;
+7. the administrator runs the re-integration export (/admin/export) and downloads the package:
+   the counts on the screen, the manifest agreeing with them and with the files' SHA-256.
 
-The ordering (6) and export (7) steps are added by the steps module when their pages exist.
 Screenshots `i15-day-<nn>-<step>.png` are kept in ARTIFACTS; the store is read once the server
 stopped: each stage's records, the audit trail and the row seals intact."""
 
@@ -430,13 +433,6 @@ EXPORTED = {  # what the day made, as the package's files count it
 }
 
 
-def export_page_registered() -> bool:
-    """Step 7 runs once the re-integration export page is one of the app's page groups."""
-    from chemo_fallback.web import app
-
-    return any(group.__name__ == "chemo_fallback.web.export_page" for group in app.PAGE_GROUPS)
-
-
 def export(day: Day) -> None:
     """7. The administrator: the re-integration export of everything, its counts on the
     screen, the checks passed, the package downloaded as a zip."""
@@ -475,8 +471,8 @@ def export(day: Day) -> None:
     context.close()
 
 
-STEPS = [prescribe, validate, fabricate, release_and_dispense, receive_and_administer,
-         order_and_receive] + ([export] if export_page_registered() else [])
+STEPS = (prescribe, validate, fabricate, release_and_dispense, receive_and_administer,
+         order_and_receive, export)
 
 
 def test_a_whole_day_from_the_prescription_to_the_bedside(day_app) -> None:
@@ -534,6 +530,7 @@ def test_a_whole_day_from_the_prescription_to_the_bedside(day_app) -> None:
         stocked = cur.execute(
             "SELECT order_id, product_id, lot, quantity, cause, entry, gtin "
             "FROM ord_stock_movements").fetchall()
+        exports = cur.execute("SELECT exported_by, out_path FROM exp_runs").fetchall()
         statuses = chain.preparation_chain(cur, [prep_id])
         audit_ok, rows_ok = store.audit_check.ok, store.rows_check.ok
     finally:
@@ -559,4 +556,5 @@ def test_a_whole_day_from_the_prescription_to_the_bedside(day_app) -> None:
     assert stocked == [(order_id, "PEMBROLIZUMAB-100MG", "PEM-R7", RECEIVED, "reception",
                         "scan", PEMBRO_100)]
     assert printed["purchase_order"] == 1
+    assert exports == [("admin", day.export_dir)]
     assert audit_ok and rows_ok

@@ -55,6 +55,8 @@ def record_signature(
     meaning: Meaning,
     record_type: str,
     record_id: str,
+    *,
+    now: datetime | None = None,
 ) -> Signature:
     """Write the signature and its audit record, in the caller's open transaction. The account
     is read again there: one locked or deactivated since the password was typed cannot sign
@@ -75,7 +77,7 @@ def record_signature(
             signer.username,
             signer.display_name,
             signer.role_label,
-            datetime.now(),
+            now or datetime.now(),
             meaning.value,
             record_type,
             str(record_id),

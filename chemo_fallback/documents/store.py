@@ -146,6 +146,7 @@ def record_document(
     data: BaseModel | dict,
     *,
     rendered_elsewhere: bool = False,
+    now: datetime | None = None,
 ) -> PrintedDocument:
     """Validate, fix and store a document, its first print and its audit record, in the
     caller's open transaction; the returned document carries the rendered `pdf`.
@@ -167,7 +168,7 @@ def record_document(
         title=renderer.document_title(content),
         establishment=site or NO_SITE,
         patient_line=renderer.patient_line(content),
-        printed_at=datetime.now().replace(microsecond=0),
+        printed_at=(now or datetime.now()).replace(microsecond=0),
         printed_by_name=actor.display_name or actor.username,
         printed_by_role=_role_label(actor.role),
         demo=bool(snapshot_demo) or getattr(content, "demo", False) is True,
@@ -219,10 +220,12 @@ def print_document(
     record_type: str,
     record_id: str,
     data: BaseModel | dict,
+    *,
+    now: datetime | None = None,
 ) -> tuple[PrintedDocument, bytes]:
     """Record and render a document in one transaction of its own."""
     with store.transaction() as cur:
-        document = record_document(cur, user.actor, kind, record_type, record_id, data)
+        document = record_document(cur, user.actor, kind, record_type, record_id, data, now=now)
     assert document.pdf is not None
     return document, document.pdf
 
@@ -258,7 +261,10 @@ def _check_untouched(cur: duckdb.DuckDBPyConnection, document: PrintedDocument) 
         )
 
 
-def reprint(store: Store, user: User, document_id: int, reason: str | None = None) -> bytes:
+def reprint(
+    store: Store, user: User, document_id: int, reason: str | None = None,
+    *, now: datetime | None = None,
+) -> bytes:
     """The same PDF again, rendered from the stored data and marked DUPLICATA on every page
     (nothing else differs from the first print), the reprint traced and audited."""
     cur = store.cursor()
@@ -270,7 +276,7 @@ def reprint(store: Store, user: User, document_id: int, reason: str | None = Non
         print_id = tx.execute(
             "INSERT INTO document_prints (document_id, printed_at, username, is_reprint, reason) "
             "VALUES (?, ?, ?, true, ?) RETURNING print_id",
-            [document_id, datetime.now(), user.username, reason],
+            [document_id, now or datetime.now(), user.username, reason],
         ).fetchone()[0]
         audit.record(
             tx,

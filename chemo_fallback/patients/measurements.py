@@ -401,6 +401,7 @@ def record_measurement(
     confirm_reason: str | None = None,
     today: date | None = None,
     request_key: str | None = None,
+    now: datetime | None = None,
 ) -> RecordedMeasurement:
     """The use case: record one height (cm) or weight (kg), optionally correcting an earlier
     one. Raises InvalidEntry with every problem (an impossible BMI included), NeedsConfirmation
@@ -410,7 +411,7 @@ def record_measurement(
     `request_key` again (a double click, a reload) returns the first request's measurement and
     writes nothing."""
     require(user.role, Permission.MEASUREMENT_RECORD)
-    today = today or date.today()
+    today = today or (now.date() if now else date.today())
     comment, reason = clean_text(comment) or None, clean_text(reason) or None
     confirm_reason = clean_text(confirm_reason) or None
     value = None if value is None else float(value)
@@ -451,7 +452,7 @@ def record_measurement(
                 value,
                 KINDS[kind].unit,
                 measured_on,
-                datetime.now(),
+                now or datetime.now(),
                 user.username,
                 user.display_name,
                 comment,

@@ -171,11 +171,13 @@ def start_draft(
     today: date,
     *,
     request_key: str | None = None,
+    now: datetime | None = None,
 ) -> Prescription:
     """A draft from the thesaurus: every line of the chosen days, each dose computed. The same
-    `request_key` again (a double click, the back button) returns the first request's draft."""
+    `request_key` again (a double click, the back button) returns the first request's draft.
+    `now`: the moment recorded as its creation (default: the wall clock)."""
     return start_draft_or_earlier(
-        store, user, request, settings, today, request_key=request_key
+        store, user, request, settings, today, request_key=request_key, now=now
     ).prescription
 
 
@@ -187,6 +189,7 @@ def start_draft_or_earlier(
     today: date,
     *,
     request_key: str | None = None,
+    now: datetime | None = None,
 ) -> Started:
     """`start_draft`, saying whether the draft was created now or by an earlier request with
     the same key (the form then tells the user it was already created)."""
@@ -220,7 +223,7 @@ def start_draft_or_earlier(
         inputs, lines = dose_now(
             cur, protocol, identity, lines, settings, today, request.cycle_start_date
         )
-        now = datetime.now()
+        now = now or datetime.now()
         rx = Prescription(
             prescription_id=rx_id,
             rx_number=number,
@@ -274,6 +277,7 @@ def take_over(
     today: date,
     *,
     request_key: str | None = None,
+    now: datetime | None = None,
 ) -> Prescription:
     """A production prescription of the snapshot (made before the outage, not yet given)
     continued in the fallback: a draft of the same protocol, cycle, days and dates, in the
@@ -310,7 +314,7 @@ def take_over(
         prescriber_staff_id=source["prescriber_id"],
         snapshot_prescription_id=snapshot_prescription_id,
     )
-    return start_draft(store, user, request, settings, today, request_key=request_key)
+    return start_draft(store, user, request, settings, today, request_key=request_key, now=now)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ def signature_meaning(user: User) -> Meaning:
 
 
 def sign(
-    store: Store, user: User, prescription_id: str, settings: SiteSettings, today: date
+    store: Store, user: User, prescription_id: str, settings: SiteSettings, today: date,
+    *, now: datetime | None = None,
 ) -> Signature:
     """Draft → signed, with the electronic signature, once the password has been confirmed
     (the signature dialog does that). Everything missing is listed at once.
@@ -62,9 +63,10 @@ def sign(
             raise PrescriptionError(
                 "Signature impossible : " + " ".join(problems), code="sign_refused"
             )
-        now = datetime.now()
+        now = now or datetime.now()
         repo.set_signed(cur, prescription_id, user.username, now)
-        signature = record_signature(cur, user, signature_meaning(user), RECORD, prescription_id)
+        signature = record_signature(cur, user, signature_meaning(user), RECORD, prescription_id,
+                                     now=now)
         after = rx.model_copy(update={"status": Status.SIGNED})
         audit.record(
             cur,
@@ -196,7 +198,9 @@ def _supersede(cur, user: User, old_id: str, new_id: str, now: datetime) -> None
     )
 
 
-def cancel(store: Store, user: User, prescription_id: str, reason: str) -> None:
+def cancel(
+    store: Store, user: User, prescription_id: str, reason: str, *, now: datetime | None = None
+) -> None:
     """Any prescription not yet closed, cancelled with a written reason."""
     require(user.role, Permission.PRESCRIPTION_WRITE)
     text = rules.required_text(reason, "Le motif d'annulation")
@@ -204,7 +208,8 @@ def cancel(store: Store, user: User, prescription_id: str, reason: str) -> None:
         rx = prescription_or_refuse(cur, prescription_id)
         rules.check_transition(rx.status, Status.CANCELLED)
         repo.set_status(
-            cur, prescription_id, Status.CANCELLED.value, user.username, datetime.now(), text
+            cur, prescription_id, Status.CANCELLED.value, user.username, now or datetime.now(),
+            text,
         )
         audit.record(
             cur,
@@ -223,7 +228,7 @@ CORRECTION_STARTED = "prescription.correction_started"
 
 def start_correction(
     store: Store, user: User, prescription_id: str, settings: SiteSettings,
-    *, request_key: str | None = None,
+    *, request_key: str | None = None, now: datetime | None = None,
 ) -> Prescription:
     """A new draft version copying a signed, validated, rejected or change-requested
     prescription (lines, dose modifications, indications). Doing it twice returns the draft
@@ -261,7 +266,7 @@ def start_correction(
         else:  # a pharmacist transcribes the correction given by the prescriber
             prescriber = rx.prescriber.model_copy(update={"transcribed": True})
         new_id = f"PS{rx.rx_number:06d}-{version}"
-        now = datetime.now()
+        now = now or datetime.now()
         # A line the drug rules refuse today cannot be carried into a new version (a draft's
         # route or container cannot be changed): the prescription must be written again.
         refusal = (

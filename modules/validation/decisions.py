@@ -195,6 +195,8 @@ def validate(
     overrides: list[Override],
     settings: SiteSettings,
     today: date,
+    *,
+    now: datetime | None = None,
 ) -> str:
     """The signed validation (the password was confirmed by the signature dialog). Refused
     while a blocking finding is not overridden with a reason. With the site's double check, the
@@ -210,8 +212,8 @@ def validate(
             plan.prescription, plan.findings, plan.kept, plan.part, plan.decision
         )
         meaning = Meaning.VALIDATED if decision == "validated" else Meaning.CHECKED
-        signature = record_signature(cur, user, meaning, RECORD, prescription_id)
-        now = datetime.now()
+        now = now or datetime.now()
+        signature = record_signature(cur, user, meaning, RECORD, prescription_id, now=now)
         repo.insert_decision(
             cur, rx, decision, user, now, findings, kept, signature_id=signature.signature_id,
             single_pharmacist=part is not None,
@@ -259,17 +261,19 @@ def _decision_text(text: str, what: str) -> str:
 def reject(
     store: Store, user: User, prescription_id: str, reason: str,
     settings: SiteSettings | None = None, today: date | None = None,
+    *, now: datetime | None = None,
 ) -> None:
     """The pharmacy refuses the prescription (status "refusée par la pharmacie"). With the
     settings and the day, the decision records the findings shown when refusing."""
     require(user.role, Permission.PRESCRIPTION_VALIDATE)
     text = _decision_text(reason, "Le motif du refus")
-    _close(store, user, prescription_id, "rejected", text, None, settings, today)
+    _close(store, user, prescription_id, "rejected", text, None, settings, today, now)
 
 
 def request_change(
     store: Store, user: User, prescription_id: str, code: str, text: str,
     settings: SiteSettings | None = None, today: date | None = None,
+    *, now: datetime | None = None,
 ) -> None:
     """A pharmaceutical intervention: the prescription goes back to the prescriber
     ("modification demandée", not a refusal), who answers with a corrected version. The
@@ -279,12 +283,13 @@ def request_change(
     if code not in INTERVENTION_CODES:
         raise ValidationError("Choisissez le problème en cause (codification SFPC).")
     detail = _decision_text(text, "Le texte de l'intervention")
-    _close(store, user, prescription_id, "intervention", detail, code, settings, today)
+    _close(store, user, prescription_id, "intervention", detail, code, settings, today, now)
 
 
 def _close(
     store: Store, user: User, prescription_id: str, decision: str, reason: str,
     code: str | None, settings: SiteSettings | None, today: date | None,
+    now: datetime | None = None,
 ) -> None:
     """A refusal ("rejected") or a request for a change ("intervention"): the decision (with
     the findings shown when it was taken, when the caller gives the settings and day to
@@ -297,7 +302,7 @@ def _close(
             all_findings(contexts(cur, [rx], settings, today)[prescription_id])
             if settings is not None and today is not None else []
         )
-        now = datetime.now()
+        now = now or datetime.now()
         if code:
             shown = f"Modification demandée : {INTERVENTION_CODES[code]} — {reason}"
         else:
