@@ -292,6 +292,16 @@ def test_a_feu_vert_never_precedes_the_prescription(demo, minutes, allowed) -> N
     assert len(audit_rows(demo, "prescription.go_ahead")) == int(allowed)
 
 
+def test_a_feu_vert_typed_in_the_minute_the_prescription_was_created_is_allowed(demo) -> None:
+    """The form types the time to the minute: 08:00 for a prescription created at 08:00:30
+    is not before it (it was refused, and no later time could be typed yet)."""
+    nurse = create_account(demo, "nurse")
+    rx_id = signed_mfolfox6(demo)
+    created_at(demo, rx_id, at(TODAY, 8) + timedelta(seconds=30))
+    record_go_ahead(demo, nurse, rx_id, 1, "Dr Colin", at(TODAY, 8), now=at(TODAY, 8.1))
+    assert len(audit_rows(demo, "prescription.go_ahead")) == 1
+
+
 # --- independent double check -------------------------------------------------------------
 
 

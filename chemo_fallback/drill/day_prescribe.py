@@ -54,7 +54,7 @@ def due_cycles(drill) -> list[tuple[str, str]]:
 def weigh(drill, patient_ids: list[str]) -> None:
     """The nurse weighs the day's patients (the dose follows the day's weight): the last
     weight known, give or take half a kilogram."""
-    drill.at(7.0)
+    now = drill.at(7.0)
     latest = latest_measurements_of(drill.store, patient_ids)
     for patient_id in patient_ids:
         weight = latest[patient_id].weight
@@ -63,11 +63,11 @@ def weigh(drill, patient_ids: list[str]) -> None:
         value = round(weight.value + drill.rng.uniform(-0.5, 0.5), 1)
         if drill.attempt(f"pesée de {patient_id}", record_measurement, drill.store,
                          drill.team.nurse, patient_id, "weight", value, drill.day,
-                         today=drill.day) is not None:
+                         today=drill.day, now=now) is not None:
             drill.counts["weights"] += 1
 
 
-def _sign(drill, rx, author) -> bool:
+def _sign(drill, rx, author, now) -> bool:
     """The "liste en sus" indication filled in (as from the paper), then the signature."""
     for drug_id in sorted({line.drug_id for line in rx.lines
                            if line.liste_en_sus and not line.indication_code}):
@@ -75,7 +75,8 @@ def _sign(drill, rx, author) -> bool:
                       line_edits.set_indication_code, drill.store, author, rx.prescription_id,
                       drug_id, f"I{drill.rng.randrange(1, 999999):06d}")
     return drill.attempt(f"signature de {rx.prescription_id}", lifecycle.sign, drill.store,
-                         author, rx.prescription_id, drill.settings, drill.day) is not None
+                         author, rx.prescription_id, drill.settings, drill.day,
+                         now=now) is not None
 
 
 def prescribe(drill) -> list[tuple[str, object]]:
@@ -89,19 +90,22 @@ def prescribe(drill) -> list[tuple[str, object]]:
     due = due_cycles(drill)
     due = drill.rng.sample(due, min(NEW_PER_DAY, len(due)))
     due += [planned[s] for s in sorted(planned) if s not in sources]
-    weigh(drill, sorted({p for p, _ in planned.values()} | {p for p, _ in due}))
+    if drill.max_cycles is not None:  # a lighter drill: the rest are not played
+        sources = sources[:drill.max_cycles]
+        due = due[:max(0, drill.max_cycles - len(sources))]
+    weigh(drill, sorted({planned[s][0] for s in sources} | {p for p, _ in due}))
     signed = []
-    drill.at(7.5)
+    now = drill.at(7.5)
     for source in sources:
         rx = drill.attempt(f"reprise de {source}", drafts.take_over, drill.store,
-                           team.pharmacist2, source, settings, day)
+                           team.pharmacist2, source, settings, day, now=now)
         if rx is None:
             continue
         drill.counts["take_overs"] += 1
-        if _sign(drill, rx, team.pharmacist2):
+        if _sign(drill, rx, team.pharmacist2, now):
             signed.append((rx.prescription_id, team.pharmacist2))
+    now = drill.at(7.75)
     for patient_id, protocol_id in due:
-        drill.at(7.75)
         length = drill.store.cursor().execute(
             "SELECT cycle_length_days FROM ref.protocols WHERE protocol_id = ?", [protocol_id]
         ).fetchone()[0]
@@ -110,11 +114,11 @@ def prescribe(drill) -> list[tuple[str, object]]:
         request = DraftRequest(patient_id=patient_id, protocol_id=protocol_id,
                                cycle_no=cycle.cycle_no, cycle_start_date=day)
         rx = drill.attempt(f"prescription {protocol_id} de {patient_id}", drafts.start_draft,
-                           drill.store, team.prescriber, request, settings, day)
+                           drill.store, team.prescriber, request, settings, day, now=now)
         if rx is None:
             continue
         drill.counts["prescriptions"] += 1
-        if _sign(drill, rx, team.prescriber):
+        if _sign(drill, rx, team.prescriber, now):
             signed.append((rx.prescription_id, team.prescriber))
     return signed
 
@@ -128,12 +132,12 @@ def _overrides(drill, rx_id: str) -> list[Override]:
 
 def _answer(drill, rx_id: str, author) -> str | None:
     """The author's corrected version, signed: the answer to an intervention."""
-    drill.at(9.0)
+    now = drill.at(9.0)
     draft = drill.attempt(f"correction de {rx_id}", lifecycle.start_correction, drill.store,
-                          author, rx_id, drill.settings)
+                          author, rx_id, drill.settings, now=now)
     if draft is None:
         return None
-    if not _sign(drill, draft, author):
+    if not _sign(drill, draft, author, now):
         return None
     drill.counts["corrections"] += 1
     return draft.prescription_id
@@ -143,19 +147,20 @@ def validate(drill, signed: list[tuple[str, object]]) -> list[str]:
     """The pharmacist's validation of each; a few sent back first (an intervention)."""
     pharmacist, validated = drill.team.pharmacist, []
     for rx_id, author in signed:
-        drill.at(8.5)
+        now = drill.at(8.5)
         if drill.rng.random() < INTERVENTION_RATE:
             code, text = drill.rng.choice(INTERVENTIONS)
             if drill.attempt(f"intervention sur {rx_id}", decisions.request_change,
                              drill.store, pharmacist, rx_id, code, text, drill.settings,
-                             drill.day) is not None:
+                             drill.day, now=now) is not None:
                 drill.counts["interventions"] += 1
                 rx_id = _answer(drill, rx_id, author)
                 if rx_id is None:
                     continue
-                drill.at(9.25)
-        done = drill.attempt(f"validation de {rx_id}", lambda i: decisions.validate(
-            drill.store, pharmacist, i, _overrides(drill, i), drill.settings, drill.day), rx_id)
+                now = drill.at(9.25)
+        done = drill.attempt(f"validation de {rx_id}", lambda i, at: decisions.validate(
+            drill.store, pharmacist, i, _overrides(drill, i), drill.settings, drill.day,
+            now=at), rx_id, now)
         if done is not None:
             drill.counts["validations"] += 1
             validated.append(rx_id)

@@ -95,7 +95,6 @@ def administrations(drill) -> None:
             if started.date() != drill.day:
                 continue
             _record(drill, step, started)
-    drill.at(19.0)
 
 
 def ward(drill) -> None:

@@ -1,8 +1,9 @@
 """`chemo-fallback simulate`: N days of a unit's work, played through the services the pages
 call, day by day from the snapshot's export day, at the hours a unit works. Every choice
 (which patient, which intervention, which control out of tolerance) comes from
-`random.Random(seed)`; every service is given the drill's moment: two runs with one seed on
-fresh directories record the same thing."""
+`random.Random(seed)`; every service is given the drill's moment (`now=`, `today=`): two runs
+with one seed on fresh directories record the same thing. The audit trail keeps the wall
+clock: it says when the drill really wrote each record."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from pathlib import Path
 
 from chemo_fallback.config import DEMO_SNAPSHOT
 from chemo_fallback.drill.actors import Team, drill_team
-from chemo_fallback.drill.clock import drill_clock
 from chemo_fallback.errors import ChemoFallbackError
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
@@ -36,16 +36,15 @@ class Drill:
     team: Team
     settings: SiteSettings
     rng: random.Random
-    clock: type
     day: date
+    # at most this many cycles (take-overs and new ones) prescribed a day; None: every one due
+    max_cycles: int | None = None
     counts: Counter = field(default_factory=Counter)
     refusals: list[str] = field(default_factory=list)
 
     def at(self, hours: float) -> datetime:
-        """The drill's moment on its day; the services without `now=` read it too."""
-        moment = datetime.combine(self.day, time()) + timedelta(hours=hours)
-        self.clock.moment = moment
-        return moment
+        """The drill's moment on its day, given as `now=` to every service it calls."""
+        return datetime.combine(self.day, time()) + timedelta(hours=hours)
 
     def attempt(self, what: str, action: Callable, *args, **kwargs):
         """Run one service call: its result (True for a service that returns nothing), or
@@ -130,25 +129,32 @@ def first_drill_day(store: Store, start: date) -> date:
 
 
 def run(store: Store, days: int, seed: int, *, snapshot: Path | None = None,
-        settings: SiteSettings | None = None,
+        settings: SiteSettings | None = None, max_cycles_per_day: int | None = None,
         progress: Callable[[str], None] = lambda _m: None,
         on_day: Callable[[DayReport], None] = lambda _r: None) -> list[DayReport]:
+    """Play `days` days from the day after an earlier drill's last (else the snapshot's export
+    day). `max_cycles_per_day`: a lighter drill on a large snapshot, at most that many cycles
+    prescribed a day (the take-overs first, in the seed's order; the rest wait for no one:
+    they are simply not played); None plays every cycle due."""
     from chemo_fallback.drill import stages
 
     if not 1 <= days <= MAX_DAYS:
         raise DrillRefused(f"Nombre de jours invalide ({days}) : de 1 à {MAX_DAYS}.",
                            code="drill_days_invalid")
+    if max_cycles_per_day is not None and max_cycles_per_day < 1:
+        raise DrillRefused(f"Nombre de cycles par jour invalide ({max_cycles_per_day}) : "
+                           "1 au moins.", code="drill_cycles_invalid")
     start = first_drill_day(store, prepare(store, snapshot, progress))
     settings = settings or SiteSettings()
     team = drill_team(store, None)
     rng = random.Random(seed)
     reports = []
-    with drill_clock() as clock:
-        for n in range(days):
-            drill = Drill(store, team, settings, rng, clock, start + timedelta(days=n))
-            for stage in stages.DAY:
-                stage(drill)
-            report = DayReport(drill.day, drill.counts, drill.refusals)
-            reports.append(report)
-            on_day(report)
+    for n in range(days):
+        drill = Drill(store, team, settings, rng, start + timedelta(days=n),
+                      max_cycles=max_cycles_per_day)
+        for stage in stages.DAY:
+            stage(drill)
+        report = DayReport(drill.day, drill.counts, drill.refusals)
+        reports.append(report)
+        on_day(report)
     return reports

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chemo_fallback import french
 
-# (count key, French label), in the order of the day
+# (count key, French label): the patients' day, then the buyer's
 LABELS = (
     ("weights", "pesées"),
     ("take_overs", "reprises"),
@@ -27,7 +27,9 @@ LABELS = (
     ("reliquats_kept", "reliquats conservés"),
     ("reliquats_discarded", "reliquats jetés"),
     ("orders", "commandes"),
+    ("orders_sent", "commandes envoyées"),
     ("order_receptions", "réceptions de commande"),
+    ("orders_closed", "commandes clôturées"),
     ("refused", "refus"),
 )
 

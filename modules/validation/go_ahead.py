@@ -80,7 +80,9 @@ def _check_go_ahead_time(
             "l'équipe a vu le patient. Corrigez la date, ou choisissez le bon jour du cycle.",
             code="go_ahead_wrong_day",
         )
-    if given_at < rx.created_at:
+    # The form types the time to the minute: a feu vert in the minute the prescription was
+    # created is not before it.
+    if given_at < rx.created_at.replace(second=0, microsecond=0):
         raise ValidationError(
             f"Feu vert du {given_at:%d/%m/%Y %H:%M} refusé : il précède la prescription "
             f"{rx.prescription_id} (créée le {rx.created_at:%d/%m/%Y à %H:%M}). Un feu vert "

@@ -304,9 +304,11 @@ class OrderScreen:
                     except ChemoFallbackError as exc:
                         error.set_text(str(exc))
                         return
+                dialog.close()
+                with dialog.parent_slot:  # what follows must outlive the dialog
+                    ui.notify("Commande confirmée.", type="positive")
+                    await self.reload()
                 discard(dialog)
-                ui.notify("Commande confirmée.", type="positive")
-                await self.reload()
 
             with ui.row().classes("w-full justify-end"):
                 close_button = ui.button("Fermer", on_click=lambda: discard(dialog)).props(
@@ -334,9 +336,11 @@ class OrderScreen:
                     except ChemoFallbackError as exc:
                         error.set_text(str(exc))
                         return
+                dialog.close()
+                with dialog.parent_slot:  # what follows must outlive the dialog
+                    ui.notify(done, type="positive")
+                    await self.reload()
                 discard(dialog)
-                ui.notify(done, type="positive")
-                await self.reload()
 
             with ui.row().classes("w-full justify-end"):
                 close_button = ui.button("Fermer", on_click=lambda: discard(dialog)).props(
