@@ -239,6 +239,7 @@ async def test_cancel_and_reprint_need_a_reason(user: User, unit) -> None:
     prep_id = preparations(store)[0][0]
     await user.open(f"/fabrication/preparation/{prep_id}")
     await user.should_see(marker="reprint-sheet", retries=SLOW)
+    await user.should_see("par Test preparer")  # the name, not the account's identifier
     user.find(marker="reprint-sheet").click()
     user.find(marker="reprint-save").click()
     await user.should_see("Motif obligatoire", retries=SLOW)

@@ -1,11 +1,13 @@
 """Issue 15 part 3, the drill mode: refused next to a real snapshot, deterministic for a seed,
-every stage of a day recorded through the services, the audit trail and the row seals
-intact, the command line. One drill day on the demo snapshot, played once for the module."""
+every stage of a day recorded through the services (the buyer's orders of the first day
+delivered, received and closed on the second), the audit trail and the row seals intact, the
+command line. Two drill days on the demo snapshot, played once for the module."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from chemo_fallback.snapshot.activation import activate_snapshot
 from chemo_fallback.store import Store
 
 DEMO_DAY = date(2026, 11, 23)  # the demo snapshot's export day: the drill's first day
+DAYS = 2
 # What the wall clock writes (the audit trail: when the drill really ran; the activation;
 # password salts), and what carries it (a printed document's header names the audit trail's
 # head, whose hash covers each record's wall-clock time): left out of the comparison of two
@@ -26,6 +29,12 @@ WALL_CLOCK_TABLES = {"audit_log", "audit_head", "row_seals", "snapshot_activatio
                      "request_keys", "schema_migrations"}
 WALL_CLOCK_COLUMNS = {("users", "password_hash"), ("users", "created_at"),
                       ("printed_documents", "data_json"), ("printed_documents", "data_sha256")}
+# Still the wall clock's until their callers pass the drill's `now=` down: the release's
+# signature (modules/release/service.py → record_signature), the sheets, labels and delivery
+# slips printed (modules/fabrication/printing.py, modules/release/dispensing_handover.py →
+# record_document). The prescriptions' and validations' signatures are checked on their own.
+AWAITING_NOW = {("signatures", "signed_at"), ("printed_documents", "printed_at"),
+                ("document_prints", "printed_at")}
 
 
 def business_digest(store: Store) -> str:
@@ -42,7 +51,7 @@ def business_digest(store: Store) -> str:
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
             "AND table_schema = 'main' AND table_catalog = current_database() "
             "ORDER BY ordinal_position", [table]).fetchall()
-            if (table, r[0]) not in WALL_CLOCK_COLUMNS]
+            if (table, r[0]) not in WALL_CLOCK_COLUMNS | AWAITING_NOW]
         listed = ", ".join(f'"{c}"' for c in columns)
         rows = cur.execute(f'SELECT {listed} FROM main."{table}" ORDER BY ALL').fetchall()
         digest.update(f"{table}:{columns}:{rows!r}".encode())
@@ -55,9 +64,9 @@ def counts(store: Store, sql: str) -> int:
 
 @pytest.fixture(scope="module")
 def drilled(tmp_path_factory):
-    """One drill day, seed 7, on a fresh data directory: (store, reports)."""
+    """Two drill days, seed 7, on a fresh data directory: (store, reports)."""
     store = Store.open(tmp_path_factory.mktemp("drill") / "data")
-    reports = simulate.run(store, 1, 7)
+    reports = simulate.run(store, DAYS, 7)
     yield store, reports
     store.close()
 
@@ -81,12 +90,14 @@ def test_never_activates_a_real_snapshot_on_an_empty_directory(store, tmp_path: 
 
 
 def test_a_day_goes_through_every_stage(drilled) -> None:
-    store, [report] = drilled
-    assert report.day == DEMO_DAY
-    c = report.counts
+    store, reports = drilled
+    assert [r.day for r in reports] == [DEMO_DAY, DEMO_DAY + timedelta(days=1)]
+    assert all(not r.refusals for r in reports), [r.refusals for r in reports]
+    c = sum((r.counts for r in reports), start=Counter())
     for key in ("weights", "take_overs", "validations", "feux_verts", "preparations", "vials",
-                "releases", "rounds", "dispensed", "received", "administrations"):
-        assert c[key] > 0, (key, dict(c), report.refusals)
+                "releases", "rounds", "dispensed", "received", "administrations", "orders",
+                "order_receptions"):
+        assert c[key] > 0, (key, dict(c))
     assert counts(store, "SELECT count(*) FROM rx_prescriptions WHERE status = 'validated'"
                   ) == c["validations"]
     assert counts(store, "SELECT count(*) FROM fab_vial_scans") == c["vials"]
@@ -95,15 +106,55 @@ def test_a_day_goes_through_every_stage(drilled) -> None:
     assert counts(store, "SELECT count(*) FROM disp_rounds") == c["rounds"]
     assert counts(store, "SELECT count(*) FROM adm_records") == (
         c["administrations"] + c["not_given"])
-    # what the drill decided is dated in its day, by its clock, not the wall clock's
-    assert counts(store, "SELECT count(*) FROM rx_prescriptions WHERE "
-                         "CAST(created_at AS DATE) <> DATE '2026-11-23'") == 0
-    assert counts(store, "SELECT count(*) FROM validation_decisions WHERE "
-                         "CAST(decided_at AS DATE) <> DATE '2026-11-23'") == 0
+    # what the drill decided is dated in its days, by its clock, not the wall clock's
+    days = "(DATE '2026-11-23', DATE '2026-11-24')"
+    for table, column in (("rx_prescriptions", "created_at"), ("rx_prescriptions", "signed_at"),
+                          ("validation_decisions", "decided_at"),
+                          ("patient_measurements", "recorded_at"),
+                          ("ord_orders", "created_at"), ("ord_stock_movements", "recorded_at")):
+        assert counts(store, f"SELECT count(*) FROM {table} WHERE "
+                             f"CAST({column} AS DATE) NOT IN {days}") == 0, (table, column)
+    assert counts(store, "SELECT count(*) FROM signatures WHERE record_type = 'prescription' "
+                         f"AND CAST(signed_at AS DATE) NOT IN {days}") == 0
+    # each prescription's signature is the moment its record says it was signed
+    signed = store.cursor().execute("""SELECT count(*), count(*) FILTER (s.signed_at <>
+        p.signed_at) FROM rx_prescriptions p JOIN signatures s ON s.record_type = 'prescription'
+        AND s.record_id = p.prescription_id AND s.meaning IN ('prescrit', 'transcrit')"""
+    ).fetchone()
+    assert signed[0] > 0 and signed[1] == 0, signed
     # the drill's accounts, clearly named
     users = {r[0] for r in store.cursor().execute("SELECT username FROM users").fetchall()}
     assert users and all(u.startswith("exercice-") for u in users)
-    assert "Jour du 23/11/2026 : pesées" in day_line(report)
+    assert "Jour du 23/11/2026 : pesées" in day_line(reports[0])
+    assert "réceptions de commande" in day_line(reports[1])
+
+
+def test_the_buyer_orders_the_forecast_then_receives_and_closes(drilled) -> None:
+    """Day 1 at 16:00: the forecast's suggestions ordered per supplier and sent; day 2: each
+    confirmed (the supplier's reference, delivery promised after the lead time), received by
+    scan (a few lines in two parts) and closed."""
+    store, [first, second] = drilled
+    assert first.counts["orders"] == first.counts["orders_sent"] > 0
+    assert first.counts["order_receptions"] == 0  # nothing sent before the first day
+    rows = store.cursor().execute(
+        """SELECT order_id, status, origin, CAST(sent_at AS DATE), CAST(confirmed_at AS DATE),
+                  supplier_reference, promised_date, CAST(closed_at AS DATE)
+             FROM ord_orders WHERE CAST(created_at AS DATE) = DATE '2026-11-23'""").fetchall()
+    assert len(rows) == first.counts["orders"] == second.counts["orders_closed"]
+    for _id, status, origin, sent, confirmed, reference, promised, closed in rows:
+        assert (status, origin, sent) == ("closed", "suggestion", DEMO_DAY)
+        assert confirmed == closed == DEMO_DAY + timedelta(days=1)
+        assert reference and promised > confirmed
+    lines = store.cursor().execute(
+        """SELECT l.order_line_id, l.quantity_vials, sum(m.quantity), count(m.movement_id),
+                  min(m.entry), min(m.lot), min(m.expiry_date)
+             FROM ord_order_lines l JOIN ord_stock_movements m USING (order_line_id)
+            WHERE m.cause = 'reception' GROUP BY ALL""").fetchall()
+    assert sum(n for *_, n, _e, _l, _x in lines) == second.counts["order_receptions"]
+    for _line, ordered, received, _n, entry, lot, expiry in lines:
+        assert received == ordered and entry == "scan" and lot.startswith("EXO")
+        assert expiry == DEMO_DAY + timedelta(days=366)
+    assert any(n == 2 for *_, n, _e, _l, _x in lines)  # a line delivered in two parts
 
 
 def test_the_audit_trail_and_the_row_seals_verify(drilled, tmp_path: Path) -> None:
@@ -117,12 +168,13 @@ def test_the_audit_trail_and_the_row_seals_verify(drilled, tmp_path: Path) -> No
 
 
 def test_the_same_seed_records_the_same_day(drilled, tmp_path: Path) -> None:
-    store, [first] = drilled
+    store, first = drilled
     again = Store.open(tmp_path / "again")
     try:
-        [second] = simulate.run(again, 1, 7)
-        assert dict(second.counts) == dict(first.counts)
-        assert second.refusals == first.refusals
+        second = simulate.run(again, DAYS, 7)
+        assert [dict(r.counts) for r in second] == [dict(r.counts) for r in first]
+        assert [r.refusals for r in second] == [r.refusals for r in first]
+        assert counts(again, "SELECT count(*) FROM ord_stock_movements") > 0
         assert business_digest(again) == business_digest(store)
     finally:
         again.close()

@@ -45,7 +45,8 @@ def diluent_text(plan: dict) -> str:
 
 def _history(view: PreparationView) -> list[str]:
     row = view.row
-    lines = [f"Fiche imprimée le {french.moment(row['created_at'])} par {row['created_by']}"]
+    printed = french.moment(row["created_at"])
+    lines = [f"Fiche imprimée le {printed} par {view.name_of(row['created_by'])}"]
     if row.get("replaces_id"):
         lines.append(f"Remplace la préparation {row['replaces_id']} (annulée)")
     if row.get("started_at"):
@@ -199,7 +200,8 @@ def scans_section(view: PreparationView) -> None:
     rows = [
         {"id": s["scan_id"], "product": names.get(s["product_id"], s["product_id"]),
          "lot": s["lot"], "expiry": french.day(s["expiry"]), "serial": s["serial"] or "—",
-         "gtin": s["gtin"], "scanned": french.moment(s["scanned_at"]), "by": s["scanned_by"]}
+         "gtin": s["gtin"], "scanned": french.moment(s["scanned_at"]),
+         "by": view.name_of(s["scanned_by"])}
         for s in view.scans
     ]
     if rows:

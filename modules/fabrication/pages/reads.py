@@ -5,7 +5,7 @@ call these in a worker thread); nothing is written."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from chemo_fallback.auth.accounts import User
@@ -47,6 +47,10 @@ class PreparationView:
     sheet: PrintedDocument | None  # the first print of its sheet
     label: PrintedDocument | None  # and of its label
     calculation: tuple[str, ...] = ()  # the computation's steps, as the sheet printed them
+    user_names: dict[str, str] = field(default_factory=dict)  # username → name shown
+
+    def name_of(self, username: str | None) -> str:
+        return self.user_names.get(username or "", username or "—")
 
     @property
     def preparation_id(self) -> str:
@@ -118,6 +122,7 @@ def preparation_view(store: Store, user: User, preparation_id: str, today: date
         sheet=sheet,
         label=_first(documents, LABEL_KIND),
         calculation=tuple(getattr(sheet.content(), "calculation", ())) if sheet else (),
+        user_names=dict(cur.execute("SELECT username, display_name FROM users").fetchall()),
     )
 
 
