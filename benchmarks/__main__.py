@@ -8,6 +8,7 @@ import sys
 
 from benchmarks import (
     documents,
+    export_bench,
     forecast_bench,
     import_bench,
     seals_bench,
@@ -22,6 +23,7 @@ BENCHMARKS = {
     "documents": documents.run,
     "seals": seals_bench.run,
     "forecast": forecast_bench.run,
+    "export": export_bench.run,
 }
 
 

@@ -163,6 +163,10 @@ def _simulate_parser(commands) -> None:
         "--snapshot", type=Path,
         help="instantané de démonstration ou généré à activer (défaut : celui de démonstration)",
     )
+    simulate.add_argument(
+        "--max-cycles-per-day", type=int, default=None,
+        help="au plus N cycles prescrits par jour (exercice allégé sur un gros instantané)",
+    )
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -179,6 +183,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     store = Store.open(resolve_data_dir(args.data_dir))
     try:
         run(store, args.days, args.seed, snapshot=args.snapshot,
+            max_cycles_per_day=args.max_cycles_per_day,
             progress=_print_progress(started), on_day=show)
     finally:
         store.close()

@@ -29,12 +29,7 @@ WALL_CLOCK_TABLES = {"audit_log", "audit_head", "row_seals", "snapshot_activatio
                      "request_keys", "schema_migrations"}
 WALL_CLOCK_COLUMNS = {("users", "password_hash"), ("users", "created_at"),
                       ("printed_documents", "data_json"), ("printed_documents", "data_sha256")}
-# Still the wall clock's until their callers pass the drill's `now=` down: the release's
-# signature (modules/release/service.py → record_signature), the sheets, labels and delivery
-# slips printed (modules/fabrication/printing.py, modules/release/dispensing_handover.py →
-# record_document). The prescriptions' and validations' signatures are checked on their own.
-AWAITING_NOW = {("signatures", "signed_at"), ("printed_documents", "printed_at"),
-                ("document_prints", "printed_at")}
+
 
 
 def business_digest(store: Store) -> str:
@@ -51,7 +46,7 @@ def business_digest(store: Store) -> str:
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
             "AND table_schema = 'main' AND table_catalog = current_database() "
             "ORDER BY ordinal_position", [table]).fetchall()
-            if (table, r[0]) not in WALL_CLOCK_COLUMNS | AWAITING_NOW]
+            if (table, r[0]) not in WALL_CLOCK_COLUMNS]
         listed = ", ".join(f'"{c}"' for c in columns)
         rows = cur.execute(f'SELECT {listed} FROM main."{table}" ORDER BY ALL').fetchall()
         digest.update(f"{table}:{columns}:{rows!r}".encode())
@@ -87,6 +82,20 @@ def test_never_activates_a_real_snapshot_on_an_empty_directory(store, tmp_path: 
     assert store.active_snapshot() is None
     with pytest.raises(simulate.DrillRefused, match="de 1 à"):
         simulate.run(store, 0, 1)
+    with pytest.raises(simulate.DrillRefused, match="cycles par jour") as refused:
+        simulate.run(store, 1, 1, max_cycles_per_day=0)
+    assert refused.value.code == "drill_cycles_invalid"
+    assert store.active_snapshot() is None
+
+
+def test_a_lighter_drill_plays_at_most_its_cycles_a_day(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "light")
+    try:
+        [report] = simulate.run(store, 1, 7, max_cycles_per_day=1)
+        assert report.counts["take_overs"] + report.counts["prescriptions"] == 1
+        assert report.counts["weights"] == 1 and report.counts["releases"] > 0
+    finally:
+        store.close()
 
 
 def test_a_day_goes_through_every_stage(drilled) -> None:

@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from chemo_fallback.modules.ordering import orders, receiving
 from chemo_fallback.modules.ordering import repository as repo
 from chemo_fallback.modules.ordering.forecast import forecast
+from chemo_fallback.modules.ordering.forecast_rules import Suggestion
 from chemo_fallback.modules.ordering.models import OrderStatus
+from chemo_fallback.modules.ordering.order_rules import MAX_PACKS
 
 PARTIAL_RATE = 0.3  # a line delivered in two parts
 DEFAULT_LEAD_DAYS = 2  # a referencing without a lead time
@@ -35,13 +37,27 @@ def reception_code(gtin: str | None, lot: str, expiry: date) -> str | None:
     return f"01{digits.zfill(14)}17{expiry:%y%m%d}10{lot}"
 
 
+def order_line(item: Suggestion) -> orders.LineRequest:
+    """The suggestion as the buyer orders it: its packs, or the most a line takes (a large
+    snapshot's forecast can ask for more), noted in the explanation kept with the line as the
+    forecast page notes a quantity the buyer changed."""
+    packs, kept = min(item.packs, MAX_PACKS), dict(item.explanation)
+    if packs != item.packs:
+        kept["packs_chosen"] = packs
+        kept["text"] = (f"{kept.get('text', '')} ; quantité choisie par l'acheteur : {packs} "
+                        "boîtes (le plus qu'une ligne de commande accepte)")
+    return orders.LineRequest(product_id=item.product_id, packs=packs,
+                              explanation=json.dumps(kept, ensure_ascii=False))
+
+
 def _sent_before(drill) -> list[str]:
     """The orders sent on an earlier day and not wholly received, oldest first."""
     cur = drill.store.cursor()
     waiting = (OrderStatus.SENT.value, OrderStatus.CONFIRMED.value,
                OrderStatus.PARTIALLY_RECEIVED.value)
-    return [o.order_id for o in sorted(repo.orders(cur, waiting),
-        key=lambda o: o.order_no) if o.sent_at is not None and o.sent_at.date() < drill.day]
+    found = [o for o in repo.orders(cur, waiting)
+             if o.sent_at is not None and o.sent_at.date() < drill.day]
+    return [o.order_id for o in sorted(found, key=lambda o: o.order_no)]
 
 
 def _confirm(drill, order_id: str, hours: float) -> bool:
@@ -107,9 +123,7 @@ def purchasing(drill) -> None:
     now = drill.at(ORDER_AT)
     found = forecast(drill.store.cursor(), drill.settings, drill.day)
     for n, group in enumerate(found.groups):
-        lines = [orders.LineRequest(product_id=s.product_id, packs=s.packs,
-                                    explanation=json.dumps(s.explanation, ensure_ascii=False))
-                 for s in group.to_order]
+        lines = [order_line(s) for s in group.to_order]
         if not lines:
             continue
         supplier = group.supplier.supplier_id

@@ -247,11 +247,12 @@ def print_batch(
                 for kind, content in ((SHEET_KIND, parts[0]), (LABEL_KIND, parts[1])):
                     # rendered once, within the batch below
                     record_document(cur, user.actor, kind, "preparation", new.preparation_id,
-                                    content, rendered_elsewhere=True)
+                                    content, rendered_elsewhere=True, now=now)
                 pairs.append(parts)
             batch = record_document(
                 cur, user.actor, BATCH_KIND, "preparation_batch",
                 ",".join(n.preparation_id for n in made), documents.batch_content(pairs),
+                now=now,
             )
             request_keys.remember(cur, request_key, PRINT_ACTION, user.username,
                                   str(batch.document_id))

@@ -95,7 +95,7 @@ def hand_over(
                                 "carried_by_name": carrier})
             content = slip.slip_content(cur, round_id, user.display_name)
             document = record_document(cur, user.actor, slip.KIND, ROUND_RECORD, str(round_id),
-                                       content)
+                                       content, now=now)
             request_keys.remember(cur, request_key, HANDED_OVER, user.username,
                                   str(document.document_id))
             return document

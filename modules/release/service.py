@@ -187,7 +187,8 @@ def release(
         control = plan.facts.latest_control
         assert control is not None  # release_no_control blocks otherwise
         override = plan.override_reason if plan.lifted else None
-        signature = record_signature(cur, pharmacist, Meaning.RELEASED, RECORD, preparation_id)
+        signature = record_signature(cur, pharmacist, Meaning.RELEASED, RECORD, preparation_id,
+                                     now=now)
         decision_id = repo.insert_decision(cur, {
             "preparation_id": preparation_id, "control_id": control.control_id,
             "decision": "released", "override_reason": override, "reason": None,
