@@ -17,7 +17,7 @@ from web_helpers import SLOW, create_account, sign_in
 
 from chemo_fallback.modules.prescription import notes
 from chemo_fallback.web import state
-from chemo_fallback.web.export_page import PATH
+from chemo_fallback.web.export_page import PATH, SETTLE_SECONDS
 
 
 @pytest.fixture
@@ -35,6 +35,9 @@ def runs(store) -> int:
 async def test_the_admin_exports_and_downloads_the_package(user: User, export_app) -> None:
     store = export_app.store
     notes.add_note(store, create_account(store, "pharmacist"), RECENT_PATIENT, "Note à exporter")
+    # "since the last export" starts at the second of that export (records are dated to the
+    # second): the first note must be of an earlier second to be left out of the second one
+    await asyncio.sleep(1.05)
     await sign_in(user, store, "admin")
     await user.open(PATH)
     await user.should_see("Aucun export pour l'instant.", retries=SLOW)
@@ -55,6 +58,7 @@ async def test_the_admin_exports_and_downloads_the_package(user: User, export_ap
     await user.should_see(marker="export-history")
 
     notes.add_note(store, create_account(store, "nurse"), RECENT_PATIENT, "Plus tard")
+    await asyncio.sleep(SETTLE_SECONDS + 0.2)  # the button settles after an export
     user.find(marker="export-mode").click()
     user.find("depuis le dernier export").click()
     user.find(marker="export-run").click()

@@ -25,3 +25,12 @@ async def disabled(*elements: ui.element) -> AsyncIterator[None]:
         for element in elements:
             if not element.is_deleted:
                 element.enable()
+
+
+def settle(element: ui.element, seconds: float) -> None:
+    """Keep `element` disabled `seconds` more, after a request that succeeded: for an action
+    no request key can make idempotent (an export, which only reads), the second click of a
+    double click may arrive after a quick first request has ended. Called right after the
+    `disabled` block, with no await in between, so no click gets through."""
+    element.disable()
+    ui.timer(seconds, lambda: None if element.is_deleted else element.enable(), once=True)

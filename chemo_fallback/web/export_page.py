@@ -20,7 +20,7 @@ from chemo_fallback.reintegration import runs
 from chemo_fallback.reintegration.service import ExportResult, export_package
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
-from chemo_fallback.web.busy import disabled
+from chemo_fallback.web.busy import disabled, settle
 
 PATH = "/admin/export"
 MODES = {"all": "tout depuis le début de la panne", "last": "depuis le dernier export",
@@ -54,6 +54,10 @@ def zipped(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+# a double click exports once, however quick the first export (busy.disabled)
+SETTLE_SECONDS = 1.5
+
+
 class ExportScreen:
     def __init__(self, user: User) -> None:
         self.app = state.current()
@@ -83,7 +87,7 @@ class ExportScreen:
     def _export(self) -> ExportResult:
         since = parse_moment(self.since.value) if self.mode.value == "since" else None
         at = now()
-        out = self.app.store.data_dir / "exports" / f"export-{at:%Y%m%d-%H%M%S}"
+        out = _free_folder(self.app.store.data_dir / "exports" / f"export-{at:%Y%m%d-%H%M%S}")
         out.parent.mkdir(exist_ok=True)
         return export_package(self.app.store, self.user, out, since=since,
                               since_last=self.mode.value == "last",
@@ -101,6 +105,7 @@ class ExportScreen:
             except ChemoFallbackError as exc:
                 self.error.set_text(str(exc))
                 return
+        settle(self.button, SETTLE_SECONDS)
         self.show_result(result, archive)
         self.show_history()
 
@@ -148,3 +153,13 @@ def register() -> None:
     @protected_page(PATH, Permission.EXPORT_RUN, "Export de réintégration")
     def export_page(user: User) -> None:
         ExportScreen(user)
+
+
+def _free_folder(wanted: Path) -> Path:
+    """`wanted`, or `wanted-2`, `-3`… when an export of the same second already took it (the
+    package refuses a folder that is not empty)."""
+    found, number = wanted, 1
+    while found.exists():
+        number += 1
+        found = wanted.with_name(f"{wanted.name}-{number}")
+    return found

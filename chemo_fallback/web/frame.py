@@ -57,7 +57,7 @@ MENU: list[tuple[str, str, str, Permission]] = [
         "published_with_changes",
         Permission.SNAPSHOT_ACTIVATE,
     ),
-    ("/admin/export", "Export de réintégration", "archive", Permission.EXPORT_RUN),
+    ("/admin/export", "Réintégration", "archive", Permission.EXPORT_RUN),
     ("/admin/comptes", "Comptes", "manage_accounts", Permission.USERS_MANAGE),
     ("/admin/audit", "Piste d'audit", "policy", Permission.AUDIT_VIEW),
 ]

@@ -140,20 +140,24 @@ def new_patient_view(user: User, clock: Callable[[], date]) -> None:
 
     async def submit(reason: str | None = None, shown_in: ui.column | None = None) -> None:
         """Send the form; `reason`, the confirmation that it is not one of the candidates."""
-        async with disabled(*(b for b in buttons if not b.is_deleted)):
-            await send(reason, shown_in or errors)
+        live = [b for b in buttons if not b.is_deleted]
+        async with disabled(*live):
+            created = await send(reason, shown_in or errors)
+        if created:  # the page is leaving: a late second click must not navigate again
+            for button in live:
+                button.disable()
 
-    async def send(reason: str | None, shown_in: ui.column) -> None:
+    async def send(reason: str | None, shown_in: ui.column) -> bool:
         patient, day_problem = typed()
         if day_problem:  # every problem at once, the date's included
             problems_view(
                 shown_in,
                 new_patient_problems(patient, clock(), set(ward_names), day_problem),
             )
-            return
+            return False
         if reason is not None and (problems := reason_problems(clean_text(reason))):
             problems_view(shown_in, problems)
-            return
+            return False
         try:
             created = await run.io_bound(
                 create_local_patient,
@@ -167,15 +171,17 @@ def new_patient_view(user: User, clock: Callable[[], date]) -> None:
         except PossibleDuplicates as exc:
             errors.clear()
             show_duplicates(exc)
-            return
+            return False
         except InvalidEntry as exc:
             problems_view(shown_in, exc.problems)
-            return
+            return False
         except ChemoFallbackError as exc:
             problems_view(shown_in, [str(exc)])
-            return
-        if created is not None:  # None: the server is stopping
-            ui.navigate.to(patient_url(created.patient_id))
+            return False
+        if created is None:  # the server is stopping
+            return False
+        ui.navigate.to(patient_url(created.patient_id))
+        return True
 
     def show_duplicates(exc: PossibleDuplicates) -> None:
         duplicates.clear()

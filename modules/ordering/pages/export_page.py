@@ -18,7 +18,7 @@ from chemo_fallback.modules.ordering.pages import common
 from chemo_fallback.modules.prescription.pages import parse_date
 from chemo_fallback.web import state
 from chemo_fallback.web.access import protected_page
-from chemo_fallback.web.busy import disabled
+from chemo_fallback.web.busy import disabled, settle
 
 PATH = "/commandes/export"
 ZIP = "application/zip"
@@ -30,6 +30,10 @@ def counts_text(found: export.PurchasingExport) -> str:
             f"{c['orders']} commande(s), {c['order_lines']} ligne(s) de commande, "
             f"{c['receptions']} réception(s), {c['movements']} autre(s) mouvement(s) de stock "
             "(destructions, corrections).")
+
+
+# a double click exports once, however quick the first export (busy.disabled)
+SETTLE_SECONDS = 1.5
 
 
 class ExportScreen:
@@ -71,6 +75,7 @@ class ExportScreen:
             except ChemoFallbackError as exc:
                 self.error.set_text(str(exc))
                 return
+        settle(self.button, SETTLE_SECONDS)
         self.message.set_text(counts_text(found))
         ui.download.content(found.archive, found.filename, ZIP)
 
