@@ -199,7 +199,7 @@ def _export_parser(commands) -> None:
     export.add_argument("--out", type=Path, required=True, help="dossier à créer (vide)")
     period = export.add_mutually_exclusive_group()
     period.add_argument(
-        "--since", type=datetime.fromisoformat,
+        "--since", type=_moment,
         help="ce qui a été créé ou modifié après ce moment (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)",
     )
     period.add_argument(
@@ -207,6 +207,15 @@ def _export_parser(commands) -> None:
     )
     export.add_argument("--encoding", choices=("utf-8", "windows-1252"), default="utf-8")
     export.add_argument("--separator", choices=(",", ";"), default=",")
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"moment illisible « {text} » : écrivez AAAA-MM-JJ ou AAAA-MM-JJTHH:MM"
+        ) from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
