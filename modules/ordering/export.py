@@ -189,6 +189,7 @@ def export_purchasing(
     """The files of the period (ORDER_WRITE), read and audited in one transaction: the audit
     record's counts are those of the files."""
     roles.require(user.role, Permission.ORDER_WRITE)
+    repository.require_snapshot(store)
     first, last = check_period(first, last)
     at = (now or datetime.now()).replace(microsecond=0)
     with store.transaction() as cur:

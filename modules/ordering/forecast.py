@@ -21,7 +21,6 @@ from chemo_fallback.modules.ordering.forecast_rules import (
 )
 from chemo_fallback.modules.ordering.models import OrderingError
 from chemo_fallback.modules.ordering.stock import current_stock
-from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store.rows import dicts
 
@@ -220,6 +219,5 @@ def forecast_for(store, user, settings: SiteSettings, today: date,
                  horizon_days: int | None = None) -> Forecast:
     """The forecast as the page shows it: the role checked (STOCK_READ), a snapshot active."""
     require(user.role, Permission.STOCK_READ)
-    if store.active_snapshot() is None:
-        raise NoActiveSnapshot(NO_SNAPSHOT)
+    repo.require_snapshot(store)
     return forecast(store.cursor(), settings, today, horizon_days)

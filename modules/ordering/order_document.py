@@ -201,6 +201,7 @@ def print_purchase_order(
     the `pdf`. `now` is accepted for symmetry with the other services: the print time is the
     store's, written once in the page header."""
     roles.require(user.role, Permission.STOCK_READ)
+    repository.require_snapshot(store)
     with store.transaction() as cur:
         content = purchase_order_content(cur, order_id, settings)
         return record_document(cur, user.actor, KIND, RECORD_TYPE, order_id, content)
@@ -231,7 +232,8 @@ def printed_is_current(
 def reprint_purchase_order(
     store: Store, user: User, order_id: str, reason: str | None = None
 ) -> tuple[PrintedDocument, bytes]:
-    """The last purchase order printed for the order, again, marked DUPLICATA (STOCK_READ)."""
+    """The last purchase order printed for the order, again, marked DUPLICATA (STOCK_READ):
+    from its stored data, with or without an active snapshot."""
     roles.require(user.role, Permission.STOCK_READ)
     document = latest_purchase_order(store, order_id)
     if document is None:

@@ -98,6 +98,7 @@ def create_order(
     """A draft order of whole packs of formulary products from one referenced supplier; the
     reference, pack size and unit price are copied from the referencing. Returns its id."""
     require(user.role, Permission.ORDER_WRITE)
+    repo.require_snapshot(store)
     now = now or datetime.now()
     if origin not in ORIGINS:
         raise OrderingError(f"Origine de commande inconnue : {origin}.",
@@ -187,6 +188,7 @@ def update_draft_line(
     """A draft's line: its packs changed, or removed (not the last line: cancel the order
     instead). Never once the order is sent."""
     require(user.role, Permission.ORDER_WRITE)
+    repo.require_snapshot(store)
     now = now or datetime.now()
     with store.transaction() as cur:
         order = existing_order(cur, order_id)
@@ -251,6 +253,7 @@ def _change(store: Store, user: User, order_id: str, target: str, action: str, *
 def send_order(store: Store, user: User, order_id: str, *, now: datetime | None = None) -> None:
     """draft → sent: the buyer has sent the purchase order (e-mail, fax); it is now awaited."""
     require(user.role, Permission.ORDER_WRITE)
+    repo.require_snapshot(store)
     now = now or datetime.now()
     _change(store, user, order_id, OrderStatus.SENT, "ordering.order_send",
             values={"sent_at": now, "sent_by": user.username}, now=now)
@@ -260,6 +263,7 @@ def confirm_order(store: Store, user: User, order_id: str, supplier_reference: s
                   promised_date: date | None, *, now: datetime | None = None) -> None:
     """sent → confirmed: the supplier's acknowledgement, its reference and promised date."""
     require(user.role, Permission.ORDER_WRITE)
+    repo.require_snapshot(store)
     now = now or datetime.now()
     reference, promised = rules.check_confirmation(supplier_reference, promised_date, now.date())
     _change(store, user, order_id, OrderStatus.CONFIRMED, "ordering.order_confirm",
@@ -271,6 +275,7 @@ def mark_shipped(store: Store, user: User, order_id: str, *,
                  now: datetime | None = None) -> None:
     """sent/confirmed → shipped: the supplier says the parcel left."""
     require(user.role, Permission.ORDER_WRITE)
+    repo.require_snapshot(store)
     now = now or datetime.now()
     _change(store, user, order_id, OrderStatus.SHIPPED, "ordering.order_ship",
             values={"shipped_at": now, "shipped_by": user.username}, now=now)
@@ -289,6 +294,7 @@ def cancel_order(store: Store, user: User, order_id: str, reason: str | None, *,
                  now: datetime | None = None) -> None:
     """draft/sent/confirmed/shipped → cancelled, with a reason; never once a vial came."""
     require(user.role, Permission.ORDER_WRITE)
+    repo.require_snapshot(store)
     now = now or datetime.now()
     text = rules.check_reason(reason, "annuler une commande")
     _change(store, user, order_id, OrderStatus.CANCELLED, "ordering.order_cancel",
@@ -300,6 +306,7 @@ def close_order(store: Store, user: User, order_id: str, reason: str | None = No
     """received → closed; partially_received → closed only with a reason (what will not
     come: it is no longer awaited by the forecast)."""
     require(user.role, Permission.ORDER_WRITE)
+    repo.require_snapshot(store)
     now = now or datetime.now()
     found: dict[str, str | None] = {}
 

@@ -61,6 +61,7 @@ def receive(
     typed (its GTIN must be the line's product's), else `lot` and `expiry_date` typed from the
     label. Returns the stock movement's id."""
     require(user.role, Permission.ORDER_RECEIVE)
+    repo.require_snapshot(store)
     now = now or datetime.now()
     substitute = settings.gs1_separator_substitute if settings is not None else ""
     scanned = None

@@ -17,11 +17,19 @@ from chemo_fallback.modules.ordering.models import (
     StockProduct,
     Supplier,
 )
+from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.store.rows import dicts, insert, update
 
 Cursor = duckdb.DuckDBPyConnection
 # Preparations whose sheet is printed and whose vials may not all be scanned yet.
 PLANNING = ("sheet_printed", "in_progress")
+
+
+def require_snapshot(store) -> None:
+    """Every ordering use case reads the snapshot's products and suppliers: none active, a
+    French refusal rather than a database error."""
+    if not store.has_reference():
+        raise NoActiveSnapshot(NO_SNAPSHOT)
 
 
 def products(cur: Cursor) -> dict[str, StockProduct]:

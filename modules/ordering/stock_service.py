@@ -24,7 +24,6 @@ from chemo_fallback.modules.ordering.models import (
 )
 from chemo_fallback.modules.ordering.stock import all_movements, current_stock
 from chemo_fallback.modules.ordering.stock_rules import check_outgoing, lot_balances
-from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.site_settings import SiteSettings
 from chemo_fallback.store import Store
 
@@ -41,7 +40,7 @@ def discard(store: Store, user: User, product_id: str, lot: str, quantity, reaso
     """Vials of a lot destroyed: `quantity` whole vials out (recorded negative), never more
     than the lot holds by the records. Returns the movement id."""
     require(user.role, Permission.STOCK_ADJUST)
-    _require_snapshot(store)
+    repo.require_snapshot(store)
     lot_id = _lot(lot)
     vials = _whole(quantity, "Nombre de flacons à détruire")
     if vials == 0:
@@ -73,7 +72,7 @@ def correct(store: Store, user: User, product_id: str, lot: str, counted, reason
     (counted − balance). A lot the stock does not know (found on the shelf) needs its expiry
     date. Returns the movement id."""
     require(user.role, Permission.STOCK_ADJUST)
-    _require_snapshot(store)
+    repo.require_snapshot(store)
     lot_id = _lot(lot)
     vials = _whole(counted, "Nombre de flacons comptés")
     reason = _reason(reason, "la correction d'inventaire")
@@ -139,7 +138,7 @@ class ProductDetail:
 def stock_overview(store: Store, user: User, settings: SiteSettings) -> dict[str, ProductStock]:
     """Every product of the snapshot with its stock (the /stock page, the buyer's home)."""
     require(user.role, Permission.STOCK_READ)
-    _require_snapshot(store)
+    repo.require_snapshot(store)
     return current_stock(store.cursor(), settings)
 
 
@@ -148,7 +147,7 @@ def product_detail(store: Store, user: User, product_id: str,
     """One product's lots and every movement that made them (the snapshot's quantity first,
     then by date), each with the running balance of its lot; None: unknown product."""
     require(user.role, Permission.STOCK_READ)
-    _require_snapshot(store)
+    repo.require_snapshot(store)
     cur = store.cursor()
     stock = current_stock(cur, settings).get(product_id)
     if stock is None:
@@ -194,9 +193,6 @@ def _lots(cur, product_id: str) -> dict[str, LotStock]:
     return {lot: stock for (_p, lot), stock in lot_balances(moves).items() if lot != NO_LOT}
 
 
-def _require_snapshot(store: Store) -> None:
-    if not store.has_reference():
-        raise NoActiveSnapshot(NO_SNAPSHOT)
 
 
 def _require_product(cur, product_id: str) -> None:

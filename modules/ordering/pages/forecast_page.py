@@ -339,6 +339,7 @@ class ForecastScreen:
                 error.set_text(str(exc))
                 return
         if order_id:
+            button.disable()  # the page is leaving: a late second click does nothing
             ui.navigate.to(common.order_url(order_id))
 
 

@@ -100,6 +100,7 @@ class NewOrderForm:
                 return
         if order_id is None:
             return
+        self.create_button.disable()  # the page is leaving: a late second click does nothing
         ui.notify(f"Commande {order_id} créée (brouillon) : vérifiez-la, imprimez le bon de "
                   "commande puis envoyez-la.", type="positive")
         ui.navigate.to(common.order_url(order_id))

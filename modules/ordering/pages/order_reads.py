@@ -18,13 +18,7 @@ from chemo_fallback.modules.ordering.models import (
     StockProduct,
     Supplier,
 )
-from chemo_fallback.patients.models import NO_SNAPSHOT, NoActiveSnapshot
 from chemo_fallback.store import Store
-
-
-def _require_snapshot(store: Store) -> None:
-    if store.active_snapshot() is None:
-        raise NoActiveSnapshot(NO_SNAPSHOT)
 
 
 @dataclass(frozen=True)
@@ -71,7 +65,7 @@ def order_list(store: Store, user: User, today: date,
                statuses: tuple[str, ...] | None = None) -> list[OrderSummary]:
     """Every order, newest first (optionally of these statuses)."""
     require(user.role, Permission.STOCK_READ)
-    _require_snapshot(store)
+    repo.require_snapshot(store)
     cur = store.cursor()
     found = repo.orders(cur, statuses)
     lines = repo.order_lines(cur, [o.order_id for o in found])
@@ -90,7 +84,7 @@ def order_list(store: Store, user: User, today: date,
 def order_view(store: Store, user: User, order_id: str, today: date) -> OrderView | None:
     """One order as its page shows it; None when no order has this id."""
     require(user.role, Permission.STOCK_READ)
-    _require_snapshot(store)
+    repo.require_snapshot(store)
     cur = store.cursor()
     found = service.order_with_lines(cur, order_id)
     if found is None:
@@ -114,7 +108,7 @@ class Offer:
 
 def suppliers(store: Store, user: User) -> list[Supplier]:
     require(user.role, Permission.ORDER_WRITE)
-    _require_snapshot(store)
+    repo.require_snapshot(store)
     cur = store.cursor()
     with_formulary = {r.supplier_id for r in repo.referencing(cur) if r.formulary}
     return [s for s in repo.suppliers(cur).values() if s.supplier_id in with_formulary]
@@ -123,7 +117,7 @@ def suppliers(store: Store, user: User) -> list[Supplier]:
 def formulary_offers(store: Store, user: User, supplier_id: str) -> list[Offer]:
     """The supplier's formulary products, by name."""
     require(user.role, Permission.ORDER_WRITE)
-    _require_snapshot(store)
+    repo.require_snapshot(store)
     cur = store.cursor()
     products = repo.products(cur)
     offers = [Offer(r, products[r.product_id]) for r in repo.referencing(cur)
